@@ -1,0 +1,177 @@
+// Package entdb opens the database behind the ent client: an embedded SQLite
+// file by default, PostgreSQL (lib/pq) for a postgres:// URL. It migrates the
+// schema at start and counts the SQL statements it runs, so tests can pin how
+// many statements a request costs.
+package entdb
+
+import (
+	"context"
+	stdsql "database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+	_ "github.com/lib/pq"  // PostgreSQL driver "postgres"
+	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
+
+	"chaoqer/ent"
+)
+
+// DefaultSQLitePath is where the embedded database lives when DATABASE_URL is unset.
+const DefaultSQLitePath = "./data/chaoqer.db"
+
+// DB is an open database with its ent client.
+type DB struct {
+	Client  *ent.Client
+	SQL     *stdsql.DB
+	Dialect string
+	stmts   *atomic.Int64
+}
+
+// Statements reports how many SQL statements have run through the client so far.
+func (db *DB) Statements() int64 { return db.stmts.Load() }
+
+// Close closes the client and the pool.
+func (db *DB) Close() error { return db.Client.Close() }
+
+// Open connects to databaseURL (empty means the embedded SQLite file), creates
+// or migrates the schema and returns the client.
+func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	drv, name, err := openDriver(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	db := &DB{SQL: drv.DB(), Dialect: name, stmts: new(atomic.Int64)}
+	db.Client = ent.NewClient(ent.Driver(&countingDriver{Driver: drv, n: db.stmts}))
+	if err := db.Client.Schema.Create(ctx); err != nil {
+		db.Client.Close()
+		return nil, fmt.Errorf("migrating schema: %w", err)
+	}
+	return db, nil
+}
+
+func openDriver(databaseURL string) (*entsql.Driver, string, error) {
+	switch {
+	case databaseURL == "":
+		return openSQLite(DefaultSQLitePath)
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		return openPostgres(databaseURL)
+	case strings.HasPrefix(databaseURL, "sqlite://"), strings.HasPrefix(databaseURL, "file:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite://"), "file:")
+		return openSQLite(path)
+	default:
+		return nil, "", errors.New("DATABASE_URL must be empty, postgres://… or sqlite://path")
+	}
+}
+
+func openPostgres(databaseURL string) (*entsql.Driver, string, error) {
+	sqlDB, err := stdsql.Open("postgres", databaseURL)
+	if err != nil {
+		return nil, "", fmt.Errorf("opening PostgreSQL: %w", err)
+	}
+	// lib/pq keeps only 2 idle connections by default and reconnects
+	// constantly under load; keep the whole pool warm instead.
+	sqlDB.SetMaxOpenConns(32)
+	sqlDB.SetMaxIdleConns(32)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	if err := pingWithRetry(sqlDB); err != nil {
+		sqlDB.Close()
+		return nil, "", fmt.Errorf("connecting to PostgreSQL: %w", err)
+	}
+	return entsql.OpenDB(dialect.Postgres, sqlDB), dialect.Postgres, nil
+}
+
+func openSQLite(path string) (*entsql.Driver, string, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, "", fmt.Errorf("creating database directory: %w", err)
+		}
+	}
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	// Writers take the lock when the transaction begins, so two writers
+	// never deadlock upgrading a read lock.
+	q.Set("_txlock", "immediate")
+	sqlDB, err := stdsql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, "", fmt.Errorf("opening SQLite: %w", err)
+	}
+	sqlDB.SetMaxOpenConns(8)
+	sqlDB.SetMaxIdleConns(8)
+	if err := sqlDB.Ping(); err != nil {
+		sqlDB.Close()
+		return nil, "", fmt.Errorf("opening SQLite %s: %w", path, err)
+	}
+	return entsql.OpenDB(dialect.SQLite, sqlDB), dialect.SQLite, nil
+}
+
+func pingWithRetry(db *stdsql.DB) error {
+	var err error
+	for i := 0; i < 20; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		err = db.PingContext(ctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	return err
+}
+
+// WithTx runs fn in one transaction: committed when fn returns nil, rolled
+// back otherwise (also on panic).
+func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) (err error) {
+	tx, err := client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("starting transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err = fn(tx); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return fmt.Errorf("%w (rollback: %v)", err, rerr)
+		}
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("committing transaction: %w", err)
+	}
+	return nil
+}
+
+// Rebind turns the `?` placeholders of a hand-written query into `$n` for
+// PostgreSQL; SQLite accepts `?` as is.
+func Rebind(dialectName, query string) string {
+	if dialectName != dialect.Postgres {
+		return query
+	}
+	var b strings.Builder
+	b.Grow(len(query) + 8)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}

@@ -1,0 +1,145 @@
+// Package push delivers notifications to devices. Sender is the provider
+// interface (a JPush REST client in production, Log in development); Queue
+// runs a Sender in the background so that no request waits for a push.
+package push
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+)
+
+// Origin push types (who a notification is from).
+const (
+	OriginSystem      = 0
+	OriginOfficial    = 1
+	OriginInteractive = 2
+)
+
+// Attach types of pass-through messages.
+const (
+	AttachDialog          = 1
+	AttachLogout          = 2
+	AttachNewNotification = 3
+)
+
+// Alert is a visible notification.
+type Alert struct {
+	OriginPushType int
+	Title          string
+	Content        string
+	URL            string
+}
+
+// Sender talks to the push provider. Users are addressed by uid; the provider
+// maps them to devices (JPush aliases "{env}_{uid}").
+type Sender interface {
+	// Alert shows a notification on the user's devices.
+	Alert(ctx context.Context, uid string, a Alert) error
+	// Attach sends a silent pass-through message {"attachType":n,"attachBody":body}.
+	Attach(ctx context.Context, uid string, attachType int, body map[string]any) error
+	// Bind makes deviceID the only device receiving uid's pushes.
+	Bind(ctx context.Context, uid, deviceID string) error
+	// Unbind stops all pushes to uid's devices.
+	Unbind(ctx context.Context, uid string) error
+}
+
+// Log is the development sender: it only logs what it would send.
+type Log struct {
+	Logger *slog.Logger
+}
+
+func (l Log) logger() *slog.Logger {
+	if l.Logger != nil {
+		return l.Logger
+	}
+	return slog.Default()
+}
+
+// Alert logs the alert.
+func (l Log) Alert(_ context.Context, uid string, a Alert) error {
+	l.logger().Debug("push (log sender): alert", "uid", uid, "title", a.Title, "url", a.URL)
+	return nil
+}
+
+// Attach logs the pass-through message.
+func (l Log) Attach(_ context.Context, uid string, attachType int, _ map[string]any) error {
+	l.logger().Debug("push (log sender): attach", "uid", uid, "attachType", attachType)
+	return nil
+}
+
+// Bind logs the binding.
+func (l Log) Bind(_ context.Context, uid, _ string) error {
+	l.logger().Debug("push (log sender): bind device", "uid", uid)
+	return nil
+}
+
+// Unbind logs the unbinding.
+func (l Log) Unbind(_ context.Context, uid string) error {
+	l.logger().Debug("push (log sender): unbind devices", "uid", uid)
+	return nil
+}
+
+// Queue runs pushes on a few background workers. When the buffer is full a
+// push is dropped and logged rather than slowing the request down.
+type Queue struct {
+	sender Sender
+	jobs   chan func(context.Context)
+	log    *slog.Logger
+	wg     sync.WaitGroup
+	once   sync.Once
+}
+
+// NewQueue starts workers goroutines sending through s.
+func NewQueue(s Sender, workers, buffer int, log *slog.Logger) *Queue {
+	q := &Queue{sender: s, jobs: make(chan func(context.Context), buffer), log: log}
+	for i := 0; i < workers; i++ {
+		q.wg.Add(1)
+		go func() {
+			defer q.wg.Done()
+			for job := range q.jobs {
+				job(context.Background())
+			}
+		}()
+	}
+	return q
+}
+
+func (q *Queue) enqueue(what, uid string, job func(context.Context) error) {
+	run := func(ctx context.Context) {
+		if err := job(ctx); err != nil {
+			q.log.Warn("push failed", "what", what, "uid", uid, "err", err)
+		}
+	}
+	select {
+	case q.jobs <- run:
+	default:
+		q.log.Warn("push queue full, dropped", "what", what, "uid", uid)
+	}
+}
+
+// Alert queues an alert to uid.
+func (q *Queue) Alert(uid string, a Alert) {
+	q.enqueue("alert", uid, func(ctx context.Context) error { return q.sender.Alert(ctx, uid, a) })
+}
+
+// Attach queues a pass-through message to uid.
+func (q *Queue) Attach(uid string, attachType int, body map[string]any) {
+	q.enqueue("attach", uid, func(ctx context.Context) error { return q.sender.Attach(ctx, uid, attachType, body) })
+}
+
+// Bind queues binding deviceID to uid.
+func (q *Queue) Bind(uid, deviceID string) {
+	q.enqueue("bind", uid, func(ctx context.Context) error { return q.sender.Bind(ctx, uid, deviceID) })
+}
+
+// Unbind queues unbinding uid's devices.
+func (q *Queue) Unbind(uid string) {
+	q.enqueue("unbind", uid, func(ctx context.Context) error { return q.sender.Unbind(ctx, uid) })
+}
+
+// Close stops accepting pushes and waits for the queued ones.
+func (q *Queue) Close() {
+	q.once.Do(func() { close(q.jobs) })
+	q.wg.Wait()
+}

@@ -1,0 +1,135 @@
+// Package app assembles the server: database, services, the GraphQL
+// endpoint and Playground, the legacy REST routes and background jobs. The
+// binary (server.go) and the black-box tests build the same App.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/gin-gonic/gin"
+
+	"chaoqer/ent/entdb"
+	"chaoqer/graph"
+	"chaoqer/graph/account"
+	"chaoqer/graph/kvstore"
+	"chaoqer/graph/message"
+	"chaoqer/graph/push"
+	"chaoqer/graph/sms"
+	"chaoqer/graph/user"
+	"chaoqer/rest"
+)
+
+// App is a running server's state.
+type App struct {
+	Config   Config
+	DB       *entdb.DB
+	Resolver *graph.Resolver
+	Engine   *gin.Engine
+	push     *push.Queue
+	stop     context.CancelFunc
+	done     chan struct{}
+}
+
+// New opens the database, migrates it and builds every service and route.
+func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+	db, err := entdb.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DatabaseURL == "" {
+		log.Info("database: embedded SQLite", "path", entdb.DefaultSQLitePath)
+	} else {
+		log.Info("database: " + db.Dialect)
+	}
+	a := &App{Config: cfg, DB: db, done: make(chan struct{})}
+	kv := kvstore.New(db.Client, db.Dialect)
+	a.push = push.NewQueue(pushSender(cfg, log), 4, 10_000, log)
+	accounts := account.New(db.Client, kv, smsSender(cfg, log), a.push, log, account.Config{
+		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL,
+	})
+	messages := message.New(db.Client, a.push)
+	a.Resolver = &graph.Resolver{
+		DB:       db,
+		KV:       kv,
+		Accounts: accounts,
+		Users:    user.New(db, accounts, messages, cfg.LiveUIDs),
+		Messages: messages,
+		Log:      log,
+	}
+	es := graph.NewSchema(a.Resolver)
+	legacy, err := rest.New(rest.Config{
+		Schema:        es,
+		Executor:      graph.NewExecutor(es, log),
+		Auth:          accounts,
+		Prepare:       a.Resolver.Prepare,
+		DefaultSecret: cfg.DefaultSecret,
+		Log:           log,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.Use(gin.Recovery(), rest.CORS(cfg.CORSOrigins))
+	rest.Configure(e)
+	gql := a.Resolver.Middleware(graph.NewHandler(es, log, graph.HandlerOptions{Introspection: cfg.Introspection}))
+	e.POST("/graphql", gin.WrapH(gql))
+	e.GET("/graphql", gin.WrapH(gql))
+	pg := gin.WrapH(playground.Handler("Chaoqer GraphQL", "/graphql"))
+	e.GET("/", pg)
+	e.GET("/playground", pg)
+	legacy.Mount(e)
+	a.Engine = e
+
+	jobCtx, stop := context.WithCancel(context.Background())
+	a.stop = stop
+	go a.janitor(jobCtx, kv, log)
+	return a, nil
+}
+
+// Handler is the app's HTTP handler.
+func (a *App) Handler() http.Handler { return a.Engine }
+
+// Close stops background work, flushes queued pushes and closes the database.
+func (a *App) Close() error {
+	a.stop()
+	<-a.done
+	a.push.Close()
+	return a.DB.Close()
+}
+
+// janitor deletes expired rows every minute.
+func (a *App) janitor(ctx context.Context, kv *kvstore.Store, log *slog.Logger) {
+	defer close(a.done)
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := kv.Sweep(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("sweeping expired keys", "err", err)
+			}
+			if err := a.Resolver.Accounts.SweepSMSLog(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("sweeping the SMS log", "err", err)
+			}
+		}
+	}
+}
+
+func smsSender(cfg Config, log *slog.Logger) sms.Sender {
+	log.Info("SMS provider: log (codes are written to this log, no SMS is sent); set ALIYUN_SMS_ACCESS_KEY_ID for Aliyun")
+	return sms.Log{Logger: log}
+}
+
+func pushSender(cfg Config, log *slog.Logger) push.Sender {
+	log.Info("push provider: log (nothing is pushed); set JPUSH_APP_KEY for JPush")
+	return push.Log{Logger: log}
+}

@@ -1,0 +1,317 @@
+package rest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/gin-gonic/gin"
+
+	"chaoqer/graph/errs"
+	"chaoqer/graph/ids"
+	"chaoqer/graph/viewer"
+)
+
+// maxBody bounds a legacy JSON body.
+const maxBody = 1 << 20
+
+// compiledRoute is a route with its operation resolved.
+type compiledRoute struct {
+	route
+	op  *operation
+	raw map[string]bool
+}
+
+func compileRoute(r route, ops map[string]*operation) (*compiledRoute, error) {
+	op, ok := ops[r.op]
+	if !ok {
+		return nil, fmt.Errorf("no operation %s", r.op)
+	}
+	cr := &compiledRoute{route: r, op: op, raw: map[string]bool{}}
+	for _, p := range r.rawParams {
+		cr.raw[p] = true
+	}
+	return cr, nil
+}
+
+// handler runs the legacy pipeline for one route (spec §1.1): path ids,
+// content type, client headers, authentication, the profile gate, sign,
+// parameter binding, then the operation.
+func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		for _, p := range c.Params {
+			if !r.raw[p.Key] && !ids.Valid(p.Value) {
+				c.AbortWithStatus(http.StatusNotFound)
+				return
+			}
+		}
+		if c.Request.Method != http.MethodGet && !r.unsigned && !isJSON(c.GetHeader("Content-Type")) {
+			c.AbortWithStatus(http.StatusUnsupportedMediaType)
+			return
+		}
+		client, ok := viewer.ParseClient(c.GetHeader("Client-Type"), c.GetHeader("Version-Name"), c.GetHeader("Version-Code"))
+		if !ok {
+			c.AbortWithStatus(http.StatusBadRequest)
+			return
+		}
+		client.IP = c.ClientIP()
+		ctx := c.Request.Context()
+
+		var v *viewer.Viewer
+		if h := c.GetHeader("Authorization"); h != "" && !r.anonymous {
+			var err error
+			if v, err = s.cfg.Auth.AuthenticateHeader(ctx, h); err != nil {
+				c.AbortWithStatus(statusOf(err))
+				return
+			}
+		}
+		if r.op.needsLogin && v == nil {
+			c.AbortWithStatus(http.StatusUnauthorized)
+			return
+		}
+		if v != nil && !v.Initialized() && r.op.needsLogin && !r.op.allowIncomplete {
+			if incompleteProfileQuirk(c.Request.Method, c.Request.URL.Path, client.VersionCode) {
+				writeEnvelope(c, success("Success", map[string]any{}))
+			} else {
+				writeEnvelope(c, failure(errs.ProfileIncomplete))
+			}
+			return
+		}
+
+		params, fromQuery, status := readParams(c, r.unsigned)
+		if status != 0 {
+			c.AbortWithStatus(status)
+			return
+		}
+		if !r.unsigned {
+			sign, hasSign := params["sign"]
+			_, hasTS := params["ts"]
+			if !hasSign || !hasTS {
+				c.AbortWithStatus(http.StatusBadRequest)
+				return
+			}
+			secret := s.cfg.DefaultSecret
+			if v != nil {
+				secret = v.Secret
+			}
+			if !VerifySign(params, signText(sign), secret) {
+				c.AbortWithStatus(http.StatusUnauthorized)
+				return
+			}
+		}
+		vars, bindErr := s.variables(r, c.Params, params, fromQuery)
+		if bindErr != nil {
+			var fe *errs.Error
+			if errors.As(bindErr, &fe) {
+				writeEnvelope(c, failure(fe))
+				return
+			}
+			c.AbortWithStatus(http.StatusBadRequest)
+			return
+		}
+		ctx = s.cfg.Prepare(ctx, v, client)
+		resp := s.execute(ctx, r.op, vars)
+		s.respond(c, r, resp, params)
+	}
+}
+
+// statusOf maps an authentication failure to its HTTP status.
+func statusOf(err error) int {
+	if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated {
+		return http.StatusUnauthorized
+	}
+	return http.StatusInternalServerError
+}
+
+// incompleteProfileQuirk reproduces the legacy gate's empty success for the
+// list pages old app versions open before their profile exists (spec §1.3).
+func incompleteProfileQuirk(method, path string, versionCode int) bool {
+	if versionCode <= 26 {
+		return (method == http.MethodGet && path == "/club") || path == "/event"
+	}
+	return (method == http.MethodGet && path == "/room") || path == "/club" || path == "/event"
+}
+
+// isJSON reports whether a Content-Type names JSON (any parameters allowed).
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+// readParams collects the request parameters: the top-level keys of a JSON
+// body, or else the query string and form fields (first value of each).
+func readParams(c *gin.Context, lenient bool) (params map[string]any, fromQuery bool, status int) {
+	req := c.Request
+	if req.Method == http.MethodGet || !isJSON(req.Header.Get("Content-Type")) {
+		if err := req.ParseForm(); err != nil {
+			return nil, true, http.StatusBadRequest
+		}
+		params = make(map[string]any, len(req.Form))
+		for k, vs := range req.Form {
+			if len(vs) > 0 {
+				params[k] = vs[0]
+			}
+		}
+		return params, true, 0
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, maxBody+1))
+	if err != nil {
+		return nil, false, http.StatusBadRequest
+	}
+	if len(body) > maxBody {
+		return nil, false, http.StatusRequestEntityTooLarge
+	}
+	if lenient && len(bytes.TrimSpace(body)) == 0 {
+		return map[string]any{}, false, 0
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var obj map[string]any
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		return nil, false, http.StatusBadRequest
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, false, http.StatusBadRequest // trailing data after the object
+	}
+	return obj, false, 0
+}
+
+// execute runs op in-process.
+func (s *Server) execute(ctx context.Context, op *operation, vars map[string]any) *graphql.Response {
+	ctx = graphql.StartOperationTrace(ctx)
+	rc, gerrs := s.cfg.Executor.CreateOperationContext(ctx, &graphql.RawParams{
+		Query: op.query, OperationName: op.name, Variables: vars,
+	})
+	if gerrs != nil {
+		return s.cfg.Executor.DispatchError(graphql.WithOperationContext(ctx, rc), gerrs)
+	}
+	handler, ctx := s.cfg.Executor.DispatchOperation(ctx, rc)
+	return handler(ctx)
+}
+
+// respond writes the legacy answer for an operation's response.
+func (s *Server) respond(c *gin.Context, r *compiledRoute, resp *graphql.Response, params map[string]any) {
+	if len(resp.Errors) > 0 {
+		e := resp.Errors[0]
+		code, _ := e.Extensions["code"].(string)
+		switch code {
+		case "BUSINESS":
+			errorCode, _ := e.Extensions["errorCode"].(int)
+			writeEnvelope(c, envelope{Status: 0, Message: e.Message, ErrorCode: &errorCode})
+		case "UNAUTHENTICATED":
+			c.AbortWithStatus(http.StatusUnauthorized)
+		case "UNAVAILABLE":
+			c.AbortWithStatus(http.StatusServiceUnavailable)
+		case "INTERNAL":
+			c.AbortWithStatus(http.StatusInternalServerError)
+		default:
+			s.cfg.Log.Debug("legacy request rejected by GraphQL", "route", r.path, "err", e.Message)
+			c.AbortWithStatus(http.StatusBadRequest)
+		}
+		return
+	}
+	var data map[string]any
+	dec := json.NewDecoder(bytes.NewReader(resp.Data))
+	dec.UseNumber()
+	if err := dec.Decode(&data); err != nil {
+		s.cfg.Log.Error("decoding operation result", "route", r.path, "err", err)
+		c.AbortWithStatus(http.StatusInternalServerError)
+		return
+	}
+	message := "Success"
+	if root, ok := data[r.op.root].(map[string]any); ok {
+		if m, ok := root["message"].(string); ok && m != "" {
+			message = m
+		}
+	}
+	var result any = map[string]any{}
+	if r.result != "" {
+		result = dig(data, r.result)
+	}
+	if r.list {
+		result = listResult(result, params)
+	}
+	writeEnvelope(c, success(message, legacyValue(result)))
+}
+
+// dig follows a dotted path through nested objects.
+func dig(v any, path string) any {
+	for _, k := range strings.Split(path, ".") {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		v = m[k]
+	}
+	return v
+}
+
+// listResult turns a connection into the legacy page: the request's page
+// parameters echoed, and each edge's node merged with the edge's own fields.
+func listResult(conn any, params map[string]any) any {
+	pg := map[string]any{"count": params["count"]}
+	if last, ok := params["lastId"]; ok {
+		pg["lastId"] = last
+	}
+	if n, ok := params["count"].(string); ok {
+		pg["count"] = json.Number(n)
+	}
+	list := []any{}
+	if m, ok := conn.(map[string]any); ok {
+		edges, _ := m["edges"].([]any)
+		for _, e := range edges {
+			edge, ok := e.(map[string]any)
+			if !ok {
+				continue
+			}
+			item := make(map[string]any, len(edge)+4)
+			for k, v := range edge {
+				if k == "node" {
+					if node, ok := v.(map[string]any); ok {
+						for nk, nv := range node {
+							item[nk] = nv
+						}
+					}
+					continue
+				}
+				item[k] = v
+			}
+			list = append(list, item)
+		}
+	}
+	return map[string]any{"page": pg, "list": list}
+}
+
+// legacyValue applies the legacy serialisation: nulls omitted, booleans as 0/1.
+func legacyValue(v any) any {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return 1
+		}
+		return 0
+	case map[string]any:
+		for k, e := range x {
+			if e == nil {
+				delete(x, k)
+				continue
+			}
+			x[k] = legacyValue(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = legacyValue(e)
+		}
+		return x
+	default:
+		return v
+	}
+}

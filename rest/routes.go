@@ -1,0 +1,43 @@
+package rest
+
+// route maps one legacy method and path to a GraphQL operation.
+type route struct {
+	method string
+	path   string // gin pattern; parameters are 32-hex ids unless listed in rawParams
+	op     string // operation name in ops/*.graphql
+	// result is the dotted path of the legacy result inside the operation's
+	// data; "" answers {}. The message comes from the root field's `message`.
+	result string
+	// list: the result is a connection, answered as {"page":…,"list":[…]}.
+	list bool
+	// anonymous: Authorization is ignored (login and captcha; spec D26).
+	anonymous bool
+	// unsigned: no ts/sign (version check, H5 pages).
+	unsigned  bool
+	rawParams []string
+}
+
+// routes is the legacy route table.
+var routes = []route{
+	// Account (A1-A3)
+	{method: "POST", path: "/account/captcha", op: "RequestCaptcha", anonymous: true},
+	{method: "POST", path: "/account/login/captcha", op: "LoginWithCaptcha", result: "loginWithCaptcha.credentials", anonymous: true},
+	{method: "POST", path: "/account/logout", op: "Logout"},
+
+	// User (U1-U11)
+	{method: "POST", path: "/user/profile/init", op: "InitProfile", result: "initProfile.user"},
+	{method: "PUT", path: "/user/profile", op: "UpdateProfile", result: "updateProfile.user"},
+	{method: "GET", path: "/user/:uid/profile", op: "UserProfile", result: "user"},
+	{method: "GET", path: "/user/block", op: "BlockList", result: "viewer.blockedUsers", list: true},
+	{method: "POST", path: "/user/:uid/block", op: "BlockUser"},
+	{method: "DELETE", path: "/user/:uid/block", op: "UnblockUser"},
+	{method: "GET", path: "/user/message", op: "MessageList", result: "viewer.messages", list: true},
+	{method: "GET", path: "/user/message/unread_total", op: "UnreadTotal", result: "viewer.unreadMessageCount"},
+	{method: "POST", path: "/user/:uid/card", op: "SendCard"},
+	{method: "DELETE", path: "/user/:uid/card", op: "DeleteCard"},
+	{method: "GET", path: "/user/card", op: "CardHolder", result: "viewer.cardHolder", list: true},
+
+	// Push (P1): the implemented path and the documented one.
+	{method: "POST", path: "/push/update/:jPushId", op: "BindPushDevice", rawParams: []string{"jPushId"}},
+	{method: "POST", path: "/push/:jPushId", op: "BindPushDevice", rawParams: []string{"jPushId"}},
+}
