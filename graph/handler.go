@@ -70,7 +70,7 @@ func (r *Resolver) Prepare(ctx context.Context, v *viewer.Viewer, c viewer.Clien
 		uid = v.UID
 		r.Accounts.TouchActive(uid, c)
 	}
-	return loader.With(ctx, loader.New(loader.Services{Users: r.Users}, uid))
+	return loader.With(ctx, loader.New(loader.Services{Users: r.Users, Clubs: r.Clubs, Rooms: r.Rooms, Events: r.Events}, uid))
 }
 
 // Middleware authenticates GraphQL HTTP requests from their Authorization

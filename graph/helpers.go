@@ -3,10 +3,13 @@ package graph
 import (
 	"context"
 
+	"chaoqer/graph/event"
 	"chaoqer/graph/loader"
 	"chaoqer/graph/model"
 	"chaoqer/graph/page"
+	"chaoqer/graph/room"
 	"chaoqer/graph/user"
+	"chaoqer/graph/viewer"
 )
 
 // msgSuccess is the legacy default success message.
@@ -47,4 +50,68 @@ func (r *mutationResolver) userAction(ctx context.Context, uid, msg string, err 
 		return nil, err
 	}
 	return &model.UserPayload{Message: msg, User: p}, nil
+}
+
+// clubPayload answers a club mutation with the club as the caller now sees it.
+func (r *mutationResolver) clubPayload(ctx context.Context, uid, clubID string) (*model.ClubPayload, error) {
+	c, err := r.Clubs.Club(ctx, uid, clubID)
+	if err != nil {
+		return nil, err
+	}
+	return &model.ClubPayload{Message: msgSuccess, Club: c}, nil
+}
+
+// eventPayload answers an event mutation.
+func eventPayload(e *event.Event, err error) (*model.EventPayload, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &model.EventPayload{Message: msgSuccess, Event: e}, nil
+}
+
+// presenceOf returns who is connected to r: loaded with the room, or else
+// through the request's batch loader.
+func presenceOf(ctx context.Context, r *room.Room) (*room.Presence, error) {
+	if r.Presence != nil {
+		return r.Presence, nil
+	}
+	p, err := loader.From(ctx).Presence.Load(ctx, r.ID)()
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		p = &room.Presence{}
+	}
+	return p, nil
+}
+
+// visibleRoom returns r when the viewer may see it now, else nil.
+func visibleRoom(ctx context.Context, r *room.Room) (*room.Room, error) {
+	p, err := presenceOf(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	if !room.Visible(viewer.UID(ctx), r, p) {
+		return nil, nil
+	}
+	return r, nil
+}
+
+// loadUsers loads profiles in order through the batch loader, leaving out
+// users that cannot be shown.
+func loadUsers(ctx context.Context, uids []string) ([]*user.Profile, error) {
+	if len(uids) == 0 {
+		return []*user.Profile{}, nil
+	}
+	ps, errs := loader.From(ctx).Users.LoadMany(ctx, uids)()
+	out := make([]*user.Profile, 0, len(ps))
+	for i, p := range ps {
+		if len(errs) > i && errs[i] != nil {
+			return nil, errs[i]
+		}
+		if p != nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }

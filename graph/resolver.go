@@ -9,8 +9,11 @@ import (
 
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/account"
+	"chaoqer/graph/club"
+	"chaoqer/graph/event"
 	"chaoqer/graph/kvstore"
 	"chaoqer/graph/message"
+	"chaoqer/graph/room"
 	"chaoqer/graph/user"
 )
 
@@ -21,5 +24,8 @@ type Resolver struct {
 	Accounts *account.Service
 	Users    *user.Service
 	Messages *message.Service
+	Clubs    *club.Service
+	Rooms    *room.Service
+	Events   *event.Service
 	Log      *slog.Logger
 }

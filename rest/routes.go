@@ -37,6 +37,35 @@ var routes = []route{
 	{method: "DELETE", path: "/user/:uid/card", op: "DeleteCard"},
 	{method: "GET", path: "/user/card", op: "CardHolder", result: "viewer.cardHolder", list: true},
 
+	// Club (C1-C6)
+	{method: "POST", path: "/club", op: "CreateClub", result: "createClub.club"},
+	{method: "GET", path: "/club/:clubId", op: "Club", result: "club"},
+	{method: "GET", path: "/club", op: "ClubList", result: "viewer.clubs", list: true},
+	{method: "GET", path: "/club/:clubId/member", op: "ClubMemberList", result: "club.members", list: true},
+	{method: "POST", path: "/club/:clubId/join", op: "JoinClub", result: "joinClub.club"},
+	{method: "POST", path: "/club/:clubId/leave", op: "LeaveClub"},
+
+	// Room (R1-R7); the token and the share snapshot on GET (implemented)
+	// and POST (documented).
+	{method: "POST", path: "/room", op: "CreateRoom", result: "createRoom.room"},
+	{method: "GET", path: "/room/:roomId", op: "Room", result: "room"},
+	{method: "GET", path: "/room", op: "RoomList", result: "roomFeed", list: true},
+	{method: "GET", path: "/room/:roomId/token", op: "RoomToken", result: "roomToken"},
+	{method: "POST", path: "/room/:roomId/token", op: "RoomToken", result: "roomToken"},
+	{method: "POST", path: "/room/:roomId/close", op: "CloseRoom"},
+	{method: "GET", path: "/room/:roomId/cache", op: "ShareRoom", result: "shareRoom.roomCacheId"},
+	{method: "POST", path: "/room/:roomId/cache", op: "ShareRoom", result: "shareRoom.roomCacheId"},
+	{method: "POST", path: "/room/:roomId/invite/:uid", op: "InviteToRoom"},
+
+	// Event (E1-E7)
+	{method: "POST", path: "/event", op: "CreateEvent", result: "createEvent.event"},
+	{method: "PUT", path: "/event/:eventId", op: "UpdateEvent", result: "updateEvent.event"},
+	{method: "DELETE", path: "/event/:eventId", op: "DeleteEvent"},
+	{method: "GET", path: "/event/:eventId", op: "Event", result: "event"},
+	{method: "GET", path: "/event", op: "EventList", result: "events", list: true},
+	{method: "POST", path: "/event/:eventId/notify", op: "BookEvent"},
+	{method: "POST", path: "/event/:eventId/start", op: "StartEvent", result: "startEvent.event"},
+
 	// Push (P1): the implemented path and the documented one.
 	{method: "POST", path: "/push/update/:jPushId", op: "BindPushDevice", rawParams: []string{"jPushId"}},
 	{method: "POST", path: "/push/:jPushId", op: "BindPushDevice", rawParams: []string{"jPushId"}},

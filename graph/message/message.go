@@ -82,6 +82,19 @@ func valid(n Notice) bool {
 // Send stores the notices in one statement and pushes them. Invalid notices
 // are dropped silently, as in the original pipeline.
 func (s *Service) Send(ctx context.Context, notices ...Notice) error {
+	announce, err := s.Store(ctx, s.db, notices...)
+	if err != nil {
+		return err
+	}
+	announce()
+	return nil
+}
+
+// Store stores the notices through client (the service's own client or a
+// transaction's, so that they commit or roll back with the rest of a write)
+// in one statement, and returns the function that pushes them: call it once
+// the transaction has committed. Invalid notices are dropped silently.
+func (s *Service) Store(ctx context.Context, client *ent.Client, notices ...Notice) (func(), error) {
 	nowMs := ids.Ms(s.now())
 	builders := make([]*ent.MessageCreate, 0, len(notices))
 	kept := notices[:0:0]
@@ -91,9 +104,9 @@ func (s *Service) Send(ctx context.Context, notices ...Notice) error {
 		}
 		body, err := json.Marshal(Body{Title: n.Title, Content: n.Content, URL: n.URL})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		b := s.db.Message.Create().SetUID(n.UID).SetOriginPushType(n.OriginPushType).
+		b := client.Message.Create().SetUID(n.UID).SetOriginPushType(n.OriginPushType).
 			SetMessageType(TypeAlert).SetBody(string(body)).SetUnread(true).
 			SetCreateTime(nowMs).SetUpdateTime(nowMs)
 		if n.OriginPushType == push.OriginInteractive {
@@ -103,16 +116,17 @@ func (s *Service) Send(ctx context.Context, notices ...Notice) error {
 		kept = append(kept, n)
 	}
 	if len(builders) == 0 {
-		return nil
+		return func() {}, nil
 	}
-	if err := s.db.Message.CreateBulk(builders...).Exec(ctx); err != nil {
-		return err
+	if err := client.Message.CreateBulk(builders...).Exec(ctx); err != nil {
+		return nil, err
 	}
-	for _, n := range kept {
-		s.push.Attach(n.UID, push.AttachNewNotification, map[string]any{})
-		s.push.Alert(n.UID, push.Alert{OriginPushType: n.OriginPushType, Title: n.Title, Content: n.Content, URL: n.URL})
-	}
-	return nil
+	return func() {
+		for _, n := range kept {
+			s.push.Attach(n.UID, push.AttachNewNotification, map[string]any{})
+			s.push.Alert(n.UID, push.Alert{OriginPushType: n.OriginPushType, Title: n.Title, Content: n.Content, URL: n.URL})
+		}
+	}, nil
 }
 
 // List returns uid's messages, newest first, and marks the listed ones read.

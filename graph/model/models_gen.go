@@ -4,12 +4,86 @@ package model
 
 import (
 	"chaoqer/graph/account"
+	"chaoqer/graph/club"
+	"chaoqer/graph/event"
 	"chaoqer/graph/message"
 	"chaoqer/graph/page"
+	"chaoqer/graph/room"
 	"chaoqer/graph/user"
 )
 
 type BindPushDevicePayload struct {
+	Message string `json:"message"`
+}
+
+type CloseRoomPayload struct {
+	Message string `json:"message"`
+}
+
+type ClubEntryConnection struct {
+	Edges    []*ClubEntryEdge `json:"edges"`
+	PageInfo *page.Info       `json:"pageInfo"`
+}
+
+type ClubEntryEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *club.Membership `json:"node"`
+}
+
+type ClubPayload struct {
+	Message string     `json:"message"`
+	Club    *club.Club `json:"club,omitempty"`
+}
+
+type CreateClubInput struct {
+	// Up to 100 characters; line breaks become spaces.
+	Name *string `json:"name,omitempty"`
+	// Usually the imageURL of an upload.
+	Cover *string `json:"cover,omitempty"`
+}
+
+type CreateRoomInput struct {
+	// Required (may be empty); up to 100 characters, line breaks become spaces.
+	Name   *string `json:"name,omitempty"`
+	ClubID *string `json:"clubId,omitempty"`
+	// Greater than 0 makes the room private.
+	InviteOnly *int `json:"inviteOnly,omitempty"`
+}
+
+type DeleteEventPayload struct {
+	Message string `json:"message"`
+}
+
+type EventEntryConnection struct {
+	Edges    []*EventEntryEdge `json:"edges"`
+	PageInfo *page.Info        `json:"pageInfo"`
+}
+
+type EventEntryEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *event.FeedItem `json:"node"`
+}
+
+type EventInput struct {
+	// Up to 100 characters; line breaks become spaces.
+	Name *string `json:"name,omitempty"`
+	// Up to 500 characters.
+	Desc      *string `json:"desc,omitempty"`
+	EventTime *int64  `json:"eventTime,omitempty"`
+	// Hosts and guests (uids, duplicates dropped); must include the caller.
+	MemberUIDList []string `json:"memberUidList,omitempty"`
+}
+
+type EventPayload struct {
+	Message string       `json:"message"`
+	Event   *event.Event `json:"event,omitempty"`
+}
+
+type InviteToRoomPayload struct {
+	Message string `json:"message"`
+}
+
+type LeaveClubPayload struct {
 	Message string `json:"message"`
 }
 
@@ -69,6 +143,31 @@ type RequestCaptchaInput struct {
 
 type RequestCaptchaPayload struct {
 	Message string `json:"message"`
+}
+
+type RoomEntryConnection struct {
+	Edges    []*RoomEntryEdge `json:"edges"`
+	PageInfo *page.Info       `json:"pageInfo"`
+}
+
+type RoomEntryEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *room.FeedItem `json:"node"`
+}
+
+type RoomPayload struct {
+	Message string     `json:"message"`
+	Room    *room.Room `json:"room,omitempty"`
+}
+
+type RoomToken struct {
+	RoomID string `json:"roomId"`
+	Token  string `json:"token"`
+}
+
+type ShareRoomPayload struct {
+	Message     string `json:"message"`
+	RoomCacheID string `json:"roomCacheId"`
 }
 
 type UserEntryConnection struct {

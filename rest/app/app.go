@@ -15,9 +15,13 @@ import (
 	"chaoqer/ent/entdb"
 	"chaoqer/graph"
 	"chaoqer/graph/account"
+	"chaoqer/graph/agora"
+	"chaoqer/graph/club"
+	"chaoqer/graph/event"
 	"chaoqer/graph/kvstore"
 	"chaoqer/graph/message"
 	"chaoqer/graph/push"
+	"chaoqer/graph/room"
 	"chaoqer/graph/sms"
 	"chaoqer/graph/user"
 	"chaoqer/rest"
@@ -32,6 +36,8 @@ type App struct {
 	push     *push.Queue
 	stop     context.CancelFunc
 	done     chan struct{}
+	// remindersDone is closed when the reminder job has stopped.
+	remindersDone chan struct{}
 }
 
 // New opens the database, migrates it and builds every service and route.
@@ -52,12 +58,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL,
 	})
 	messages := message.New(db.Client, a.push)
+	users := user.New(db, accounts, messages, cfg.LiveUIDs)
+	clubs := club.New(db)
+	rooms := room.New(db, clubs, users, messages, kv, rtcTokens(cfg, log))
 	a.Resolver = &graph.Resolver{
 		DB:       db,
 		KV:       kv,
 		Accounts: accounts,
-		Users:    user.New(db, accounts, messages, cfg.LiveUIDs),
+		Users:    users,
 		Messages: messages,
+		Clubs:    clubs,
+		Rooms:    rooms,
+		Events:   event.New(db, rooms, users, messages),
 		Log:      log,
 	}
 	es := graph.NewSchema(a.Resolver)
@@ -90,6 +102,16 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	jobCtx, stop := context.WithCancel(context.Background())
 	a.stop = stop
 	go a.janitor(jobCtx, kv, log)
+	a.remindersDone = make(chan struct{})
+	if cfg.ReminderInterval > 0 {
+		go func() {
+			defer close(a.remindersDone)
+			a.Resolver.Events.RunReminders(jobCtx, cfg.ReminderInterval, log)
+		}()
+	} else {
+		log.Info("event reminder job disabled (CHAOQER_REMINDER_INTERVAL=0)")
+		close(a.remindersDone)
+	}
 	return a, nil
 }
 
@@ -100,6 +122,7 @@ func (a *App) Handler() http.Handler { return a.Engine }
 func (a *App) Close() error {
 	a.stop()
 	<-a.done
+	<-a.remindersDone
 	a.push.Close()
 	return a.DB.Close()
 }
@@ -120,8 +143,19 @@ func (a *App) janitor(ctx context.Context, kv *kvstore.Store, log *slog.Logger) 
 			if err := a.Resolver.Accounts.SweepSMSLog(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("sweeping the SMS log", "err", err)
 			}
+			if _, err := a.Resolver.Rooms.SweepSnapshots(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("sweeping expired share snapshots", "err", err)
+			}
 		}
 	}
+}
+
+func rtcTokens(cfg Config, log *slog.Logger) agora.Builder {
+	b := agora.New(cfg.AgoraAppID, cfg.AgoraCertificate)
+	if !agora.Configured(b) {
+		log.Warn("Agora RTC tokens: unavailable (AGORA_APP_ID and AGORA_APP_CERTIFICATE must be 32 hex characters); room token requests will fail")
+	}
+	return b
 }
 
 func smsSender(cfg Config, log *slog.Logger) sms.Sender {

@@ -29,6 +29,10 @@ type Config struct {
 
 	AgoraAppID, AgoraCertificate string // AGORA_APP_ID, AGORA_APP_CERTIFICATE
 
+	// ReminderInterval is how often due event reminders are looked for
+	// (CHAOQER_REMINDER_INTERVAL); 0 disables the job on this instance.
+	ReminderInterval time.Duration
+
 	SMS  SMSConfig
 	Push PushConfig
 }
@@ -86,6 +90,9 @@ func ConfigFromEnv() (Config, error) {
 	}
 	if c.SessionCacheTTL, err = time.ParseDuration(env("CHAOQER_SESSION_CACHE_TTL", "2s")); err != nil {
 		return c, fmt.Errorf("CHAOQER_SESSION_CACHE_TTL: %w", err)
+	}
+	if c.ReminderInterval, err = time.ParseDuration(env("CHAOQER_REMINDER_INTERVAL", "15s")); err != nil || c.ReminderInterval < 0 {
+		return c, fmt.Errorf("CHAOQER_REMINDER_INTERVAL: must be a duration such as 15s or 0 (got %q)", os.Getenv("CHAOQER_REMINDER_INTERVAL"))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("CHAOQER_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("CHAOQER_LOG_LEVEL: %w", err)

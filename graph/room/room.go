@@ -1,0 +1,342 @@
+// Package room owns live audio rooms (活动, spec §2.4): creating them, the
+// room feed, who may see a room, Agora tokens, closing, invitations and
+// share snapshots.
+//
+// Who is in a room right now is the live presence kept in room_presences by
+// the WebSocket hub; this package only reads it. A room is visible to a
+// viewer when it is open and somebody is connected, or the viewer created it
+// (then, while nobody is connected, its member list is just the creator and
+// its member total 0). A private (invite-only) room is visible in addition
+// only to its creator, to users invited to it and to users connected to it.
+package room
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"chaoqer/ent"
+	"chaoqer/ent/entdb"
+	entroom "chaoqer/ent/room"
+	"chaoqer/graph/agora"
+	"chaoqer/graph/club"
+	"chaoqer/graph/errs"
+	"chaoqer/graph/ids"
+	"chaoqer/graph/kvstore"
+	"chaoqer/graph/message"
+	"chaoqer/graph/text"
+	"chaoqer/graph/user"
+)
+
+// Messages and limits of the room endpoints.
+const (
+	MsgInvited   = "邀请成功"
+	msgNoName    = "标题不能为空"
+	msgLongName  = "标题不能超过100个字"
+	MaxNameLen   = 100
+	MaxMembers   = 6 // profiles shown in a room's member list
+	roleHost     = 2
+	snapshotTTL  = 30 * 24 * time.Hour
+	inviteDedupe = 500 * time.Millisecond
+)
+
+// Room is a stored room.
+type Room struct {
+	ID         string
+	UID        string // the creator
+	Name       *string
+	ClubID     *string
+	InviteOnly bool
+	Closed     bool
+	CreateTime int64
+	SequenceID string
+	// Presence is who is connected, when already loaded with the room
+	// (nil otherwise: resolvers then load it in a batch).
+	Presence *Presence
+}
+
+// Presence summarises who is connected to a room.
+type Presence struct {
+	// Total is how many users are connected.
+	Total int
+	// UIDs are up to MaxMembers connected users: hosts first, then in join
+	// order (ruid).
+	UIDs []string
+}
+
+// Visible reports whether viewerUID may see r, given who is connected: an
+// open room with somebody connected, or the viewer's own room. Private rooms
+// need more than this (see Service.Get); where they cannot appear (feeds,
+// events) Visible shows them only to their creator.
+func Visible(viewerUID string, r *Room, p *Presence) bool {
+	if r == nil || r.Closed {
+		return false
+	}
+	if viewerUID == r.UID {
+		return true
+	}
+	return !r.InviteOnly && p != nil && p.Total > 0
+}
+
+// MemberUIDs is the room's member list as viewerUID sees it: the connected
+// users, or, while nobody is connected, the creator for the creator.
+func MemberUIDs(viewerUID string, r *Room, p *Presence) []string {
+	if p != nil && p.Total > 0 {
+		return p.UIDs
+	}
+	if viewerUID == r.UID {
+		return []string{r.UID}
+	}
+	return nil
+}
+
+// Input is what creating a room takes; nil fields are missing parameters.
+type Input struct {
+	Name       *string
+	ClubID     *string
+	InviteOnly *int
+}
+
+// Service implements rooms.
+type Service struct {
+	db       *ent.Client
+	dialect  string
+	clubs    *club.Service
+	users    *user.Service
+	messages *message.Service
+	kv       *kvstore.Store
+	tokens   agora.Builder
+	now      func() time.Time
+
+	// OnClose, if set, is called after a room has been closed (by its host,
+	// its creator or Close), e.g. to tell the room's sockets. Set it before
+	// the server starts serving.
+	OnClose func(ctx context.Context, roomID string)
+}
+
+// New returns the room service.
+func New(db *entdb.DB, clubs *club.Service, users *user.Service, messages *message.Service, kv *kvstore.Store, tokens agora.Builder) *Service {
+	return &Service{db: db.Client, dialect: db.Dialect, clubs: clubs, users: users, messages: messages,
+		kv: kv, tokens: tokens, now: time.Now}
+}
+
+// SetClock replaces the time source (tests).
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// Create opens a room created by uid. A positive inviteOnly makes it private
+// (and drops the club); otherwise a club id makes it a room of that club,
+// which uid must be a member of; any other room is public.
+func (s *Service) Create(ctx context.Context, uid string, in Input) (*Room, error) {
+	if in.Name == nil {
+		return nil, errs.Failure(msgNoName)
+	}
+	if text.Len(*in.Name) > MaxNameLen {
+		return nil, errs.Failure(msgLongName)
+	}
+	private := in.InviteOnly != nil && *in.InviteOnly > 0
+	clubID := ""
+	if !private && !text.Blank(in.ClubID) {
+		clubID = strings.TrimSpace(*in.ClubID)
+		if !ids.Valid(clubID) {
+			return nil, errs.ClubNotFound
+		}
+		member, err := s.clubs.IsMember(ctx, uid, clubID)
+		if err != nil {
+			return nil, err
+		}
+		if !member {
+			return nil, errs.ClubNotFound
+		}
+	}
+	return s.insert(ctx, s.db, uid, *in.Name, clubID, private)
+}
+
+// CreatePublic opens a public room created by uid through client (e.g. inside
+// the caller's transaction); starting an event uses it.
+func (s *Service) CreatePublic(ctx context.Context, client *ent.Client, uid, name string) (*Room, error) {
+	return s.insert(ctx, client, uid, name, "", false)
+}
+
+func (s *Service) insert(ctx context.Context, client *ent.Client, uid, name, clubID string, private bool) (*Room, error) {
+	nowMs := ids.Ms(s.now())
+	r := &Room{ID: ids.New(), UID: uid, InviteOnly: private, CreateTime: nowMs, Presence: &Presence{}}
+	r.SequenceID = ids.Seq(nowMs, r.ID)
+	c := client.Room.Create().SetID(r.ID).SetUID(uid).SetInviteOnly(boolInt(private)).SetClosed(false).
+		SetCreateTime(nowMs).SetSequenceID(r.SequenceID).
+		SetEmptySince(nowMs) // nobody is connected yet
+	if name = text.Name(name); name != "" {
+		r.Name = &name
+		c.SetName(name)
+	}
+	if clubID != "" {
+		r.ClubID = &clubID
+		c.SetClubID(clubID)
+	}
+	if err := c.Exec(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Rooms loads rooms by id, open or closed; missing ones are absent.
+func (s *Service) Rooms(ctx context.Context, roomIDs []string) (map[string]*Room, error) {
+	out := make(map[string]*Room, len(roomIDs))
+	if len(roomIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Room.Query().Where(entroom.IDIn(roomIDs...)).
+		Select(entroom.FieldID, entroom.FieldUID, entroom.FieldName, entroom.FieldClubID,
+			entroom.FieldInviteOnly, entroom.FieldClosed, entroom.FieldCreateTime, entroom.FieldSequenceID).
+		All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = fromEnt(r)
+	}
+	return out, nil
+}
+
+func fromEnt(r *ent.Room) *Room {
+	return &Room{ID: r.ID, UID: r.UID, Name: r.Name, ClubID: r.ClubID, InviteOnly: r.InviteOnly > 0,
+		Closed: r.Closed, CreateTime: r.CreateTime, SequenceID: r.SequenceID}
+}
+
+// load reads one room, open or closed; 400000 when there is none.
+func (s *Service) load(ctx context.Context, roomID string) (*Room, error) {
+	if !ids.Valid(roomID) {
+		return nil, errs.RoomNotFound
+	}
+	m, err := s.Rooms(ctx, []string{roomID})
+	if err != nil {
+		return nil, err
+	}
+	r, ok := m[roomID]
+	if !ok {
+		return nil, errs.RoomNotFound
+	}
+	return r, nil
+}
+
+// loadOpen reads one open room viewerUID may enter (see mayEnter); 400000
+// otherwise.
+func (s *Service) loadOpen(ctx context.Context, viewerUID, roomID string) (*Room, error) {
+	r, err := s.load(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	if r.Closed {
+		return nil, errs.RoomNotFound
+	}
+	if err := s.mayEnter(ctx, viewerUID, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// mayEnter checks the privacy of r: anyone may enter a room that is not
+// private; a private one only its creator, invited users and connected
+// users (400000 for anyone else, as if it did not exist).
+func (s *Service) mayEnter(ctx context.Context, viewerUID string, r *Room) error {
+	if !r.InviteOnly || viewerUID == r.UID {
+		return nil
+	}
+	var ok bool
+	rows, err := s.db.QueryContext(ctx, entdb.Rebind(s.dialect, mayEnterSQL), r.ID, viewerUID, r.ID, viewerUID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&ok); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if !ok {
+		return errs.RoomNotFound
+	}
+	return nil
+}
+
+const mayEnterSQL = `SELECT CASE WHEN
+  EXISTS (SELECT 1 FROM room_invites i WHERE i.room_id = ? AND i.uid = ?)
+  OR EXISTS (SELECT 1 FROM room_presences p WHERE p.room_id = ? AND p.uid = ?)
+THEN 1 ELSE 0 END`
+
+// Get reads a room as viewerUID sees it (spec R2): open, allowed by its
+// privacy, and with somebody connected unless the viewer created it;
+// 400000 otherwise. The room comes with its presence.
+func (s *Service) Get(ctx context.Context, viewerUID, roomID string) (*Room, error) {
+	r, err := s.loadOpen(ctx, viewerUID, roomID)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.Presences(ctx, []string{r.ID})
+	if err != nil {
+		return nil, err
+	}
+	r.Presence = ps[r.ID]
+	if r.Presence.Total == 0 && viewerUID != r.UID {
+		return nil, errs.RoomNotFound
+	}
+	return r, nil
+}
+
+// presenceSQL reads, for every room at once, how many users are connected
+// and the first MaxMembers of them (hosts first, then by ruid).
+const presenceSQL = `SELECT x.room_id, x.uid, x.total FROM (
+  SELECT p.room_id, p.uid,
+    COUNT(*) OVER (PARTITION BY p.room_id) AS total,
+    ROW_NUMBER() OVER (PARTITION BY p.room_id
+      ORDER BY CASE WHEN p.role = 2 THEN 0 ELSE 1 END, p.ruid, p.uid) AS rn
+  FROM room_presences p WHERE p.room_id IN (%s)
+) x WHERE x.rn <= ? ORDER BY x.room_id, x.rn`
+
+// Presences loads who is connected to each room; every requested room is in
+// the map (an empty Presence when nobody is connected). One statement.
+func (s *Service) Presences(ctx context.Context, roomIDs []string) (map[string]*Presence, error) {
+	out := make(map[string]*Presence, len(roomIDs))
+	if len(roomIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(roomIDs)+1)
+	for _, id := range roomIDs {
+		out[id] = &Presence{}
+		args = append(args, id)
+	}
+	args = append(args, MaxMembers)
+	q := strings.Replace(presenceSQL, "%s", placeholders(len(roomIDs)), 1)
+	rows, err := s.db.QueryContext(ctx, entdb.Rebind(s.dialect, q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var roomID, uid string
+		var total int
+		if err := rows.Scan(&roomID, &uid, &total); err != nil {
+			return nil, err
+		}
+		p := out[roomID]
+		if p == nil {
+			continue
+		}
+		p.Total = total
+		p.UIDs = append(p.UIDs, uid)
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
