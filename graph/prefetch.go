@@ -45,8 +45,18 @@ func sub(at []string, name string) []string {
 // nested resolvers then find everything in the loaders' caches, so a page
 // costs the same number of statements whatever its size.
 func prefetchRooms(ctx context.Context, rooms []*room.Room, at ...string) error {
+	uids, err := prefetchRoomsBut(ctx, rooms, at...)
+	if err != nil {
+		return err
+	}
+	return loader.From(ctx).PrefetchUsers(ctx, uids)
+}
+
+// prefetchRoomsBut is prefetchRooms without the users, whose uids it
+// returns so that the caller can load them together with others.
+func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, at ...string) ([]string, error) {
 	if len(rooms) == 0 || !selects(ctx, at...) {
-		return nil
+		return nil, nil
 	}
 	l := loader.From(ctx)
 	ids := make([]string, len(rooms))
@@ -55,19 +65,16 @@ func prefetchRooms(ctx context.Context, rooms []*room.Room, at ...string) error 
 	}
 	pres, err := l.PrefetchPresence(ctx, ids)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var uids []string
 	wantMembers := selects(ctx, sub(at, "members")...)
 	if wantMembers || selects(ctx, sub(at, "creator")...) {
-		var uids []string
 		for _, r := range rooms {
-			uids = append(uids, r.UID)
+			uids = append(uids, r.UID) // also the member list of an empty room
 			if wantMembers && pres[r.ID] != nil {
 				uids = append(uids, pres[r.ID].UIDs...)
 			}
-		}
-		if err := l.PrefetchUsers(ctx, uids); err != nil {
-			return err
 		}
 	}
 	if selects(ctx, sub(at, "club")...) {
@@ -78,10 +85,10 @@ func prefetchRooms(ctx context.Context, rooms []*room.Room, at ...string) error 
 			}
 		}
 		if err := l.PrefetchClubs(ctx, clubIDs); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return uids, nil
 }
 
 // prefetchEvents does for a page of events what prefetchRooms does for
@@ -101,43 +108,43 @@ func prefetchEvents(ctx context.Context, events []*event.Event, at ...string) er
 			return err
 		}
 	}
+	var uids []string
 	wantHosts := selects(ctx, sub(at, "hosts")...)
 	if wantHosts || selects(ctx, sub(at, "creator")...) {
-		var uids []string
 		for _, e := range events {
 			uids = append(uids, e.UID)
 			if wantHosts {
 				uids = append(uids, e.MemberUIDs...)
 			}
 		}
-		if err := l.PrefetchUsers(ctx, uids); err != nil {
-			return err
-		}
-	}
-	if !selects(ctx, sub(at, "room")...) {
-		return nil
 	}
 	var roomIDs []string
-	for _, e := range events {
-		if e.RoomID != nil {
-			roomIDs = append(roomIDs, *e.RoomID)
+	if selects(ctx, sub(at, "room")...) {
+		for _, e := range events {
+			if e.RoomID != nil {
+				roomIDs = append(roomIDs, *e.RoomID)
+			}
 		}
 	}
-	if len(roomIDs) == 0 {
-		return nil
-	}
-	if err := l.PrefetchRooms(ctx, roomIDs); err != nil {
-		return err
-	}
-	rooms := make([]*room.Room, 0, len(roomIDs))
-	for _, id := range roomIDs {
-		r, err := l.Rooms.Load(ctx, id)()
+	if len(roomIDs) > 0 {
+		if err := l.PrefetchRooms(ctx, roomIDs); err != nil {
+			return err
+		}
+		rooms := make([]*room.Room, 0, len(roomIDs))
+		for _, id := range roomIDs {
+			r, err := l.Rooms.Load(ctx, id)() // a cache hit now
+			if err != nil {
+				return err
+			}
+			if r != nil && !r.Closed {
+				rooms = append(rooms, r)
+			}
+		}
+		more, err := prefetchRoomsBut(ctx, rooms, sub(at, "room")...)
 		if err != nil {
 			return err
 		}
-		if r != nil && !r.Closed {
-			rooms = append(rooms, r)
-		}
+		uids = append(uids, more...)
 	}
-	return prefetchRooms(ctx, rooms, sub(at, "room")...)
+	return l.PrefetchUsers(ctx, uids)
 }

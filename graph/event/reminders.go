@@ -3,7 +3,10 @@ package event
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"time"
+
+	"entgo.io/ent/dialect"
 
 	"chaoqer/ent"
 	"chaoqer/ent/entdb"
@@ -27,13 +30,15 @@ const (
 // deleted nor started (starting tells bookers and marks their reminders
 // itself). The outer `notify_time IS NULL` is re-checked on every row the
 // UPDATE locks, so when two instances claim at once each reminder goes to
-// exactly one of them (PostgreSQL re-evaluates it after waiting for the
-// other's commit; SQLite runs writers one at a time).
+// exactly one of them: SQLite runs writers one at a time, and PostgreSQL
+// re-evaluates the condition after waiting for the other's commit. On
+// PostgreSQL {lock} also makes concurrent instances skip the rows another
+// one is claiming, so they share the work instead of queueing.
 const claimDueSQL = `UPDATE event_reminders SET notify_time = ?
 WHERE notify_time IS NULL AND id IN (
   SELECT r.id FROM event_reminders r JOIN events e ON e.id = r.event_id
   WHERE r.notify_time IS NULL AND e.deleted = ? AND e.room_id IS NULL AND e.event_time <= ?
-  ORDER BY r.id LIMIT ?
+  ORDER BY r.id LIMIT ?{lock}
 ) RETURNING event_id, uid`
 
 // SendDueReminders tells every booker whose event's time has come, once:
@@ -57,7 +62,12 @@ func (s *Service) sendDueBatch(ctx context.Context) (sent, claimed int, err erro
 	nowMs := ids.Ms(now)
 	announce := func() {}
 	err = entdb.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		rows, err := tx.QueryContext(ctx, entdb.Rebind(s.dialect, claimDueSQL), nowMs, false, nowMs, reminderBatch)
+		lock := ""
+		if s.dialect == dialect.Postgres {
+			lock = " FOR UPDATE OF r SKIP LOCKED"
+		}
+		q := strings.Replace(claimDueSQL, "{lock}", lock, 1)
+		rows, err := tx.QueryContext(ctx, entdb.Rebind(s.dialect, q), nowMs, false, nowMs, reminderBatch)
 		if err != nil {
 			return err
 		}

@@ -1,0 +1,240 @@
+package rest_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"chaoqer/ent"
+	"chaoqer/graph/ids"
+	"chaoqer/rest/resttest"
+)
+
+// These tests pin that list pages cost a constant number of SQL statements:
+// a page of 100 items with their nested clubs, rooms and profiles costs as
+// many statements as a page of 2.
+
+// statements counts the SQL statements one call costs. The caller's session
+// is refreshed just before (the session cache lasts 2 s), so only the call
+// itself is counted.
+func statements(t *testing.T, srv *resttest.Server, c *resttest.Client, call func() *resttest.Response) int64 {
+	t.Helper()
+	c.Get("/user/message/unread_total", nil).MustOK(t)
+	before := srv.App.DB.Statements()
+	r := call()
+	after := srv.App.DB.Statements()
+	if r.HTTP != 200 || (r.Body["status"] != nil && r.Status() != 1) || r.Body["errors"] != nil {
+		t.Fatalf("measured call failed: %s", r)
+	}
+	return after - before
+}
+
+// seedRooms makes n open rooms visible to viewer: every other one a room of
+// one of viewer's clubs, the rest public, each with 7 users connected.
+func seedRooms(t *testing.T, srv *resttest.Server, viewer *resttest.Client, n int) {
+	t.Helper()
+	ctx := context.Background()
+	var clubIDs []string
+	for i := 0; i < 3; i++ {
+		resttest.Pause()
+		c := obj(t, viewer.Post("/club", P{"name": fmt.Sprint("club", i), "cover": "c"}).MustOK(t))
+		clubIDs = append(clubIDs, c["clubId"].(string))
+	}
+	people := make([]string, 7)
+	for i := range people {
+		people[i] = srv.Onboard(fmt.Sprint("P", i)).UID
+	}
+	db := srv.App.DB.Client
+	base := time.Now().UnixMilli() - int64(n)*1000
+	rooms := make([]*ent.RoomCreate, n)
+	var pres []*ent.PresenceCreate
+	for i := range rooms {
+		id, at := ids.New(), base+int64(i)*1000
+		rc := db.Room.Create().SetID(id).SetUID(viewer.UID).SetName(fmt.Sprint("room", i)).
+			SetCreateTime(at).SetSequenceID(ids.Seq(at, id))
+		if i%2 == 0 {
+			rc.SetClubID(clubIDs[i%3])
+		}
+		rooms[i] = rc
+		for j, uid := range people {
+			pres = append(pres, db.Presence.Create().SetRoomID(id).SetUID(uid).SetRuid(int64(j)).SetRole(j%3).
+				SetConnID(ids.New()).SetInstanceID("test").SetCreateTime(at).SetSeenTime(at))
+		}
+	}
+	if err := db.Room.CreateBulk(rooms...).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for len(pres) > 0 {
+		k := min(len(pres), 200)
+		if err := db.Presence.CreateBulk(pres[:k]...).Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		pres = pres[k:]
+	}
+}
+
+func TestRoomFeedStatements(t *testing.T) {
+	srv := resttest.Start(t)
+	v := srv.Onboard("Viewer")
+	seedRooms(t, srv, v, 120)
+
+	rest := func(count int) int64 {
+		return statements(t, srv, v, func() *resttest.Response {
+			r := v.Get("/room", P{"count": count})
+			if items := list(t, r.MustOK(t)); len(items) != count || items[0]["roomResult"] == nil ||
+				len(obj(t, items[0]["roomResult"])["memberList"].([]any)) != 6 {
+				t.Fatalf("feed page of %d: %v", count, items)
+			}
+			return r
+		})
+	}
+	r2, r100 := rest(2), rest(100)
+	t.Logf("REST GET /room: %d statements for 2 rooms, %d for 100", r2, r100)
+	if r2 != r100 {
+		t.Fatalf("REST feed: %d statements for 2 rooms, %d for 100", r2, r100)
+	}
+	// The next page (a cursor among the club rooms) costs the same.
+	page := list(t, v.Get("/room", P{"count": 100}).MustOK(t))
+	next := statements(t, srv, v, func() *resttest.Response {
+		return v.Get("/room", P{"count": 10, "lastId": page[20]["sequenceId"]})
+	})
+	if next != r100 {
+		t.Fatalf("REST feed after a cursor: %d statements", next)
+	}
+
+	const q = `query($n: Int, $after: String) { roomFeed(first: $n, after: $after) { edges { cursor node { roomId createTime
+	  room { roomId name inviteOnly createTime memberTotal
+	    creator { uid nickname viewerHasBlocked }
+	    club { clubId name memberTotal viewerHasJoined creator { nickname } }
+	    members { uid nickname avatar viewerHasBlocked viewerSentCard cardTotal } } } }
+	  pageInfo { hasNextPage endCursor } } }`
+	gql := func(n int, after any) int64 {
+		return statements(t, srv, v, func() *resttest.Response {
+			return v.GraphQL(q, map[string]any{"n": n, "after": after})
+		})
+	}
+	g2, g20, g100 := gql(2, nil), gql(20, nil), gql(100, nil)
+	gAfter := gql(20, page[50]["sequenceId"]) // crosses into the public rooms
+	t.Logf("GraphQL roomFeed with club, creator and members: %d statements for 2 rooms, %d for 20, %d for 100, %d after a cursor", g2, g20, g100, gAfter)
+	if g2 != g100 || g20 != g100 || gAfter != g100 {
+		t.Fatalf("GraphQL feed: %d / %d / %d / %d statements", g2, g20, g100, gAfter)
+	}
+	if g20 > 5 {
+		t.Fatalf("GraphQL feed of 20 rooms costs %d statements, budget 5", g20)
+	}
+}
+
+func TestClubMemberListStatements(t *testing.T) {
+	srv := resttest.Start(t)
+	a := srv.Onboard("Alice")
+	cid := obj(t, a.Post("/club", P{"name": "大圈", "cover": "c"}).MustOK(t))["clubId"].(string)
+	ctx := context.Background()
+	var creates []*ent.ClubMemberCreate
+	for i := 0; i < 110; i++ {
+		u := srv.Onboard(fmt.Sprint("M", i))
+		at := time.Now().UnixMilli() + int64(i)
+		creates = append(creates, srv.App.DB.Client.ClubMember.Create().SetClubID(cid).SetUID(u.UID).
+			SetCreateTime(at).SetSequenceID(ids.Seq(at, cid)))
+	}
+	if err := srv.App.DB.Client.ClubMember.CreateBulk(creates...).Exec(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rest := func(count int) int64 {
+		return statements(t, srv, a, func() *resttest.Response {
+			r := a.Get("/club/"+cid+"/member", P{"count": count})
+			if items := list(t, r.MustOK(t)); len(items) != count || items[count-1]["userProfileResult"] == nil {
+				t.Fatalf("member page of %d: %v", count, items)
+			}
+			return r
+		})
+	}
+	r2, r100 := rest(2), rest(100)
+	t.Logf("REST GET /club/{id}/member: %d statements for 2 members, %d for 100", r2, r100)
+	if r2 != r100 {
+		t.Fatalf("REST members: %d statements for 2, %d for 100", r2, r100)
+	}
+	gql := func(n int) int64 {
+		return statements(t, srv, a, func() *resttest.Response {
+			return a.GraphQL(`query($id: ID!, $n: Int) { club(clubId: $id) { name members(first: $n) { edges { node { uid user { nickname cardTotal viewerSentCard } } } } } }`,
+				map[string]any{"id": cid, "n": n})
+		})
+	}
+	g2, g100 := gql(2), gql(100)
+	t.Logf("GraphQL club.members: %d statements for 2, %d for 100", g2, g100)
+	if g2 != g100 {
+		t.Fatalf("GraphQL members: %d statements for 2, %d for 100", g2, g100)
+	}
+}
+
+func TestEventListStatements(t *testing.T) {
+	srv := resttest.Start(t)
+	a, v := srv.Onboard("Alice"), srv.Onboard("Viewer")
+	people := []string{a.UID}
+	for i := 0; i < 6; i++ {
+		people = append(people, srv.Onboard(fmt.Sprint("H", i)).UID)
+	}
+	ctx := context.Background()
+	db := srv.App.DB.Client
+	now := time.Now().UnixMilli()
+	var events []*ent.EventCreate
+	var rooms []*ent.RoomCreate
+	var pres []*ent.PresenceCreate
+	var bookings []*ent.EventReminderCreate
+	for i := 0; i < 110; i++ {
+		eid, rid := ids.New(), ids.New()
+		at := now + int64(i)*60_000
+		events = append(events, db.Event.Create().SetID(eid).SetUID(a.UID).SetName(fmt.Sprint("event", i)).
+			SetMemberUids(people[:1+i%len(people)]).SetEventTime(at).SetCreateTime(now).SetUpdateTime(now).
+			SetSequenceID(ids.Seq(at, eid)).SetRoomID(rid))
+		rooms = append(rooms, db.Room.Create().SetID(rid).SetUID(a.UID).SetName(fmt.Sprint("event", i)).
+			SetCreateTime(now).SetSequenceID(ids.Seq(now, rid)))
+		for j, uid := range people[:3] {
+			pres = append(pres, db.Presence.Create().SetRoomID(rid).SetUID(uid).SetRuid(int64(j)).SetRole(2-j).
+				SetConnID(ids.New()).SetInstanceID("test").SetCreateTime(now).SetSeenTime(now))
+		}
+		if i%2 == 0 {
+			bookings = append(bookings, db.EventReminder.Create().SetEventID(eid).SetUID(v.UID).SetCreateTime(now))
+		}
+	}
+	for _, err := range []error{
+		db.Event.CreateBulk(events...).Exec(ctx), db.Room.CreateBulk(rooms...).Exec(ctx),
+		db.Presence.CreateBulk(pres[:200]...).Exec(ctx), db.Presence.CreateBulk(pres[200:]...).Exec(ctx),
+		db.EventReminder.CreateBulk(bookings...).Exec(ctx),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rest := func(count int) int64 {
+		return statements(t, srv, v, func() *resttest.Response {
+			r := v.Get("/event", P{"count": count})
+			items := list(t, r.MustOK(t))
+			if len(items) != count {
+				t.Fatalf("event page of %d: %d items", count, len(items))
+			}
+			er := obj(t, items[0]["eventResult"])
+			if num(t, er, "notify") != 1 || len(obj(t, er["roomResult"])["memberList"].([]any)) != 3 {
+				t.Fatalf("event item %v", er)
+			}
+			return r
+		})
+	}
+	r2, r100 := rest(2), rest(100)
+	t.Logf("REST GET /event with started rooms: %d statements for 2 events, %d for 100", r2, r100)
+	if r2 != r100 {
+		t.Fatalf("REST events: %d statements for 2, %d for 100", r2, r100)
+	}
+	gql := func(n int) int64 {
+		return statements(t, srv, v, func() *resttest.Response {
+			return v.GraphQL(`query($n: Int) { events(first: $n) { edges { node { event { name viewerHasBooked
+			  creator { nickname } hosts { nickname viewerHasBlocked }
+			  room { roomId memberTotal members { nickname } creator { uid } } } } } } }`, map[string]any{"n": n})
+		})
+	}
+	g2, g100 := gql(2), gql(100)
+	t.Logf("GraphQL events with hosts and rooms: %d statements for 2 events, %d for 100", g2, g100)
+	if g2 != g100 {
+		t.Fatalf("GraphQL events: %d statements for 2, %d for 100", g2, g100)
+	}
+}
