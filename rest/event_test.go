@@ -9,6 +9,7 @@ import (
 
 	"chaoqer/ent/eventreminder"
 	"chaoqer/graph/ids"
+	"chaoqer/rest/app"
 	"chaoqer/rest/resttest"
 )
 
@@ -318,5 +319,39 @@ func TestEventGraphQL(t *testing.T) {
 	r = c.GraphQL(`mutation($id: ID!) { deleteEvent(eventId: $id) { message } }`, map[string]any{"id": eid})
 	if !strings.Contains(string(r.Raw), "无法删除已绑定活动的日程") {
 		t.Fatalf("deleteEvent %s", r)
+	}
+}
+
+func TestReminderJobRunsInTheApp(t *testing.T) {
+	srv := resttest.Start(t, func(c *app.Config) { c.ReminderInterval = 20 * time.Millisecond })
+	a, c := srv.Onboard("Alice"), srv.Onboard("Carol")
+	ev := obj(t, a.Post("/event", P{"name": "马上开始", "eventTime": ms(-2 * time.Minute), "memberUidList": []string{a.UID}}).MustOK(t))
+	eid := ev["eventId"].(string)
+	c.Post("/event/"+eid+"/notify", nil).MustOK(t)
+	var got []map[string]any
+	for i := 0; i < 500 && len(got) == 0; i++ {
+		time.Sleep(20 * time.Millisecond)
+		got = messagesTo(t, c, "chaoqer://event/"+eid)
+	}
+	if len(got) != 1 || got[0]["title"] != "你预约的日程开始了" || got[0]["content"] != "马上开始" || num(t, got[0], "originPushType") != 0 {
+		t.Fatalf("due reminder %v", got)
+	}
+}
+
+func TestStartedEventsGetNoDueReminder(t *testing.T) {
+	srv := resttest.Start(t) // the job is off: run its rounds by hand
+	a, c := srv.Onboard("Alice"), srv.Onboard("Carol")
+	ev := obj(t, a.Post("/event", P{"name": "已开始", "eventTime": ms(-time.Minute), "memberUidList": []string{a.UID}}).MustOK(t))
+	eid := ev["eventId"].(string)
+	c.Post("/event/"+eid+"/notify", nil).MustOK(t)
+	a.Post("/event/"+eid+"/start", nil).MustOK(t)
+	if n, err := srv.App.Resolver.Events.SendDueReminders(context.Background()); err != nil || n != 0 {
+		t.Fatalf("due reminders after the start: %d, %v", n, err)
+	}
+	if got := messagesTo(t, c, "chaoqer://event/"+eid); len(got) != 0 {
+		t.Fatalf("due reminder for a started event %v", got)
+	}
+	if got := messages(t, c); len(got) != 1 || got[0]["title"] != "你预约的活动已经开始了" {
+		t.Fatalf("booker's messages %v", got)
 	}
 }

@@ -337,9 +337,20 @@ func TestCloseRoom(t *testing.T) {
 	c.Post("/room/"+r1+"/close", nil).MustFail(t, "活动已解散", 400000) // already closed
 	// The creator may close without being connected.
 	a.Post("/room/"+r2+"/close", nil).MustOK(t)
+	// Close (the live hub's auto-close) needs no caller; a closed room
+	// cannot be closed again, and OnClose runs once per closed room.
+	r3 := obj(t, a.Post("/room", P{"name": "three"}).MustOK(t))["roomId"].(string)
+	connect(t, srv, r3, b.UID, 2, 1)
+	if err := srv.App.Resolver.Rooms.Close(context.Background(), r3); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.App.Resolver.Rooms.Close(context.Background(), r3); err == nil || err.Error() != "活动已解散" {
+		t.Fatalf("closing twice: %v", err)
+	}
+	b.Get("/room/"+r3, nil).MustFail(t, "活动已解散", 400000)
 	mu.Lock()
 	defer mu.Unlock()
-	if !sameStrings(closed, []string{r1, r2}) {
+	if !sameStrings(closed, []string{r1, r2, r3}) {
 		t.Fatalf("OnClose calls %v", closed)
 	}
 }
@@ -430,5 +441,44 @@ func TestInviteNotifications(t *testing.T) {
 	a.Post("/room/"+strings.Repeat("1", 32)+"/invite/"+c.UID, nil).MustFail(t, "活动已解散", 400000)
 	if r := a.Post("/room/"+named+"/invite/NOTHEX", nil); r.HTTP != 404 {
 		t.Fatalf("malformed invitee: %s", r)
+	}
+}
+
+func TestRoomGraphQL(t *testing.T) {
+	srv := resttest.Start(t)
+	a, b := srv.Onboard("Alice"), srv.Onboard("Bob")
+	r := a.GraphQL(`mutation { createRoom(input: {name: "GQL"}) { message room { roomId inviteOnly members { uid } memberTotal creator { nickname } club { name } } } }`, nil)
+	room := obj(t, obj(t, obj(t, r.Body["data"])["createRoom"])["room"])
+	if room["inviteOnly"] != false || !sameStrings(uidsOf(t, room["members"]), []string{a.UID}) || num(t, room, "memberTotal") != 0 ||
+		obj(t, room["creator"])["nickname"] != "Alice" || room["club"] != nil {
+		t.Fatalf("createRoom %s", r)
+	}
+	rid := room["roomId"].(string)
+	feed := `{ roomFeed(first: 10) { edges { cursor node { roomId room { roomId } } } pageInfo { hasNextPage endCursor } } }`
+	if r := b.GraphQL(feed, nil); !strings.Contains(string(r.Raw), `"node":{"roomId":"`+rid+`","room":null}`) {
+		t.Fatalf("feed item of an empty room for a stranger: %s", r)
+	}
+	connect(t, srv, rid, a.UID, 2, 1)
+	if r := b.GraphQL(feed, nil); !strings.Contains(string(r.Raw), `"room":{"roomId":"`+rid+`"}`) {
+		t.Fatalf("feed item of a live room: %s", r)
+	}
+	r = b.GraphQL(`query($id: ID!) { room(roomId: $id) { members { nickname } memberTotal } roomToken(roomId: $id) { roomId token } }`, map[string]any{"id": rid})
+	if !strings.Contains(string(r.Raw), `"members":[{"nickname":"Alice"}],"memberTotal":1`) || !strings.Contains(string(r.Raw), `"token":"006`) {
+		t.Fatalf("room and token %s", r)
+	}
+	r = b.GraphQL(`mutation($id: ID!) { shareRoom(roomId: $id) { roomCacheId } inviteToRoom(roomId: $id, uid: "`+a.UID+`") { message } }`, map[string]any{"id": rid})
+	if !strings.Contains(string(r.Raw), `"message":"邀请成功"`) || !strings.Contains(string(r.Raw), `"roomCacheId":"`) {
+		t.Fatalf("share and invite %s", r)
+	}
+	r = b.GraphQL(`mutation($id: ID!) { closeRoom(roomId: $id) { message } }`, map[string]any{"id": rid})
+	if !strings.Contains(string(r.Raw), `"errorCode":400000`) {
+		t.Fatalf("stranger closes %s", r)
+	}
+	r = a.GraphQL(`mutation($id: ID!) { closeRoom(roomId: $id) { message } }`, map[string]any{"id": rid})
+	if !strings.Contains(string(r.Raw), `"closeRoom":{"message":"Success"}`) {
+		t.Fatalf("creator closes %s", r)
+	}
+	if r := b.GraphQL(`{ roomFeed(first: 0) { edges { cursor } } }`, nil); !strings.Contains(string(r.Raw), "count只能在0到100之间") {
+		t.Fatalf("page size 0 %s", r)
 	}
 }
