@@ -187,3 +187,21 @@ func TestClubGraphQL(t *testing.T) {
 		t.Fatalf("validation over GraphQL %s", r)
 	}
 }
+
+// Accounts without a profile get the legacy gate on the new routes: an
+// empty success for the list pages old apps open first, 200000 otherwise.
+func TestSocialRoutesBehindTheProfileGate(t *testing.T) {
+	srv := resttest.Start(t)
+	fresh := srv.Login()
+	for _, path := range []string{"/club", "/room", "/event"} {
+		r := fresh.Get(path, P{"count": 10})
+		if r.MustOK(t); len(obj(t, r.Result())) != 0 {
+			t.Fatalf("GET %s for a profile-less account: %s", path, r)
+		}
+	}
+	fresh.Post("/room", P{"name": "x"}).MustFail(t, "用户资料未初始化", 200000)
+	fresh.Get("/club/"+strings.Repeat("a", 32), nil).MustFail(t, "用户资料未初始化", 200000)
+	if r := srv.Anonymous().Get("/room", P{"count": 10}); r.HTTP != 401 {
+		t.Fatalf("anonymous feed: %s", r)
+	}
+}
