@@ -5,6 +5,7 @@ package graph
 import (
 	"bytes"
 	"chaoqer/graph/account"
+	"chaoqer/graph/live"
 	"chaoqer/graph/message"
 	"chaoqer/graph/model"
 	"chaoqer/graph/page"
@@ -34,9 +35,12 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	LiveEvent() LiveEventResolver
+	LiveMember() LiveMemberResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
+	Subscription() SubscriptionResolver
 	UserEntry() UserEntryResolver
 	Viewer() ViewerResolver
 }
@@ -56,6 +60,45 @@ type ComplexityRoot struct {
 		AccessToken  func(childComplexity int) int
 		ExpireTime   func(childComplexity int) int
 		UID          func(childComplexity int) int
+	}
+
+	LiveEvent struct {
+		Action func(childComplexity int) int
+		Data   func(childComplexity int) int
+		Event  func(childComplexity int) int
+		Frame  func(childComplexity int) int
+		Sender func(childComplexity int) int
+	}
+
+	LiveMember struct {
+		CreateTime func(childComplexity int) int
+		RUID       func(childComplexity int) int
+		Role       func(childComplexity int) int
+		Tool       func(childComplexity int) int
+		ToolData   func(childComplexity int) int
+		UID        func(childComplexity int) int
+		User       func(childComplexity int) int
+	}
+
+	LivePayload struct {
+		Applied func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
+	LivePin struct {
+		CreateTime func(childComplexity int) int
+		MD5        func(childComplexity int) int
+		ToUID      func(childComplexity int) int
+		Tool       func(childComplexity int) int
+		ToolData   func(childComplexity int) int
+	}
+
+	LiveRoom struct {
+		Hands   func(childComplexity int) int
+		Live    func(childComplexity int) int
+		Members func(childComplexity int) int
+		Pins    func(childComplexity int) int
+		RoomID  func(childComplexity int) int
 	}
 
 	LoginPayload struct {
@@ -101,11 +144,21 @@ type ComplexityRoot struct {
 		BlockUser        func(childComplexity int, uid string) int
 		DeleteCard       func(childComplexity int, uid string) int
 		InitProfile      func(childComplexity int, input model.ProfileInput) int
+		InviteToSpeak    func(childComplexity int, roomID string, uid string) int
+		LeaveRoom        func(childComplexity int, roomID string) int
 		LoginWithCaptcha func(childComplexity int, input model.LoginWithCaptchaInput) int
 		Logout           func(childComplexity int) int
+		MuteLive         func(childComplexity int, roomID string, data live.JSON) int
+		PinLiveItem      func(childComplexity int, input model.PinLiveItemInput) int
+		RaiseHand        func(childComplexity int, roomID string) int
 		RequestCaptcha   func(childComplexity int, input model.RequestCaptchaInput) int
 		SendCard         func(childComplexity int, uid string) int
+		SendLiveMessage  func(childComplexity int, input model.LiveMessageInput) int
+		SetLive          func(childComplexity int, roomID string, action model.LiveAction) int
+		SetLiveRole      func(childComplexity int, roomID string, uid string, role model.LiveRole) int
+		ShowLiveTool     func(childComplexity int, roomID string, tool model.LiveTool, data string) int
 		UnblockUser      func(childComplexity int, uid string) int
+		UnpinLiveItem    func(childComplexity int, roomID string, md5 string) int
 		UpdateProfile    func(childComplexity int, input model.ProfileInput) int
 	}
 
@@ -120,12 +173,17 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		User   func(childComplexity int, uid string) int
-		Viewer func(childComplexity int) int
+		LiveRoom func(childComplexity int, roomID string) int
+		User     func(childComplexity int, uid string) int
+		Viewer   func(childComplexity int) int
 	}
 
 	RequestCaptchaPayload struct {
 		Message func(childComplexity int) int
+	}
+
+	Subscription struct {
+		RoomEvents func(childComplexity int, roomID string) int
 	}
 
 	User struct {
@@ -175,6 +233,15 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type LiveEventResolver interface {
+	Sender(ctx context.Context, obj *live.Event) (*string, error)
+	Action(ctx context.Context, obj *live.Event) (*string, error)
+}
+type LiveMemberResolver interface {
+	Role(ctx context.Context, obj *live.Member) (model.LiveRole, error)
+
+	User(ctx context.Context, obj *live.Member) (*user.Profile, error)
+}
 type MessageResolver interface {
 	Origin(ctx context.Context, obj *message.Message) (*user.Profile, error)
 }
@@ -183,6 +250,16 @@ type MutationResolver interface {
 	LoginWithCaptcha(ctx context.Context, input model.LoginWithCaptchaInput) (*model.LoginPayload, error)
 	Logout(ctx context.Context) (*model.LogoutPayload, error)
 	BindPushDevice(ctx context.Context, deviceID string) (*model.BindPushDevicePayload, error)
+	LeaveRoom(ctx context.Context, roomID string) (*model.LivePayload, error)
+	RaiseHand(ctx context.Context, roomID string) (*model.LivePayload, error)
+	InviteToSpeak(ctx context.Context, roomID string, uid string) (*model.LivePayload, error)
+	SetLiveRole(ctx context.Context, roomID string, uid string, role model.LiveRole) (*model.LivePayload, error)
+	PinLiveItem(ctx context.Context, input model.PinLiveItemInput) (*model.LivePayload, error)
+	UnpinLiveItem(ctx context.Context, roomID string, md5 string) (*model.LivePayload, error)
+	SetLive(ctx context.Context, roomID string, action model.LiveAction) (*model.LivePayload, error)
+	ShowLiveTool(ctx context.Context, roomID string, tool model.LiveTool, data string) (*model.LivePayload, error)
+	MuteLive(ctx context.Context, roomID string, data live.JSON) (*model.LivePayload, error)
+	SendLiveMessage(ctx context.Context, input model.LiveMessageInput) (*model.LivePayload, error)
 	InitProfile(ctx context.Context, input model.ProfileInput) (*model.ProfilePayload, error)
 	UpdateProfile(ctx context.Context, input model.ProfileInput) (*model.ProfilePayload, error)
 	BlockUser(ctx context.Context, uid string) (*model.UserPayload, error)
@@ -191,8 +268,12 @@ type MutationResolver interface {
 	DeleteCard(ctx context.Context, uid string) (*model.UserPayload, error)
 }
 type QueryResolver interface {
+	LiveRoom(ctx context.Context, roomID string) (*live.Snapshot, error)
 	Viewer(ctx context.Context) (*viewer.Viewer, error)
 	User(ctx context.Context, uid string) (*user.Profile, error)
+}
+type SubscriptionResolver interface {
+	RoomEvents(ctx context.Context, roomID string) (<-chan *live.Event, error)
 }
 type UserEntryResolver interface {
 	User(ctx context.Context, obj *user.Entry) (*user.Profile, error)
@@ -254,6 +335,155 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Credentials.UID(childComplexity), true
+
+	case "LiveEvent.action":
+		if e.ComplexityRoot.LiveEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Action(childComplexity), true
+	case "LiveEvent.data":
+		if e.ComplexityRoot.LiveEvent.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Data(childComplexity), true
+	case "LiveEvent.event":
+		if e.ComplexityRoot.LiveEvent.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Event(childComplexity), true
+	case "LiveEvent.frame":
+		if e.ComplexityRoot.LiveEvent.Frame == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Frame(childComplexity), true
+	case "LiveEvent.sender":
+		if e.ComplexityRoot.LiveEvent.Sender == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Sender(childComplexity), true
+
+	case "LiveMember.joinTime":
+		if e.ComplexityRoot.LiveMember.CreateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.CreateTime(childComplexity), true
+	case "LiveMember.ruid":
+		if e.ComplexityRoot.LiveMember.RUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.RUID(childComplexity), true
+	case "LiveMember.role":
+		if e.ComplexityRoot.LiveMember.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.Role(childComplexity), true
+	case "LiveMember.tool":
+		if e.ComplexityRoot.LiveMember.Tool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.Tool(childComplexity), true
+	case "LiveMember.toolData":
+		if e.ComplexityRoot.LiveMember.ToolData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.ToolData(childComplexity), true
+	case "LiveMember.uid":
+		if e.ComplexityRoot.LiveMember.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.UID(childComplexity), true
+	case "LiveMember.user":
+		if e.ComplexityRoot.LiveMember.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.User(childComplexity), true
+
+	case "LivePayload.applied":
+		if e.ComplexityRoot.LivePayload.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePayload.Applied(childComplexity), true
+	case "LivePayload.message":
+		if e.ComplexityRoot.LivePayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePayload.Message(childComplexity), true
+
+	case "LivePin.createTime":
+		if e.ComplexityRoot.LivePin.CreateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePin.CreateTime(childComplexity), true
+	case "LivePin.md5":
+		if e.ComplexityRoot.LivePin.MD5 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePin.MD5(childComplexity), true
+	case "LivePin.toUid":
+		if e.ComplexityRoot.LivePin.ToUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePin.ToUID(childComplexity), true
+	case "LivePin.tool":
+		if e.ComplexityRoot.LivePin.Tool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePin.Tool(childComplexity), true
+	case "LivePin.toolData":
+		if e.ComplexityRoot.LivePin.ToolData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePin.ToolData(childComplexity), true
+
+	case "LiveRoom.raisedHands":
+		if e.ComplexityRoot.LiveRoom.Hands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Hands(childComplexity), true
+	case "LiveRoom.live":
+		if e.ComplexityRoot.LiveRoom.Live == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Live(childComplexity), true
+	case "LiveRoom.members":
+		if e.ComplexityRoot.LiveRoom.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Members(childComplexity), true
+	case "LiveRoom.pins":
+		if e.ComplexityRoot.LiveRoom.Pins == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Pins(childComplexity), true
+	case "LiveRoom.roomId":
+		if e.ComplexityRoot.LiveRoom.RoomID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.RoomID(childComplexity), true
 
 	case "LoginPayload.credentials":
 		if e.ComplexityRoot.LoginPayload.Credentials == nil {
@@ -425,6 +655,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InitProfile(childComplexity, args["input"].(model.ProfileInput)), true
+	case "Mutation.inviteToSpeak":
+		if e.ComplexityRoot.Mutation.InviteToSpeak == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteToSpeak_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteToSpeak(childComplexity, args["roomId"].(string), args["uid"].(string)), true
+	case "Mutation.leaveRoom":
+		if e.ComplexityRoot.Mutation.LeaveRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_leaveRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LeaveRoom(childComplexity, args["roomId"].(string)), true
 	case "Mutation.loginWithCaptcha":
 		if e.ComplexityRoot.Mutation.LoginWithCaptcha == nil {
 			break
@@ -442,6 +694,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.muteLive":
+		if e.ComplexityRoot.Mutation.MuteLive == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_muteLive_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MuteLive(childComplexity, args["roomId"].(string), args["data"].(live.JSON)), true
+	case "Mutation.pinLiveItem":
+		if e.ComplexityRoot.Mutation.PinLiveItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pinLiveItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PinLiveItem(childComplexity, args["input"].(model.PinLiveItemInput)), true
+	case "Mutation.raiseHand":
+		if e.ComplexityRoot.Mutation.RaiseHand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_raiseHand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RaiseHand(childComplexity, args["roomId"].(string)), true
 	case "Mutation.requestCaptcha":
 		if e.ComplexityRoot.Mutation.RequestCaptcha == nil {
 			break
@@ -464,6 +749,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendCard(childComplexity, args["uid"].(string)), true
+	case "Mutation.sendLiveMessage":
+		if e.ComplexityRoot.Mutation.SendLiveMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendLiveMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendLiveMessage(childComplexity, args["input"].(model.LiveMessageInput)), true
+	case "Mutation.setLive":
+		if e.ComplexityRoot.Mutation.SetLive == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setLive_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetLive(childComplexity, args["roomId"].(string), args["action"].(model.LiveAction)), true
+	case "Mutation.setLiveRole":
+		if e.ComplexityRoot.Mutation.SetLiveRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setLiveRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetLiveRole(childComplexity, args["roomId"].(string), args["uid"].(string), args["role"].(model.LiveRole)), true
+	case "Mutation.showLiveTool":
+		if e.ComplexityRoot.Mutation.ShowLiveTool == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_showLiveTool_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShowLiveTool(childComplexity, args["roomId"].(string), args["tool"].(model.LiveTool), args["data"].(string)), true
 	case "Mutation.unblockUser":
 		if e.ComplexityRoot.Mutation.UnblockUser == nil {
 			break
@@ -475,6 +804,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnblockUser(childComplexity, args["uid"].(string)), true
+	case "Mutation.unpinLiveItem":
+		if e.ComplexityRoot.Mutation.UnpinLiveItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unpinLiveItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnpinLiveItem(childComplexity, args["roomId"].(string), args["md5"].(string)), true
 	case "Mutation.updateProfile":
 		if e.ComplexityRoot.Mutation.UpdateProfile == nil {
 			break
@@ -513,6 +853,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfilePayload.User(childComplexity), true
 
+	case "Query.liveRoom":
+		if e.ComplexityRoot.Query.LiveRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Query_liveRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LiveRoom(childComplexity, args["roomId"].(string)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -537,6 +888,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RequestCaptchaPayload.Message(childComplexity), true
+
+	case "Subscription.roomEvents":
+		if e.ComplexityRoot.Subscription.RoomEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_roomEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RoomEvents(childComplexity, args["roomId"].(string)), true
 
 	case "User.allowLive":
 		if e.ComplexityRoot.User.AllowLive == nil {
@@ -712,7 +1075,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("LiveMessageInput", ec.unmarshalInputLiveMessageInput),
 			graphql.NewInputUnmarshaler("LoginWithCaptchaInput", ec.unmarshalInputLoginWithCaptchaInput),
+			graphql.NewInputUnmarshaler("PinLiveItemInput", ec.unmarshalInputPinLiveItemInput),
 			graphql.NewInputUnmarshaler("ProfileInput", ec.unmarshalInputProfileInput),
 			graphql.NewInputUnmarshaler("RequestCaptchaInput", ec.unmarshalInputRequestCaptchaInput),
 		)
@@ -765,6 +1130,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -790,7 +1172,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphqls" "schema.graphqls" "user.graphqls"
+//go:embed "account.graphqls" "live.graphqls" "schema.graphqls" "user.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -803,6 +1185,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "account.graphqls", Input: sourceData("account.graphqls"), BuiltIn: false},
+	{Name: "live.graphqls", Input: sourceData("live.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
 	{Name: "user.graphqls", Input: sourceData("user.graphqls"), BuiltIn: false},
 }
@@ -832,6 +1215,84 @@ func (ec *executionContext) childFields_Credentials(ctx context.Context, field g
 		return ec.fieldContext_Credentials_expireTime(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Credentials", field.Name)
+}
+
+func (ec *executionContext) childFields_LiveEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "event":
+		return ec.fieldContext_LiveEvent_event(ctx, field)
+	case "sender":
+		return ec.fieldContext_LiveEvent_sender(ctx, field)
+	case "action":
+		return ec.fieldContext_LiveEvent_action(ctx, field)
+	case "data":
+		return ec.fieldContext_LiveEvent_data(ctx, field)
+	case "frame":
+		return ec.fieldContext_LiveEvent_frame(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LiveEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_LiveMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uid":
+		return ec.fieldContext_LiveMember_uid(ctx, field)
+	case "ruid":
+		return ec.fieldContext_LiveMember_ruid(ctx, field)
+	case "role":
+		return ec.fieldContext_LiveMember_role(ctx, field)
+	case "tool":
+		return ec.fieldContext_LiveMember_tool(ctx, field)
+	case "toolData":
+		return ec.fieldContext_LiveMember_toolData(ctx, field)
+	case "joinTime":
+		return ec.fieldContext_LiveMember_joinTime(ctx, field)
+	case "user":
+		return ec.fieldContext_LiveMember_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LiveMember", field.Name)
+}
+
+func (ec *executionContext) childFields_LivePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_LivePayload_message(ctx, field)
+	case "applied":
+		return ec.fieldContext_LivePayload_applied(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LivePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LivePin(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "md5":
+		return ec.fieldContext_LivePin_md5(ctx, field)
+	case "tool":
+		return ec.fieldContext_LivePin_tool(ctx, field)
+	case "toolData":
+		return ec.fieldContext_LivePin_toolData(ctx, field)
+	case "toUid":
+		return ec.fieldContext_LivePin_toUid(ctx, field)
+	case "createTime":
+		return ec.fieldContext_LivePin_createTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LivePin", field.Name)
+}
+
+func (ec *executionContext) childFields_LiveRoom(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "roomId":
+		return ec.fieldContext_LiveRoom_roomId(ctx, field)
+	case "members":
+		return ec.fieldContext_LiveRoom_members(ctx, field)
+	case "pins":
+		return ec.fieldContext_LiveRoom_pins(ctx, field)
+	case "live":
+		return ec.fieldContext_LiveRoom_live(ctx, field)
+	case "raisedHands":
+		return ec.fieldContext_LiveRoom_raisedHands(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LiveRoom", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1208,6 +1669,42 @@ func (ec *executionContext) field_Mutation_initProfile_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_inviteToSpeak_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "uid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uid"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_leaveRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_loginWithCaptcha_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1219,6 +1716,56 @@ func (ec *executionContext) field_Mutation_loginWithCaptcha_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_muteLive_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "data",
+		func(ctx context.Context, v any) (live.JSON, error) {
+			return ec.unmarshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["data"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_pinLiveItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PinLiveItemInput, error) {
+			return ec.unmarshalNPinLiveItemInput2chaoqerᚋgraphᚋmodelᚐPinLiveItemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_raiseHand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
 	return args, nil
 }
 
@@ -1250,6 +1797,102 @@ func (ec *executionContext) field_Mutation_sendCard_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_sendLiveMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LiveMessageInput, error) {
+			return ec.unmarshalNLiveMessageInput2chaoqerᚋgraphᚋmodelᚐLiveMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setLiveRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "uid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uid"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (model.LiveRole, error) {
+			return ec.unmarshalNLiveRole2chaoqerᚋgraphᚋmodelᚐLiveRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setLive_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "action",
+		func(ctx context.Context, v any) (model.LiveAction, error) {
+			return ec.unmarshalNLiveAction2chaoqerᚋgraphᚋmodelᚐLiveAction(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["action"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_showLiveTool_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "tool",
+		func(ctx context.Context, v any) (model.LiveTool, error) {
+			return ec.unmarshalNLiveTool2chaoqerᚋgraphᚋmodelᚐLiveTool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tool"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "data",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["data"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_unblockUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1261,6 +1904,28 @@ func (ec *executionContext) field_Mutation_unblockUser_args(ctx context.Context,
 		return nil, err
 	}
 	args["uid"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unpinLiveItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "md5",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["md5"] = arg1
 	return args, nil
 }
 
@@ -1292,6 +1957,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_liveRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1303,6 +1982,20 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["uid"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_roomEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
 	return args, nil
 }
 
@@ -1559,6 +2252,585 @@ func (ec *executionContext) _Credentials_expireTime(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Credentials_expireTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Credentials", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _LiveEvent_event(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveEvent_sender(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_sender(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveEvent().Sender(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_sender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _LiveEvent_action(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveEvent().Action(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _LiveEvent_data(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_data(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Data, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v live.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_data(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _LiveEvent_frame(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_frame(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Frame, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_frame(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveMember_uid(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LiveMember_ruid(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_ruid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_ruid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _LiveMember_role(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveMember().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.LiveRole) graphql.Marshaler {
+			return ec.marshalNLiveRole2chaoqerᚋgraphᚋmodelᚐLiveRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, true, true, "LiveRole")
+}
+
+func (ec *executionContext) _LiveMember_tool(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_tool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tool, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_tool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveMember_toolData(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_toolData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToolData, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_toolData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveMember_joinTime(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_joinTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTimestamp2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_joinTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _LiveMember_user(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveMember().User(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *user.Profile) graphql.Marshaler {
+			return ec.marshalOUser2ᚖchaoqerᚋgraphᚋuserᚐProfile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LiveMember",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LivePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.LivePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _LivePayload_applied(ctx context.Context, field graphql.CollectedField, obj *model.LivePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePayload_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePayload_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LivePin_md5(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePin_md5(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MD5, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePin_md5(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePin", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LivePin_tool(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePin_tool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tool, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePin_tool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePin", field, false, false, "String")
+}
+
+func (ec *executionContext) _LivePin_toolData(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePin_toolData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToolData, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePin_toolData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePin", field, false, false, "String")
+}
+
+func (ec *executionContext) _LivePin_toUid(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePin_toUid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePin_toUid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePin", field, false, false, "String")
+}
+
+func (ec *executionContext) _LivePin_createTime(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePin_createTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTimestamp2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePin_createTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePin", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _LiveRoom_roomId(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_roomId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoomID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_roomId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LiveRoom_members(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []live.Member) graphql.Marshaler {
+			return ec.marshalNLiveMember2ᚕchaoqerᚋgraphᚋliveᚐMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LiveRoom",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LiveRoom_pins(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_pins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pins, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []live.Pin) graphql.Marshaler {
+			return ec.marshalNLivePin2ᚕchaoqerᚋgraphᚋliveᚐPinᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_pins(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LiveRoom",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LiveRoom_live(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_live(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Live, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v live.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_live(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _LiveRoom_raisedHands(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_raisedHands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hands, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_raisedHands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "ID")
 }
 
 func (ec *executionContext) _LoginPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
@@ -2308,6 +3580,626 @@ func (ec *executionContext) fieldContext_Mutation_bindPushDevice(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_leaveRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_leaveRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LeaveRoom(ctx, fc.Args["roomId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_leaveRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_leaveRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_raiseHand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_raiseHand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RaiseHand(ctx, fc.Args["roomId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_raiseHand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_raiseHand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_inviteToSpeak(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_inviteToSpeak(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InviteToSpeak(ctx, fc.Args["roomId"].(string), fc.Args["uid"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_inviteToSpeak(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_inviteToSpeak_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setLiveRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setLiveRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetLiveRole(ctx, fc.Args["roomId"].(string), fc.Args["uid"].(string), fc.Args["role"].(model.LiveRole))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setLiveRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setLiveRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pinLiveItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pinLiveItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PinLiveItem(ctx, fc.Args["input"].(model.PinLiveItemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pinLiveItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pinLiveItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unpinLiveItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unpinLiveItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnpinLiveItem(ctx, fc.Args["roomId"].(string), fc.Args["md5"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unpinLiveItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unpinLiveItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setLive(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setLive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetLive(ctx, fc.Args["roomId"].(string), fc.Args["action"].(model.LiveAction))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setLive(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setLive_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_showLiveTool(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_showLiveTool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShowLiveTool(ctx, fc.Args["roomId"].(string), fc.Args["tool"].(model.LiveTool), fc.Args["data"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_showLiveTool(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_showLiveTool_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_muteLive(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_muteLive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MuteLive(ctx, fc.Args["roomId"].(string), fc.Args["data"].(live.JSON))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_muteLive(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_muteLive_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendLiveMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendLiveMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendLiveMessage(ctx, fc.Args["input"].(model.LiveMessageInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendLiveMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendLiveMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_initProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2823,6 +4715,68 @@ func (ec *executionContext) fieldContext_ProfilePayload_user(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_liveRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_liveRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LiveRoom(ctx, fc.Args["roomId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *live.Snapshot
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *live.Snapshot
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *live.Snapshot) graphql.Marshaler {
+			return ec.marshalOLiveRoom2ᚖchaoqerᚋgraphᚋliveᚐSnapshot(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_liveRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveRoom(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_liveRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3032,6 +4986,68 @@ func (ec *executionContext) _RequestCaptchaPayload_message(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_RequestCaptchaPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RequestCaptchaPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _Subscription_roomEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_roomEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RoomEvents(ctx, fc.Args["roomId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *live.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *live.Event
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *live.Event) graphql.Marshaler {
+			return ec.marshalNLiveEvent2ᚖchaoqerᚋgraphᚋliveᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_roomEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_roomEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_uid(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
@@ -4866,6 +6882,69 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputLiveMessageInput(ctx context.Context, obj any) (model.LiveMessageInput, error) {
+	var it model.LiveMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"roomId", "event", "action", "data"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "roomId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roomId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoomID = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "data":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("data"))
+			data, err := ec.unmarshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Data = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLiveMessageInput unmarshals raw into the LiveMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLiveMessageInput(ctx context.Context, raw any) (model.LiveMessageInput, error) {
+	var out model.LiveMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LiveMessageInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLoginWithCaptchaInput(ctx context.Context, obj any) (model.LoginWithCaptchaInput, error) {
 	var it model.LoginWithCaptchaInput
 	if obj == nil {
@@ -4919,6 +6998,76 @@ func (ec *executionContext) unmarshalInputLoginWithCaptchaInput(ctx context.Cont
 func UnmarshalLoginWithCaptchaInput(ctx context.Context, raw any) (model.LoginWithCaptchaInput, error) {
 	var out model.LoginWithCaptchaInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LoginWithCaptchaInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPinLiveItemInput(ctx context.Context, obj any) (model.PinLiveItemInput, error) {
+	var it model.PinLiveItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"roomId", "md5", "tool", "toolData", "toUid"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "roomId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roomId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoomID = data
+		case "md5":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("md5"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Md5 = data
+		case "tool":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tool"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tool = data
+		case "toolData":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toolData"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToolData = data
+		case "toUid":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toUid"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToUID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPinLiveItemInput unmarshals raw into the PinLiveItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPinLiveItemInput(ctx context.Context, raw any) (model.PinLiveItemInput, error) {
+	var out model.PinLiveItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PinLiveItemInput", raw, &out)
 	return out, err
 }
 
@@ -5096,6 +7245,270 @@ func (ec *executionContext) _Credentials(ctx context.Context, sel ast.SelectionS
 			}
 		case "expireTime":
 			out.Values[i] = ec._Credentials_expireTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var liveEventImplementors = []string{"LiveEvent"}
+
+func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet, obj *live.Event) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LiveEvent")
+		case "event":
+			out.Values[i] = ec._LiveEvent_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sender":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveEvent_sender(ctx, field, obj)
+				})
+		case "action":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveEvent_action(ctx, field, obj)
+				})
+		case "data":
+			out.Values[i] = ec._LiveEvent_data(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "frame":
+			out.Values[i] = ec._LiveEvent_frame(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var liveMemberImplementors = []string{"LiveMember"}
+
+func (ec *executionContext) _LiveMember(ctx context.Context, sel ast.SelectionSet, obj *live.Member) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LiveMember")
+		case "uid":
+			out.Values[i] = ec._LiveMember_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ruid":
+			out.Values[i] = ec._LiveMember_ruid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "role":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveMember_role(ctx, field, obj)
+				})
+		case "tool":
+			out.Values[i] = ec._LiveMember_tool(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toolData":
+			out.Values[i] = ec._LiveMember_toolData(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "joinTime":
+			out.Values[i] = ec._LiveMember_joinTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveMember_user(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var livePayloadImplementors = []string{"LivePayload"}
+
+func (ec *executionContext) _LivePayload(ctx context.Context, sel ast.SelectionSet, obj *model.LivePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, livePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LivePayload")
+		case "message":
+			out.Values[i] = ec._LivePayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applied":
+			out.Values[i] = ec._LivePayload_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var livePinImplementors = []string{"LivePin"}
+
+func (ec *executionContext) _LivePin(ctx context.Context, sel ast.SelectionSet, obj *live.Pin) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, livePinImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LivePin")
+		case "md5":
+			out.Values[i] = ec._LivePin_md5(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tool":
+			out.Values[i] = ec._LivePin_tool(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toolData":
+			out.Values[i] = ec._LivePin_toolData(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toUid":
+			out.Values[i] = ec._LivePin_toUid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTime":
+			out.Values[i] = ec._LivePin_createTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var liveRoomImplementors = []string{"LiveRoom"}
+
+func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet, obj *live.Snapshot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveRoomImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LiveRoom")
+		case "roomId":
+			out.Values[i] = ec._LiveRoom_roomId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._LiveRoom_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pins":
+			out.Values[i] = ec._LiveRoom_pins(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "live":
+			out.Values[i] = ec._LiveRoom_live(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "raisedHands":
+			out.Values[i] = ec._LiveRoom_raisedHands(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -5432,6 +7845,76 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "leaveRoom":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_leaveRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "raiseHand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_raiseHand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inviteToSpeak":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_inviteToSpeak(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setLiveRole":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setLiveRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pinLiveItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pinLiveItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unpinLiveItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unpinLiveItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setLive":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setLive(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "showLiveTool":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_showLiveTool(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "muteLive":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_muteLive(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendLiveMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendLiveMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "initProfile":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_initProfile(ctx, field)
@@ -5586,6 +8069,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "liveRoom":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_liveRoom(ctx, field)
+				})
 		case "viewer":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -5660,6 +8149,26 @@ func (ec *executionContext) _RequestCaptchaPayload(ctx context.Context, sel ast.
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "roomEvents":
+		return ec._Subscription_roomEvents(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userImplementors = []string{"User"}
@@ -6362,6 +8871,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 	return res
 }
 
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -6388,6 +8926,97 @@ func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.Sel
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int64!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNLiveAction2chaoqerᚋgraphᚋmodelᚐLiveAction(ctx context.Context, v any) (model.LiveAction, error) {
+	var res model.LiveAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLiveAction2chaoqerᚋgraphᚋmodelᚐLiveAction(ctx context.Context, sel ast.SelectionSet, v model.LiveAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNLiveEvent2ᚖchaoqerᚋgraphᚋliveᚐEvent(ctx context.Context, sel ast.SelectionSet, v *live.Event) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LiveEvent!")
+		return graphql.Null
+	}
+	return ec._LiveEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLiveMember2chaoqerᚋgraphᚋliveᚐMember(ctx context.Context, sel ast.SelectionSet, v live.Member) graphql.Marshaler {
+	return ec._LiveMember(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLiveMember2ᚕchaoqerᚋgraphᚋliveᚐMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []live.Member) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLiveMember2chaoqerᚋgraphᚋliveᚐMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNLiveMessageInput2chaoqerᚋgraphᚋmodelᚐLiveMessageInput(ctx context.Context, v any) (model.LiveMessageInput, error) {
+	res, err := ec.unmarshalInputLiveMessageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx context.Context, sel ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LivePayload!")
+		return graphql.Null
+	}
+	return ec._LivePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLivePin2chaoqerᚋgraphᚋliveᚐPin(ctx context.Context, sel ast.SelectionSet, v live.Pin) graphql.Marshaler {
+	return ec._LivePin(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLivePin2ᚕchaoqerᚋgraphᚋliveᚐPinᚄ(ctx context.Context, sel ast.SelectionSet, v []live.Pin) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLivePin2chaoqerᚋgraphᚋliveᚐPin(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNLiveRole2chaoqerᚋgraphᚋmodelᚐLiveRole(ctx context.Context, v any) (model.LiveRole, error) {
+	var res model.LiveRole
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLiveRole2chaoqerᚋgraphᚋmodelᚐLiveRole(ctx context.Context, sel ast.SelectionSet, v model.LiveRole) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNLiveTool2chaoqerᚋgraphᚋmodelᚐLiveTool(ctx context.Context, v any) (model.LiveTool, error) {
+	var res model.LiveTool
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLiveTool2chaoqerᚋgraphᚋmodelᚐLiveTool(ctx context.Context, sel ast.SelectionSet, v model.LiveTool) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNLoginPayload2ᚖchaoqerᚋgraphᚋmodelᚐLoginPayload(ctx context.Context, sel ast.SelectionSet, v *model.LoginPayload) graphql.Marshaler {
@@ -6461,6 +9090,11 @@ func (ec *executionContext) marshalNPageInfo2ᚖchaoqerᚋgraphᚋpageᚐInfo(ct
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPinLiveItemInput2chaoqerᚋgraphᚋmodelᚐPinLiveItemInput(ctx context.Context, v any) (model.PinLiveItemInput, error) {
+	res, err := ec.unmarshalInputPinLiveItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNProfileInput2chaoqerᚋgraphᚋmodelᚐProfileInput(ctx context.Context, v any) (model.ProfileInput, error) {
@@ -6771,6 +9405,29 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = ctx
 	res := graphql.MarshalInt(*v)
 	return res
+}
+
+func (ec *executionContext) unmarshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx context.Context, v any) (live.JSON, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res live.JSON
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx context.Context, sel ast.SelectionSet, v live.JSON) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOLiveRoom2ᚖchaoqerᚋgraphᚋliveᚐSnapshot(ctx context.Context, sel ast.SelectionSet, v *live.Snapshot) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LiveRoom(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

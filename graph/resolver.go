@@ -10,6 +10,7 @@ import (
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/account"
 	"chaoqer/graph/kvstore"
+	"chaoqer/graph/live"
 	"chaoqer/graph/message"
 	"chaoqer/graph/user"
 )
@@ -22,4 +23,5 @@ type Resolver struct {
 	Users    *user.Service
 	Messages *message.Service
 	Log      *slog.Logger
+	Live     *live.Service // live rooms: presence and signalling
 }

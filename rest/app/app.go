@@ -5,22 +5,31 @@ package app
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/gin-gonic/gin"
 
 	"chaoqer/ent/entdb"
 	"chaoqer/graph"
 	"chaoqer/graph/account"
+	"chaoqer/graph/bus"
+	"chaoqer/graph/ids"
 	"chaoqer/graph/kvstore"
+	"chaoqer/graph/live"
 	"chaoqer/graph/message"
 	"chaoqer/graph/push"
 	"chaoqer/graph/sms"
 	"chaoqer/graph/user"
 	"chaoqer/rest"
+	"chaoqer/rest/roomws"
 )
 
 // App is a running server's state.
@@ -29,9 +38,19 @@ type App struct {
 	DB       *entdb.DB
 	Resolver *graph.Resolver
 	Engine   *gin.Engine
-	push     *push.Queue
-	stop     context.CancelFunc
-	done     chan struct{}
+	// Live is the live-room service; RoomWS serves the legacy room
+	// WebSocket (also mounted at /room-ws/{roomId} on the main listener).
+	Live   *live.Service
+	RoomWS *roomws.Handler
+	// RoomWSAddr is the bound address of the second room WebSocket
+	// listener ("" when Config.Room.WSAddr is unset).
+	RoomWSAddr string
+
+	push    *push.Queue
+	roomSrv *http.Server
+	stop    context.CancelFunc
+	done    chan struct{}
+	jobs    sync.WaitGroup
 }
 
 // New opens the database, migrates it and builds every service and route.
@@ -52,6 +71,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL,
 	})
 	messages := message.New(db.Client, a.push)
+	// The room service (issue 3) brings its own RoomCloser and close hook;
+	// until it is wired in, DBCloser does the database part of a close.
+	a.Live = live.New(db, kv, live.DBCloser{Client: db.Client}, live.DBLinkRecorder{Client: db.Client, Log: log}, log,
+		live.Config{SweepAfter: cfg.Room.SweepAfter, RefreshEvery: cfg.Room.PresenceRefresh})
+	roomBus, err := newRoomBus(ctx, cfg, db, kv, a.Live, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Live.SetBus(roomBus)
+	a.RoomWS = roomws.New(a.Live, accounts, log, roomws.Config{IdleTimeout: cfg.Room.IdleTimeout})
 	a.Resolver = &graph.Resolver{
 		DB:       db,
 		KV:       kv,
@@ -59,6 +89,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Users:    user.New(db, accounts, messages, cfg.LiveUIDs),
 		Messages: messages,
 		Log:      log,
+		Live:     a.Live,
 	}
 	es := graph.NewSchema(a.Resolver)
 	legacy, err := rest.New(rest.Config{
@@ -70,6 +101,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Log:           log,
 	})
 	if err != nil {
+		roomBus.Close()
 		db.Close()
 		return nil, err
 	}
@@ -78,28 +110,63 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	e := gin.New()
 	e.Use(gin.Recovery(), rest.CORS(cfg.CORSOrigins))
 	rest.Configure(e)
-	gql := a.Resolver.Middleware(graph.NewHandler(es, log, graph.HandlerOptions{Introspection: cfg.Introspection}))
+	gql := a.Resolver.Middleware(graph.NewHandler(es, log, graph.HandlerOptions{
+		Introspection:    cfg.Introspection,
+		WebsocketInit:    a.Resolver.WebsocketInit,
+		AroundOperations: a.Resolver.FreshLoaders,
+	}))
 	e.POST("/graphql", gin.WrapH(gql))
 	e.GET("/graphql", gin.WrapH(gql))
 	pg := gin.WrapH(playground.Handler("Chaoqer GraphQL", "/graphql"))
 	e.GET("/", pg)
 	e.GET("/playground", pg)
 	legacy.Mount(e)
+	e.GET("/room-ws/:roomId", func(c *gin.Context) { a.RoomWS.Serve(c.Writer, c.Request, c.Param("roomId")) })
 	a.Engine = e
+
+	if cfg.Room.WSAddr != "" {
+		ln, err := net.Listen("tcp", cfg.Room.WSAddr)
+		if err != nil {
+			roomBus.Close()
+			db.Close()
+			return nil, fmt.Errorf("room WebSocket listener: %w", err)
+		}
+		a.RoomWSAddr = ln.Addr().String()
+		a.roomSrv = &http.Server{Handler: a.RoomWS, ReadHeaderTimeout: 10 * time.Second}
+		go func() {
+			if err := a.roomSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("room WebSocket listener stopped", "err", err)
+			}
+		}()
+		log.Info("room WebSocket listening", "addr", a.RoomWSAddr)
+	}
 
 	jobCtx, stop := context.WithCancel(context.Background())
 	a.stop = stop
 	go a.janitor(jobCtx, kv, log)
+	a.jobs.Add(1)
+	go func() {
+		defer a.jobs.Done()
+		a.Live.Run(jobCtx)
+	}()
 	return a, nil
 }
 
 // Handler is the app's HTTP handler.
 func (a *App) Handler() http.Handler { return a.Engine }
 
-// Close stops background work, flushes queued pushes and closes the database.
+// Close stops background work, ends live-room connections (their rooms stay
+// open; clients reconnect), flushes queued pushes and closes the database.
 func (a *App) Close() error {
 	a.stop()
 	<-a.done
+	a.jobs.Wait()
+	if a.roomSrv != nil {
+		_ = a.roomSrv.Close()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	a.Live.Shutdown(ctx)
+	cancel()
 	a.push.Close()
 	return a.DB.Close()
 }
@@ -132,4 +199,26 @@ func smsSender(cfg Config, log *slog.Logger) sms.Sender {
 func pushSender(cfg Config, log *slog.Logger) push.Sender {
 	log.Info("push provider: log (nothing is pushed); set JPUSH_APP_KEY for JPush")
 	return push.Log{Logger: log}
+}
+
+// newRoomBus carries room events between instances: LISTEN/NOTIFY on
+// PostgreSQL, in process on SQLite (one instance per database file).
+func newRoomBus(ctx context.Context, cfg Config, db *entdb.DB, kv *kvstore.Store, svc *live.Service, log *slog.Logger) (bus.Bus, error) {
+	if db.Dialect != dialect.Postgres {
+		log.Info("room events: in process (SQLite serves one instance)")
+		return bus.NewLocal(svc.Deliver), nil
+	}
+	channel, err := bus.ChannelFor(ctx, db.SQL)
+	if err != nil {
+		return nil, err
+	}
+	b, err := bus.NewPostgres(bus.PostgresConfig{
+		URL: cfg.DatabaseURL, DB: db.SQL, Channel: channel, Origin: svc.InstanceID(),
+		Store: kv, Handler: svc.Deliver, Log: log, NewID: ids.New,
+	})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("room events: PostgreSQL LISTEN/NOTIFY", "channel", channel, "instance", svc.InstanceID())
+	return b, nil
 }

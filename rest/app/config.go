@@ -29,6 +29,8 @@ type Config struct {
 
 	AgoraAppID, AgoraCertificate string // AGORA_APP_ID, AGORA_APP_CERTIFICATE
 
+	Room RoomConfig
+
 	SMS  SMSConfig
 	Push PushConfig
 }
@@ -40,6 +42,22 @@ type SMSConfig struct {
 	SignName        string // ALIYUN_SMS_SIGN_NAME
 	TemplateCode    string // ALIYUN_SMS_TEMPLATE_CODE
 	Endpoint        string // ALIYUN_SMS_ENDPOINT
+}
+
+// RoomConfig tunes live rooms (presence and the room WebSocket).
+type RoomConfig struct {
+	// WSAddr, when set, also serves the legacy room WebSocket at /{roomId}
+	// on this address, like the original port 18081 (CHAOQER_ROOM_WS_ADDR).
+	WSAddr string
+	// IdleTimeout closes room sockets silent this long (CHAOQER_ROOM_IDLE_TIMEOUT).
+	IdleTimeout time.Duration
+	// SweepAfter closes rooms nobody has been connected to for this long
+	// (CHAOQER_ROOM_SWEEP_AFTER).
+	SweepAfter time.Duration
+	// PresenceRefresh is how often an instance marks its members as still
+	// connected; rows not refreshed for 4 periods are removed
+	// (CHAOQER_ROOM_PRESENCE_REFRESH).
+	PresenceRefresh time.Duration
 }
 
 // PushConfig selects the JPush sender when AppKey is set.
@@ -86,6 +104,22 @@ func ConfigFromEnv() (Config, error) {
 	}
 	if c.SessionCacheTTL, err = time.ParseDuration(env("CHAOQER_SESSION_CACHE_TTL", "2s")); err != nil {
 		return c, fmt.Errorf("CHAOQER_SESSION_CACHE_TTL: %w", err)
+	}
+	c.Room.WSAddr = os.Getenv("CHAOQER_ROOM_WS_ADDR")
+	for _, d := range []struct {
+		name string
+		def  string
+		to   *time.Duration
+	}{
+		{"CHAOQER_ROOM_IDLE_TIMEOUT", "120s", &c.Room.IdleTimeout},
+		{"CHAOQER_ROOM_SWEEP_AFTER", "10m", &c.Room.SweepAfter},
+		{"CHAOQER_ROOM_PRESENCE_REFRESH", "15s", &c.Room.PresenceRefresh},
+	} {
+		v, err := time.ParseDuration(env(d.name, d.def))
+		if err != nil || v <= 0 {
+			return c, fmt.Errorf("%s: a positive duration is required", d.name)
+		}
+		*d.to = v
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("CHAOQER_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("CHAOQER_LOG_LEVEL: %w", err)
