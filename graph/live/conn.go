@@ -202,12 +202,8 @@ func (s *Service) Deliver(payload []byte) {
 }
 
 func (s *Service) publish(ctx context.Context, e envelope) {
-	b, err := json.Marshal(e)
-	if err != nil {
-		s.log.Error("live rooms: encoding a bus message", "err", err)
-		return
-	}
-	if err := s.bus.Publish(ctx, b); err != nil {
+	// Without HTML escaping: frames must arrive byte for byte.
+	if err := s.bus.Publish(ctx, encode(e)); err != nil {
 		s.log.Warn("live rooms: publishing a room event", "room", e.Room, "err", err)
 	}
 }

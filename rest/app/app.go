@@ -74,7 +74,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	// The room service (issue 3) brings its own RoomCloser and close hook;
 	// until it is wired in, DBCloser does the database part of a close.
 	a.Live = live.New(db, kv, live.DBCloser{Client: db.Client}, live.DBLinkRecorder{Client: db.Client, Log: log}, log,
-		live.Config{SweepAfter: cfg.Room.SweepAfter, RefreshEvery: cfg.Room.PresenceRefresh})
+		live.Config{SweepAfter: cfg.Room.SweepAfter, RefreshEvery: cfg.Room.PresenceRefresh, CloseGrace: cfg.Room.CloseGrace})
 	roomBus, err := newRoomBus(ctx, cfg, db, kv, a.Live, log)
 	if err != nil {
 		db.Close()

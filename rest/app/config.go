@@ -58,6 +58,9 @@ type RoomConfig struct {
 	// connected; rows not refreshed for 4 periods are removed
 	// (CHAOQER_ROOM_PRESENCE_REFRESH).
 	PresenceRefresh time.Duration
+	// CloseGrace is how long a socket stays open after {"event":"close"}
+	// (3 s; not read from the environment, tests shorten it).
+	CloseGrace time.Duration
 }
 
 // PushConfig selects the JPush sender when AppKey is set.
