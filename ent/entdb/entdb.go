@@ -175,3 +175,13 @@ func Rebind(dialectName, query string) string {
 	}
 	return b.String()
 }
+
+// IgnoreConflict clears the error ent reports for an `ON CONFLICT DO
+// NOTHING` insert that hit the conflict (no row came back): the row was
+// already there, which is what the caller wanted.
+func IgnoreConflict(err error) error {
+	if errors.Is(err, stdsql.ErrNoRows) {
+		return nil
+	}
+	return err
+}

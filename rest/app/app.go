@@ -77,6 +77,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.Use(gin.Recovery(), rest.CORS(cfg.CORSOrigins))
+	if cfg.CountStatements {
+		e.Use(rest.CountStatements())
+	}
 	rest.Configure(e)
 	gql := a.Resolver.Middleware(graph.NewHandler(es, log, graph.HandlerOptions{Introspection: cfg.Introspection}))
 	e.POST("/graphql", gin.WrapH(gql))
