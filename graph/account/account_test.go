@@ -236,7 +236,7 @@ func TestLoginRotatesTheSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := first.Credentials
-	if !regexp.MustCompile(`^[a-f0-9]{32}$`).MatchString(c.AccessToken + "") || len(c.AccessSecret) != 32 || len(c.UID) != 32 {
+	if !regexp.MustCompile(`^[a-f0-9]{32}$`).MatchString(c.AccessToken+"") || len(c.AccessSecret) != 32 || len(c.UID) != 32 {
 		t.Fatalf("credentials %+v", c)
 	}
 	if want := f.clock.UnixMilli() + SessionTTL.Milliseconds(); c.ExpireTime != want {
