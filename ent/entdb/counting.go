@@ -98,3 +98,28 @@ func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any
 		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
 	}).QueryContext(ctx, query, args...)
 }
+
+// Stmt is a prepared statement whose executions are counted like ent's.
+type Stmt struct {
+	stmt *stdsql.Stmt
+	n    *atomic.Int64
+}
+
+// Prepare prepares a hand-written query (with `?` placeholders) once for the
+// pool; hot read paths use it to skip parsing and planning on every call.
+func (db *DB) Prepare(ctx context.Context, query string) (*Stmt, error) {
+	st, err := db.SQL.PrepareContext(ctx, Rebind(db.Dialect, query))
+	if err != nil {
+		return nil, err
+	}
+	return &Stmt{stmt: st, n: db.stmts}, nil
+}
+
+// QueryContext runs the prepared query.
+func (s *Stmt) QueryContext(ctx context.Context, args ...any) (*stdsql.Rows, error) {
+	count(ctx, s.n)
+	return s.stmt.QueryContext(ctx, args...)
+}
+
+// Close releases the statement.
+func (s *Stmt) Close() error { return s.stmt.Close() }

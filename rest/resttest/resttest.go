@@ -286,13 +286,18 @@ func queryText(v any) string {
 	}
 }
 
+// AuthorizationHeader is the client's Authorization header value.
+func (c *Client) AuthorizationHeader() string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.UID+":"+c.Token))
+}
+
 // Do sends req with the client's headers.
 func (c *Client) Do(req *http.Request) *Response {
 	req.Header.Set("Client-Type", strconv.Itoa(c.ClientType))
 	req.Header.Set("Version-Name", "9.9.9")
 	req.Header.Set("Version-Code", strconv.Itoa(c.VersionCode))
 	if c.UID != "" {
-		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.UID+":"+c.Token)))
+		req.Header.Set("Authorization", c.AuthorizationHeader())
 	}
 	for k, v := range c.Headers {
 		req.Header.Set(k, v)
