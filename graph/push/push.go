@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // Origin push types (who a notification is from).
@@ -87,8 +88,14 @@ type Queue struct {
 	jobs   chan func(context.Context)
 	log    *slog.Logger
 	wg     sync.WaitGroup
-	once   sync.Once
+	// mu guards closed: enqueues (shared) never send on a closed channel.
+	mu     sync.RWMutex
+	closed bool
 }
+
+// jobTimeout bounds one push, retries included, so a hung provider cannot
+// hold a worker forever.
+const jobTimeout = time.Minute
 
 // NewQueue starts workers goroutines sending through s.
 func NewQueue(s Sender, workers, buffer int, log *slog.Logger) *Queue {
@@ -98,7 +105,9 @@ func NewQueue(s Sender, workers, buffer int, log *slog.Logger) *Queue {
 		go func() {
 			defer q.wg.Done()
 			for job := range q.jobs {
-				job(context.Background())
+				ctx, cancel := context.WithTimeout(context.Background(), jobTimeout)
+				job(ctx)
+				cancel()
 			}
 		}()
 	}
@@ -110,6 +119,12 @@ func (q *Queue) enqueue(what, uid string, job func(context.Context) error) {
 		if err := job(ctx); err != nil {
 			q.log.Warn("push failed", "what", what, "uid", uid, "err", err)
 		}
+	}
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.closed {
+		q.log.Warn("push queue closed, dropped", "what", what, "uid", uid)
+		return
 	}
 	select {
 	case q.jobs <- run:
@@ -138,8 +153,14 @@ func (q *Queue) Unbind(uid string) {
 	q.enqueue("unbind", uid, func(ctx context.Context) error { return q.sender.Unbind(ctx, uid) })
 }
 
-// Close stops accepting pushes and waits for the queued ones.
+// Close stops accepting pushes and waits for the queued ones. Pushes queued
+// after Close are dropped. Close may be called more than once.
 func (q *Queue) Close() {
-	q.once.Do(func() { close(q.jobs) })
+	q.mu.Lock()
+	if !q.closed {
+		q.closed = true
+		close(q.jobs)
+	}
+	q.mu.Unlock()
 	q.wg.Wait()
 }
