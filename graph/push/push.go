@@ -5,6 +5,7 @@ package push
 
 import (
 	"context"
+	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
@@ -81,11 +82,13 @@ func (l Log) Unbind(_ context.Context, uid string) error {
 	return nil
 }
 
-// Queue runs pushes on a few background workers. When the buffer is full a
-// push is dropped and logged rather than slowing the request down.
+// Queue runs pushes on a few background workers. A user's pushes always go
+// to the same worker, so they reach the provider in order (a logout's unbind
+// never overtakes the bind before it). When a worker's buffer is full a push
+// is dropped and logged rather than slowing the request down.
 type Queue struct {
 	sender Sender
-	jobs   chan func(context.Context)
+	shards []chan func(context.Context)
 	log    *slog.Logger
 	wg     sync.WaitGroup
 	// mu guards closed: enqueues (shared) never send on a closed channel.
@@ -97,14 +100,18 @@ type Queue struct {
 // hold a worker forever.
 const jobTimeout = time.Minute
 
-// NewQueue starts workers goroutines sending through s.
+// NewQueue starts workers goroutines sending through s, with buffer pushes
+// of room in total.
 func NewQueue(s Sender, workers, buffer int, log *slog.Logger) *Queue {
-	q := &Queue{sender: s, jobs: make(chan func(context.Context), buffer), log: log}
+	workers = max(workers, 1)
+	q := &Queue{sender: s, log: log}
 	for i := 0; i < workers; i++ {
+		jobs := make(chan func(context.Context), max(buffer/workers, 1))
+		q.shards = append(q.shards, jobs)
 		q.wg.Add(1)
 		go func() {
 			defer q.wg.Done()
-			for job := range q.jobs {
+			for job := range jobs {
 				ctx, cancel := context.WithTimeout(context.Background(), jobTimeout)
 				job(ctx)
 				cancel()
@@ -120,6 +127,8 @@ func (q *Queue) enqueue(what, uid string, job func(context.Context) error) {
 			q.log.Warn("push failed", "what", what, "uid", uid, "err", err)
 		}
 	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(uid))
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	if q.closed {
@@ -127,7 +136,7 @@ func (q *Queue) enqueue(what, uid string, job func(context.Context) error) {
 		return
 	}
 	select {
-	case q.jobs <- run:
+	case q.shards[h.Sum32()%uint32(len(q.shards))] <- run:
 	default:
 		q.log.Warn("push queue full, dropped", "what", what, "uid", uid)
 	}
@@ -159,7 +168,9 @@ func (q *Queue) Close() {
 	q.mu.Lock()
 	if !q.closed {
 		q.closed = true
-		close(q.jobs)
+		for _, jobs := range q.shards {
+			close(jobs)
+		}
 	}
 	q.mu.Unlock()
 	q.wg.Wait()

@@ -5,9 +5,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // recorder is a Sender that records calls.
@@ -83,4 +87,40 @@ func TestQueueCloseWhileEnqueueing(t *testing.T) {
 	}
 	q.Close()
 	wg.Wait()
+}
+
+// seqSender records, per user, the sequence numbers carried in alert titles.
+type seqSender struct {
+	recorder
+	mu  sync.Mutex
+	seq map[string][]int
+}
+
+func (s *seqSender) Alert(_ context.Context, uid string, a Alert) error {
+	n, _ := strconv.Atoi(a.Title)
+	if n%3 == 0 {
+		time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond) // jitter to tempt reordering
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq[uid] = append(s.seq[uid], n)
+	return nil
+}
+
+func TestQueueKeepsEachUsersOrder(t *testing.T) {
+	s := &seqSender{seq: map[string][]int{}}
+	q := NewQueue(s, 4, 10_000, slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil)))
+	const users, pushes = 16, 50
+	for i := 0; i < pushes; i++ {
+		for u := 0; u < users; u++ {
+			q.Alert("u"+strconv.Itoa(u), Alert{Title: strconv.Itoa(i)})
+		}
+	}
+	q.Close()
+	for u := 0; u < users; u++ {
+		got := s.seq["u"+strconv.Itoa(u)]
+		if len(got) != pushes || !slices.IsSorted(got) {
+			t.Fatalf("user %d saw %v, want 0..%d in order", u, got, pushes-1)
+		}
+	}
 }
