@@ -65,6 +65,7 @@ type JPushError struct {
 	Message string // JPush's message
 }
 
+// Error describes the answer (it never contains credentials).
 func (e *JPushError) Error() string {
 	return fmt.Sprintf("jpush: HTTP %d, code %d: %s", e.Status, e.Code, e.Message)
 }
