@@ -8,6 +8,7 @@ import (
 
 	"chaoqer/ent"
 	"chaoqer/ent/presence"
+	entroom "chaoqer/ent/room"
 	"chaoqer/ent/roompin"
 )
 
@@ -61,6 +62,13 @@ func (s *Service) Act(ctx context.Context, room, uid string, f *Frame) (bool, er
 	if _, ok, err := s.role(ctx, room, uid); err != nil {
 		return false, err
 	} else if !ok {
+		open, err := s.db.Client.Room.Query().Where(entroom.ID(room), entroom.Closed(false)).Exist(ctx)
+		if err != nil {
+			return false, err
+		}
+		if !open {
+			return false, ErrRoomClosed
+		}
 		return false, ErrNotMember
 	}
 	return s.Handle(ctx, room, uid, f)

@@ -103,12 +103,13 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, roomID string) {
 	}
 	defer h.live.Disconnect(ctx, c)
 
-	writerDone := make(chan struct{})
+	readDone, writerDone := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(writerDone)
-		h.write(ctx, ws, c)
+		h.write(ctx, ws, c, readDone)
 	}()
 	h.read(ctx, ws, c)
+	close(readDone)
 	_ = ws.CloseNow()
 	<-writerDone
 }
@@ -167,10 +168,13 @@ func (h *Handler) read(ctx context.Context, ws *websocket.Conn, c *live.Conn) {
 	}
 }
 
-// write sends queued messages until the server ends the connection.
-func (h *Handler) write(ctx context.Context, ws *websocket.Conn, c *live.Conn) {
+// write sends queued messages until the server ends the connection or
+// the reader stops.
+func (h *Handler) write(ctx context.Context, ws *websocket.Conn, c *live.Conn, readDone <-chan struct{}) {
 	for {
 		select {
+		case <-readDone:
+			return
 		case m := <-c.Out():
 			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
 			err := ws.Write(wctx, websocket.MessageText, m)
