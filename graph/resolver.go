@@ -9,9 +9,14 @@ import (
 
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/account"
+	"chaoqer/graph/admin"
+	"chaoqer/graph/appinfo"
 	"chaoqer/graph/kvstore"
+	"chaoqer/graph/linkpreview"
 	"chaoqer/graph/message"
+	"chaoqer/graph/storage"
 	"chaoqer/graph/user"
+	"chaoqer/graph/wechat"
 )
 
 // Resolver holds the services the resolvers call.
@@ -22,4 +27,11 @@ type Resolver struct {
 	Users    *user.Service
 	Messages *message.Service
 	Log      *slog.Logger
+
+	// Uploads, app endpoints, link previews, share pages and operators.
+	Images       *storage.Images
+	App          *appinfo.Service
+	LinkPreviews *linkpreview.Service
+	WeChat       *wechat.Client
+	Admin        *admin.Service
 }

@@ -36,7 +36,7 @@ const localKeyName = "storage:local-upload-key"
 
 // LocalConfig configures the local store.
 type LocalConfig struct {
-	// Dir holds the objects (created when missing).
+	// Dir holds the objects.
 	Dir string
 	// BaseURL is the public origin of this server, e.g. http://localhost:8080.
 	BaseURL string
@@ -58,16 +58,14 @@ type Local struct {
 	now     func() time.Time
 }
 
-// NewLocal returns a local store; it creates the directory.
+// NewLocal returns a local store; the directory is created on the first
+// upload.
 func NewLocal(cfg LocalConfig) (*Local, error) {
 	if len(cfg.Key) < 16 {
 		return nil, errors.New("local storage: signing key shorter than 16 bytes")
 	}
 	if _, err := url.Parse(cfg.BaseURL); err != nil || cfg.BaseURL == "" {
 		return nil, fmt.Errorf("local storage: bad base URL %q", cfg.BaseURL)
-	}
-	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
-		return nil, fmt.Errorf("local storage: %w", err)
 	}
 	max := cfg.MaxBytes
 	if max <= 0 {

@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
@@ -15,11 +16,16 @@ import (
 	"chaoqer/ent/entdb"
 	"chaoqer/graph"
 	"chaoqer/graph/account"
+	"chaoqer/graph/admin"
+	"chaoqer/graph/appinfo"
 	"chaoqer/graph/kvstore"
+	"chaoqer/graph/linkpreview"
 	"chaoqer/graph/message"
 	"chaoqer/graph/push"
 	"chaoqer/graph/sms"
+	"chaoqer/graph/storage"
 	"chaoqer/graph/user"
+	"chaoqer/graph/wechat"
 	"chaoqer/rest"
 )
 
@@ -30,6 +36,7 @@ type App struct {
 	Resolver *graph.Resolver
 	Engine   *gin.Engine
 	push     *push.Queue
+	previews *linkpreview.Service
 	stop     context.CancelFunc
 	done     chan struct{}
 }
@@ -52,13 +59,27 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL,
 	})
 	messages := message.New(db.Client, a.push)
+	store, localStore, err := imageStore(ctx, cfg, kv, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.previews = linkpreview.New(db, linkpreview.NewFetcher(linkpreview.Options{}), log, linkPreviewWorkers, linkPreviewQueue)
+	if cfg.WeChat.AppID == "" {
+		log.Info("WeChat: not configured (set WECHAT_APP_ID and WECHAT_APP_SECRET); /h5/weixin/config answers a failure")
+	}
 	a.Resolver = &graph.Resolver{
-		DB:       db,
-		KV:       kv,
-		Accounts: accounts,
-		Users:    user.New(db, accounts, messages, cfg.LiveUIDs),
-		Messages: messages,
-		Log:      log,
+		DB:           db,
+		KV:           kv,
+		Accounts:     accounts,
+		Users:        user.New(db, accounts, messages, cfg.LiveUIDs),
+		Messages:     messages,
+		Log:          log,
+		Images:       storage.NewImages(store, log),
+		App:          appinfo.New(db.Client),
+		LinkPreviews: a.previews,
+		WeChat:       wechat.New(wechat.Config{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase}, kv, log),
+		Admin:        admin.New(cfg.AdminUIDs, messages),
 	}
 	es := graph.NewSchema(a.Resolver)
 	legacy, err := rest.New(rest.Config{
@@ -70,6 +91,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Log:           log,
 	})
 	if err != nil {
+		a.previews.Close()
 		db.Close()
 		return nil, err
 	}
@@ -85,6 +107,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	e.GET("/", pg)
 	e.GET("/playground", pg)
 	legacy.Mount(e)
+	if localStore != nil {
+		// Transport for the local image store: PUT with a signed URL, GET/HEAD the image.
+		h := gin.WrapH(localStore)
+		for _, m := range []string{http.MethodPut, http.MethodGet, http.MethodHead} {
+			e.Handle(m, storage.LocalPathPrefix+"*key", h)
+		}
+	}
 	a.Engine = e
 
 	jobCtx, stop := context.WithCancel(context.Background())
@@ -100,6 +129,7 @@ func (a *App) Handler() http.Handler { return a.Engine }
 func (a *App) Close() error {
 	a.stop()
 	<-a.done
+	a.previews.Close()
 	a.push.Close()
 	return a.DB.Close()
 }
@@ -122,6 +152,63 @@ func (a *App) janitor(ctx context.Context, kv *kvstore.Store, log *slog.Logger) 
 			}
 		}
 	}
+}
+
+// Link preview fetches run on this many workers, with this many waiting.
+const (
+	linkPreviewWorkers = 4
+	linkPreviewQueue   = 256
+)
+
+// imageStore selects Aliyun OSS when configured, else the local store
+// (which it also returns, to mount its HTTP handler).
+func imageStore(ctx context.Context, cfg Config, kv *kvstore.Store, log *slog.Logger) (storage.Store, *storage.Local, error) {
+	if o := cfg.OSS; o.Bucket != "" {
+		store, err := storage.NewOSS(storage.OSSConfig{
+			Bucket: o.Bucket, Region: o.Region, Endpoint: o.Endpoint, Host: o.Host,
+			AccessKeyID: o.AccessKeyID, AccessKeySecret: o.AccessKeySecret,
+			RoleARN: o.RoleARN, RoleSessionName: cfg.Env, STSRegion: o.STSRegion,
+			SignatureV1: o.SignatureVersion == "v1",
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("image uploads: Aliyun OSS", "bucket", o.Bucket, "sts", o.RoleARN != "")
+		return store, nil, nil
+	}
+	key := []byte(cfg.Uploads.Secret)
+	if len(key) == 0 {
+		var err error
+		if key, err = storage.LocalKey(ctx, kv); err != nil {
+			return nil, nil, err
+		}
+	}
+	dir := cfg.Uploads.Dir
+	if dir == "" {
+		dir = DefaultUploadDir
+	}
+	base := cfg.PublicURL
+	if base == "" {
+		base = defaultPublicURL(cfg.Addr)
+	}
+	local, err := storage.NewLocal(storage.LocalConfig{Dir: dir, BaseURL: base, Key: key, MaxBytes: cfg.Uploads.MaxBytes})
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("image uploads: local store (set ALIYUN_OSS_BUCKET for Aliyun OSS)", "dir", dir, "url", base+storage.LocalPathPrefix)
+	return local, local, nil
+}
+
+// defaultPublicURL is http://localhost (or the listen host) with Addr's port.
+func defaultPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 func smsSender(cfg Config, log *slog.Logger) sms.Sender {
