@@ -25,7 +25,7 @@ func makeAdmin(srv *resttest.Server, c *resttest.Client) {
 }
 
 // gqlData returns data.<field> of a GraphQL answer, failing on errors.
-func gqlData(t *testing.T, r *resttest.Response, field string) map[string]any {
+func gqlField(t *testing.T, r *resttest.Response, field string) map[string]any {
 	t.Helper()
 	if r.HTTP != 200 || r.Body["errors"] != nil {
 		t.Fatalf("GraphQL failed: %s", r)
@@ -36,7 +36,7 @@ func gqlData(t *testing.T, r *resttest.Response, field string) map[string]any {
 }
 
 // gqlError returns the first error message of a GraphQL answer.
-func gqlError(r *resttest.Response) string {
+func gqlMessage(r *resttest.Response) string {
 	es, _ := r.Body["errors"].([]any)
 	if len(es) == 0 {
 		return ""
@@ -48,13 +48,13 @@ func gqlError(r *resttest.Response) string {
 
 const publish = `mutation($in: AppVersionInput!) { publishAppVersion(input: $in) { message version { versionId versionCode forcedUpgrade } } }`
 
-func version(clientType, code int, forced bool) map[string]any {
+func versionVars(clientType, code int, forced bool) map[string]any {
 	return map[string]any{"in": map[string]any{"clientType": clientType, "versionCode": code, "versionName": fmt.Sprintf("0.1.%d", code%10),
 		"versionDesc": "修复了一些已知问题", "forcedUpgrade": forced, "downloadUrl": "https://apps.apple.com/cn/app/id1556448380"}}
 }
 
 // upgrade asks GET /app/version/upgrade as a client of that type and version.
-func upgrade(srv *resttest.Server, clientType, code int) *resttest.Response {
+func askUpgrade(srv *resttest.Server, clientType, code int) *resttest.Response {
 	c := srv.Anonymous()
 	c.ClientType, c.VersionCode = clientType, code
 	req, _ := http.NewRequest("GET", srv.URL+"/app/version/upgrade", nil) // unsigned
@@ -66,15 +66,15 @@ func TestVersionUpgradeRules(t *testing.T) {
 	op := srv.Onboard("Operator")
 	makeAdmin(srv, op)
 
-	upgrade(srv, 1, 1).MustFail(t, upToDate, 0) // nothing published
+	askUpgrade(srv, 1, 1).MustFail(t, upToDate, 0) // nothing published
 	for _, v := range []struct {
 		clientType, code int
 		forced           bool
 	}{{1, 10, false}, {1, 11, false}, {1, 12, false}, {2, 30, true}, {2, 31, false}} {
-		gqlData(t, op.GraphQL(publish, version(v.clientType, v.code, v.forced)), "publishAppVersion")
+		gqlField(t, op.GraphQL(publish, versionVars(v.clientType, v.code, v.forced)), "publishAppVersion")
 	}
 
-	res := upgrade(srv, 1, 10).MustOK(t).(map[string]any)
+	res := askUpgrade(srv, 1, 10).MustOK(t).(map[string]any)
 	want := map[string]any{"versionId": appinfo.VersionID(1, 12), "clientType": json.Number("1"), "versionName": "0.1.2",
 		"versionCode": json.Number("12"), "versionDesc": "修复了一些已知问题", "forcedUpgrade": json.Number("0"),
 		"downloadUrl": "https://apps.apple.com/cn/app/id1556448380"}
@@ -87,35 +87,35 @@ func TestVersionUpgradeRules(t *testing.T) {
 		t.Fatalf("result %v", res)
 	}
 	forced := func(clientType, code int) json.Number {
-		return upgrade(srv, clientType, code).MustOK(t).(map[string]any)["forcedUpgrade"].(json.Number)
+		return askUpgrade(srv, clientType, code).MustOK(t).(map[string]any)["forcedUpgrade"].(json.Number)
 	}
 	if forced(1, 3) != "0" { // unpublished old version, 3 newer releases, none forced
 		t.Fatal("forced with 3 releases listed")
 	}
-	upgrade(srv, 1, 12).MustFail(t, upToDate, 0) // on the latest
-	upgrade(srv, 1, 99).MustFail(t, upToDate, 0) // newer than anything published
-	upgrade(srv, 0, 1).MustFail(t, upToDate, 0)  // the web never upgrades
+	askUpgrade(srv, 1, 12).MustFail(t, upToDate, 0) // on the latest
+	askUpgrade(srv, 1, 99).MustFail(t, upToDate, 0) // newer than anything published
+	askUpgrade(srv, 0, 1).MustFail(t, upToDate, 0)  // the web never upgrades
 	// Android: the client's own release (30) is forced, so 31 is reported forced.
 	if forced(2, 30) != "1" {
 		t.Fatal("a forced current release did not force the upgrade")
 	}
-	upgrade(srv, 2, 31).MustFail(t, upToDate, 0)
+	askUpgrade(srv, 2, 31).MustFail(t, upToDate, 0)
 	// Five listed releases force the upgrade even if none is marked.
-	gqlData(t, op.GraphQL(publish, version(1, 13, false)), "publishAppVersion")
+	gqlField(t, op.GraphQL(publish, versionVars(1, 13, false)), "publishAppVersion")
 	if forced(1, 10) != "0" { // 10..13: four listed
 		t.Fatal("forced with four listed")
 	}
-	gqlData(t, op.GraphQL(publish, version(1, 14, false)), "publishAppVersion")
+	gqlField(t, op.GraphQL(publish, versionVars(1, 14, false)), "publishAppVersion")
 	if forced(1, 10) != "1" || forced(1, 11) != "0" { // 10..14: five listed; 11..14: four
 		t.Fatal("five listed releases did not force the upgrade")
 	}
 	// A forced latest release is forced for everyone behind it.
-	gqlData(t, op.GraphQL(publish, version(1, 15, true)), "publishAppVersion")
+	gqlField(t, op.GraphQL(publish, versionVars(1, 15, true)), "publishAppVersion")
 	if forced(1, 14) != "1" {
 		t.Fatal("forced latest")
 	}
 	// Republishing replaces the flag at once (nothing is cached).
-	gqlData(t, op.GraphQL(publish, version(1, 15, false)), "publishAppVersion")
+	gqlField(t, op.GraphQL(publish, versionVars(1, 15, false)), "publishAppVersion")
 	if forced(1, 14) != "0" {
 		t.Fatal("republished release still forced")
 	}
@@ -128,10 +128,10 @@ func TestVersionUpgradeRules(t *testing.T) {
 	}
 	// GraphQL takes explicit arguments, defaulting to the headers.
 	r := srv.Anonymous().GraphQL(`{ appUpgrade(clientType: 1, versionCode: 14) { versionCode forcedUpgrade } }`, nil)
-	if v := gqlData(t, r, "appUpgrade"); v["versionCode"] != json.Number("15") || v["forcedUpgrade"] != false {
+	if v := gqlField(t, r, "appUpgrade"); v["versionCode"] != json.Number("15") || v["forcedUpgrade"] != false {
 		t.Fatalf("%s", r)
 	}
-	if r := srv.Anonymous().GraphQL(`{ appUpgrade { versionCode } }`, nil); gqlError(r) != upToDate {
+	if r := srv.Anonymous().GraphQL(`{ appUpgrade { versionCode } }`, nil); gqlMessage(r) != upToDate {
 		t.Fatalf("headers say iOS 100: %s", r)
 	}
 }
@@ -140,22 +140,22 @@ func TestVersionAdministration(t *testing.T) {
 	srv := resttest.Start(t)
 	op, someone := srv.Onboard("Operator"), srv.Onboard("Someone")
 	makeAdmin(srv, op)
-	if m := gqlError(someone.GraphQL(publish, version(1, 5, false))); m != "权限不足" {
+	if m := gqlMessage(someone.GraphQL(publish, versionVars(1, 5, false))); m != "权限不足" {
 		t.Fatalf("non-operator: %q", m)
 	}
-	if r := srv.Anonymous().GraphQL(publish, version(1, 5, false)); !strings.Contains(string(r.Raw), "UNAUTHENTICATED") {
+	if r := srv.Anonymous().GraphQL(publish, versionVars(1, 5, false)); !strings.Contains(string(r.Raw), "UNAUTHENTICATED") {
 		t.Fatalf("anonymous: %s", r)
 	}
-	bad := version(3, 5, false)
-	if m := gqlError(op.GraphQL(publish, bad)); m != "客户端类型不存在" {
+	bad := versionVars(3, 5, false)
+	if m := gqlMessage(op.GraphQL(publish, bad)); m != "客户端类型不存在" {
 		t.Fatalf("client type 3: %q", m)
 	}
-	v := gqlData(t, op.GraphQL(publish, version(2, 5, false)), "publishAppVersion")["version"].(map[string]any)
-	upgrade(srv, 2, 4).MustOK(t)
+	v := gqlField(t, op.GraphQL(publish, versionVars(2, 5, false)), "publishAppVersion")["version"].(map[string]any)
+	askUpgrade(srv, 2, 4).MustOK(t)
 	del := `mutation($id: ID!) { deleteAppVersion(versionId: $id) { message } }`
-	gqlData(t, op.GraphQL(del, map[string]any{"id": v["versionId"]}), "deleteAppVersion")
-	upgrade(srv, 2, 4).MustFail(t, upToDate, 0)
-	if m := gqlError(op.GraphQL(del, map[string]any{"id": v["versionId"]})); m != "版本不存在" {
+	gqlField(t, op.GraphQL(del, map[string]any{"id": v["versionId"]}), "deleteAppVersion")
+	askUpgrade(srv, 2, 4).MustFail(t, upToDate, 0)
+	if m := gqlMessage(op.GraphQL(del, map[string]any{"id": v["versionId"]})); m != "版本不存在" {
 		t.Fatalf("deleting twice: %q", m)
 	}
 }
@@ -319,7 +319,7 @@ func TestLinkPreview(t *testing.T) {
 		}
 	}
 	r := c.GraphQL(`query($l: String) { linkPreview(link: $l) { title url } }`, map[string]any{"l": text})
-	if gqlData(t, r, "linkPreview")["title"] != "创业路上" {
+	if gqlField(t, r, "linkPreview")["title"] != "创业路上" {
 		t.Fatalf("%s", r)
 	}
 	if r := c.Get("/app/link/preview/"+strings.ToUpper(key), nil); r.HTTP != 404 {

@@ -30,7 +30,7 @@ func fakeWeChat(t *testing.T, calls *atomic.Int64) string {
 }
 
 // raw sends an unsigned request without any client headers.
-func raw(t *testing.T, method, target, contentType, body string) *resttest.Response {
+func h5Call(t *testing.T, method, target, contentType, body string) *resttest.Response {
 	t.Helper()
 	req, _ := http.NewRequest(method, target, strings.NewReader(body))
 	if contentType != "" {
@@ -57,10 +57,10 @@ func TestWeixinConfig(t *testing.T) {
 	page := "https://h5.chaoqer.com/room/26a9bc4b4a524e68b75c46eeb9bf58fa/6ce4443c8fcd4a2b8b407bda86ab4408?from=timeline&x=1"
 	q := "?url=" + url.QueryEscape(page)
 	for name, r := range map[string]*resttest.Response{
-		"GET query":  raw(t, "GET", srv.URL+"/h5/weixin/config"+q, "", ""),
-		"POST query": raw(t, "POST", srv.URL+"/h5/weixin/config"+q, "", ""),
-		"POST form":  raw(t, "POST", srv.URL+"/h5/weixin/config", "application/x-www-form-urlencoded", "url="+url.QueryEscape(page)),
-		"POST JSON":  raw(t, "POST", srv.URL+"/h5/weixin/config", "application/json", `{"url":"`+page+`"}`),
+		"GET query":  h5Call(t, "GET", srv.URL+"/h5/weixin/config"+q, "", ""),
+		"POST query": h5Call(t, "POST", srv.URL+"/h5/weixin/config"+q, "", ""),
+		"POST form":  h5Call(t, "POST", srv.URL+"/h5/weixin/config", "application/x-www-form-urlencoded", "url="+url.QueryEscape(page)),
+		"POST JSON":  h5Call(t, "POST", srv.URL+"/h5/weixin/config", "application/json", `{"url":"`+page+`"}`),
 	} {
 		res, _ := r.MustOK(t).(map[string]any)
 		if res["appId"] != "wxdf43cbdae5004909" || res["url"] != page || len(res["nonceStr"].(string)) != 32 {
@@ -77,7 +77,7 @@ func TestWeixinConfig(t *testing.T) {
 		t.Fatalf("WeChat API called %d times; the token and ticket are cached", calls.Load())
 	}
 	// Without url, "null" is signed and the key is left out.
-	res := raw(t, "GET", srv.URL+"/h5/weixin/config", "", "").MustOK(t).(map[string]any)
+	res := h5Call(t, "GET", srv.URL+"/h5/weixin/config", "", "").MustOK(t).(map[string]any)
 	if _, ok := res["url"]; ok || res["signature"] != wechat.Signature("TICKET", res["nonceStr"].(string), res["timestamp"].(string), "null") {
 		t.Fatalf("without url: %v", res)
 	}
@@ -88,14 +88,14 @@ func TestWeixinConfig(t *testing.T) {
 	stale.Do(req).MustOK(t)
 	// GraphQL
 	r := srv.Anonymous().GraphQL(`query($u: String) { wechatJSConfig(url: $u) { appId url signature } }`, map[string]any{"u": page})
-	if gqlData(t, r, "wechatJSConfig")["url"] != page {
+	if gqlField(t, r, "wechatJSConfig")["url"] != page {
 		t.Fatalf("%s", r)
 	}
 }
 
 func TestWeixinConfigWithoutCredentials(t *testing.T) {
 	srv := resttest.Start(t)
-	raw(t, "GET", srv.URL+"/h5/weixin/config?url=x", "", "").MustFail(t, "微信公众号未配置", 0)
+	h5Call(t, "GET", srv.URL+"/h5/weixin/config?url=x", "", "").MustFail(t, "微信公众号未配置", 0)
 }
 
 func TestH5Profile(t *testing.T) {
@@ -104,7 +104,7 @@ func TestH5Profile(t *testing.T) {
 	a.Post("/user/"+b.UID+"/block", nil).MustOK(t)
 	a.Post("/user/"+b.UID+"/card", nil).MustOK(t)
 	for _, m := range []string{"GET", "POST"} {
-		res := raw(t, m, srv.URL+"/h5/profile/"+a.UID, "", "").MustOK(t).(map[string]any)
+		res := h5Call(t, m, srv.URL+"/h5/profile/"+a.UID, "", "").MustOK(t).(map[string]any)
 		if res["uid"] != a.UID || res["nickname"] != "Amy" || res["blocked"] != json.Number("0") ||
 			res["sendCard"] != json.Number("0") || res["allowLive"] != json.Number("0") || res["avatar"] == nil {
 			t.Fatalf("%s: %v", m, res)
@@ -119,13 +119,13 @@ func TestH5Profile(t *testing.T) {
 	if res["cardTotal"] != json.Number("1") || res["blocked"] != json.Number("0") || res["sendCard"] != json.Number("0") {
 		t.Fatalf("as seen by nobody: %v", res)
 	}
-	raw(t, "GET", srv.URL+"/h5/profile/0123456789abcdef0123456789abcdef", "", "").MustFail(t, "用户不存在", 200002)
-	raw(t, "GET", srv.URL+"/h5/profile/"+srv.Login().UID, "", "").MustFail(t, "用户不存在", 200002)
-	if r := raw(t, "GET", srv.URL+"/h5/profile/xyz", "", ""); r.HTTP != 404 {
+	h5Call(t, "GET", srv.URL+"/h5/profile/0123456789abcdef0123456789abcdef", "", "").MustFail(t, "用户不存在", 200002)
+	h5Call(t, "GET", srv.URL+"/h5/profile/"+srv.Login().UID, "", "").MustFail(t, "用户不存在", 200002)
+	if r := h5Call(t, "GET", srv.URL+"/h5/profile/xyz", "", ""); r.HTTP != 404 {
 		t.Fatalf("bad id: %d", r.HTTP)
 	}
 	r := srv.Anonymous().GraphQL(`query($u: ID!) { publicUser(uid: $u) { nickname viewerHasBlocked } }`, map[string]any{"u": b.UID})
-	if gqlData(t, r, "publicUser")["nickname"] != "Bo" {
+	if gqlField(t, r, "publicUser")["nickname"] != "Bo" {
 		t.Fatalf("%s", r)
 	}
 }
@@ -136,11 +136,11 @@ func TestH5Profile(t *testing.T) {
 func TestPushAdminEndpointsAreNotServed(t *testing.T) {
 	srv := resttest.Start(t)
 	form := "application/x-www-form-urlencoded"
-	if r := raw(t, "GET", srv.URL+"/push", "", ""); r.HTTP != 404 {
+	if r := h5Call(t, "GET", srv.URL+"/push", "", ""); r.HTTP != 404 {
 		t.Fatalf("GET /push: %d", r.HTTP)
 	}
 	for _, p := range []string{"/push/template", "/push/attach"} {
-		if r := raw(t, "POST", srv.URL+p, form, "uid=x&title=t&content=c&url=u&store=1&alert=1&originPushType=1"); r.HTTP == 200 {
+		if r := h5Call(t, "POST", srv.URL+p, form, "uid=x&title=t&content=c&url=u&store=1&alert=1&originPushType=1"); r.HTTP == 200 {
 			t.Fatalf("POST %s answered 200", p)
 		}
 	}
@@ -152,10 +152,10 @@ func TestSendNotice(t *testing.T) {
 	makeAdmin(srv, op)
 	send := `mutation($in: NoticeInput!) { sendNotice(input: $in) { message } }`
 	in := map[string]any{"in": map[string]any{"uid": u.UID, "title": "系统通知", "content": "欢迎", "url": "chaoqer://profile/" + u.UID}}
-	if m := gqlError(u.GraphQL(send, in)); m != "权限不足" {
+	if m := gqlMessage(u.GraphQL(send, in)); m != "权限不足" {
 		t.Fatalf("non-operator: %q", m)
 	}
-	gqlData(t, op.GraphQL(send, in), "sendNotice")
+	gqlField(t, op.GraphQL(send, in), "sendNotice")
 	list := u.Get("/user/message", resttest.P{"count": 10}).MustOK(t).(map[string]any)["list"].([]any)
 	if len(list) != 1 {
 		t.Fatalf("messages %v", list)
@@ -165,7 +165,7 @@ func TestSendNotice(t *testing.T) {
 		t.Fatalf("message %v", msg)
 	}
 	in["in"].(map[string]any)["originPushType"] = 2
-	if m := gqlError(op.GraphQL(send, in)); m != "推送类型不存在" {
+	if m := gqlMessage(op.GraphQL(send, in)); m != "推送类型不存在" {
 		t.Fatalf("interactive: %q", m)
 	}
 }

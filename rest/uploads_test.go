@@ -34,7 +34,7 @@ func onServer(srv *resttest.Server, raw string) string {
 	return u.String()
 }
 
-func httpDo(t *testing.T, method, target, contentType string, body []byte) (int, []byte, http.Header) {
+func plainHTTP(t *testing.T, method, target, contentType string, body []byte) (int, []byte, http.Header) {
 	t.Helper()
 	req, _ := http.NewRequest(method, target, bytes.NewReader(body))
 	if contentType != "" {
@@ -64,10 +64,10 @@ func TestImageUploadOnboarding(t *testing.T) {
 	if !strings.HasSuffix(imageURL, "/uploads/image/"+c.UID+"/avatar/"+imageID+".jpg") {
 		t.Fatalf("imageURL %s", imageURL)
 	}
-	if code, b, _ := httpDo(t, "PUT", onServer(srv, res["uploadAddress"].(string)), "image/jpeg", testJPEG); code != 200 {
+	if code, b, _ := plainHTTP(t, "PUT", onServer(srv, res["uploadAddress"].(string)), "image/jpeg", testJPEG); code != 200 {
 		t.Fatalf("upload: %d %s", code, b)
 	}
-	code, b, h := httpDo(t, "GET", onServer(srv, imageURL), "", nil)
+	code, b, h := plainHTTP(t, "GET", onServer(srv, imageURL), "", nil)
 	if code != 200 || !bytes.Equal(b, testJPEG) || h.Get("Content-Type") != "image/jpeg" {
 		t.Fatalf("download: %d %q %d bytes", code, h.Get("Content-Type"), len(b))
 	}
@@ -107,11 +107,11 @@ func TestImageUploadRefusals(t *testing.T) {
 		"too large":          {addr, "image/jpeg", append(testJPEG, make([]byte, 1024)...), 413},
 		"not a JPEG":         {addr, "image/jpeg", []byte("<svg onload=alert(1)>"), 400},
 	} {
-		if code, b, _ := httpDo(t, "PUT", want.url, want.contentType, want.body); code != want.code {
+		if code, b, _ := plainHTTP(t, "PUT", want.url, want.contentType, want.body); code != want.code {
 			t.Errorf("%s: %d %s", name, code, b)
 		}
 	}
-	if code, _, _ := httpDo(t, "GET", onServer(srv, res["imageURL"].(string)), "", nil); code != 404 {
+	if code, _, _ := plainHTTP(t, "GET", onServer(srv, res["imageURL"].(string)), "", nil); code != 404 {
 		t.Fatalf("refused uploads stored something: %d", code)
 	}
 
@@ -119,7 +119,7 @@ func TestImageUploadRefusals(t *testing.T) {
 	srv.App.Resolver.Images.SetClock(func() time.Time { return time.Now().Add(-10*time.Minute - time.Second) })
 	old := c.Post("/aliyun/image/upload", resttest.P{"imageDir": "cover"}).MustOK(t).(map[string]any)
 	srv.App.Resolver.Images.SetClock(time.Now)
-	if code, b, _ := httpDo(t, "PUT", onServer(srv, old["uploadAddress"].(string)), "image/jpeg", testJPEG); code != 403 {
+	if code, b, _ := plainHTTP(t, "PUT", onServer(srv, old["uploadAddress"].(string)), "image/jpeg", testJPEG); code != 403 {
 		t.Fatalf("expired URL: %d %s", code, b)
 	}
 }

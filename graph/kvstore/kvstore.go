@@ -59,7 +59,7 @@ func (s *Store) put(ctx context.Context, key, value string, ttl time.Duration, o
 		}),
 	}
 	if onlyIfExpired {
-		opts = append(opts, entsql.UpdateWhere(entsql.LTE(entsql.Table(kv.Table).C(kv.FieldExpireTime), now)))
+		opts = append(opts, entsql.UpdateWhere(entsql.LTE(kv.FieldExpireTime, now)))
 	}
 	query, args := entsql.Dialect(s.dialect).
 		Insert(kv.Table).

@@ -24,7 +24,7 @@ type Services struct {
 // Loaders are the dataloaders of one request.
 type Loaders struct {
 	// Users loads profiles as seen by the request's viewer.
-	Users *dataloader.Loader[string, *user.Profile]
+	Users *Loader[string, *user.Profile]
 }
 
 // New makes the loaders of a request whose viewer is viewerUID ("" = anonymous).
@@ -36,9 +36,15 @@ func New(s Services, viewerUID string) *Loaders {
 	}
 }
 
+// Loader is a batched loader that can also fetch a known set of keys at once.
+type Loader[K comparable, V any] struct {
+	*dataloader.Loader[K, V]
+	fetch func(context.Context, []K) (map[K]V, error)
+}
+
 // newLoader turns a "load these keys into a map" function into a batched
-// loader; keys missing from the map resolve to nil without error.
-func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error)) *dataloader.Loader[K, V] {
+// loader; keys missing from the map resolve to the zero value without error.
+func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, error)) *Loader[K, V] {
 	batch := func(ctx context.Context, keys []K) []*dataloader.Result[V] {
 		out := make([]*dataloader.Result[V], len(keys))
 		found, err := fetch(ctx, keys)
@@ -51,7 +57,46 @@ func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, e
 		}
 		return out
 	}
-	return dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](Wait), dataloader.WithBatchCapacity[K, V](500))
+	return &Loader[K, V]{
+		Loader: dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](Wait), dataloader.WithBatchCapacity[K, V](1000)),
+		fetch:  fetch,
+	}
+}
+
+// Get loads one key.
+func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
+	return l.Load(ctx, key)()
+}
+
+// Prefetch fetches keys in one statement and primes the loader with them
+// (missing keys as zero values). A list resolver calls it with the keys of
+// its page, so the per-item loads that follow are all cache hits: the batch
+// is one statement however long the page is and however the items' resolvers
+// are scheduled.
+func (l *Loader[K, V]) Prefetch(ctx context.Context, keys []K) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	found, err := l.fetch(ctx, dedupe(keys))
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		l.Prime(ctx, k, found[k])
+	}
+	return nil
+}
+
+func dedupe[K comparable](keys []K) []K {
+	seen := make(map[K]bool, len(keys))
+	out := keys[:0:0]
+	for _, k := range keys {
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 type ctxKey struct{}

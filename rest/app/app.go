@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -54,8 +55,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	}
 	a := &App{Config: cfg, DB: db, done: make(chan struct{})}
 	kv := kvstore.New(db.Client, db.Dialect)
-	a.push = push.NewQueue(pushSender(cfg, log), 4, 10_000, log)
-	accounts := account.New(db.Client, kv, smsSender(cfg, log), a.push, log, account.Config{
+	pusher, err := pushSender(cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	texter, err := smsSender(cfg, log)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.push = push.NewQueue(pusher, 4, 10_000, log)
+	accounts := account.New(db.Client, kv, texter, a.push, log, account.Config{
 		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL,
 	})
 	messages := message.New(db.Client, a.push)
@@ -99,6 +110,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
 	e.Use(gin.Recovery(), rest.CORS(cfg.CORSOrigins))
+	if cfg.CountStatements {
+		e.Use(rest.CountStatements())
+	}
 	rest.Configure(e)
 	gql := a.Resolver.Middleware(graph.NewHandler(es, log, graph.HandlerOptions{Introspection: cfg.Introspection}))
 	e.POST("/graphql", gin.WrapH(gql))
@@ -211,12 +225,40 @@ func defaultPublicURL(addr string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-func smsSender(cfg Config, log *slog.Logger) sms.Sender {
-	log.Info("SMS provider: log (codes are written to this log, no SMS is sent); set ALIYUN_SMS_ACCESS_KEY_ID for Aliyun")
-	return sms.Log{Logger: log}
+// smsSender picks Aliyun when its access key is configured, else the log
+// provider. A half-configured Aliyun is a startup error, not a silent fallback.
+func smsSender(cfg Config, log *slog.Logger) (sms.Sender, error) {
+	c := cfg.SMS
+	if c.AccessKeyID == "" {
+		log.Info("SMS provider: log (codes are written to this log, no SMS is sent); set ALIYUN_SMS_ACCESS_KEY_ID for Aliyun")
+		return sms.Log{Logger: log}, nil
+	}
+	s, err := sms.NewAliyun(sms.AliyunConfig{
+		AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret,
+		SignName: c.SignName, TemplateCode: c.TemplateCode, Endpoint: c.Endpoint,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("ALIYUN_SMS_*: %w", err)
+	}
+	log.Info("SMS provider: Aliyun Dysms", "endpoint", c.Endpoint, "signName", c.SignName, "template", c.TemplateCode)
+	return s, nil
 }
 
-func pushSender(cfg Config, log *slog.Logger) push.Sender {
-	log.Info("push provider: log (nothing is pushed); set JPUSH_APP_KEY for JPush")
-	return push.Log{Logger: log}
+// pushSender picks JPush when its app key is configured, else the log sender.
+func pushSender(cfg Config, log *slog.Logger) (push.Sender, error) {
+	c := cfg.Push
+	if c.AppKey == "" {
+		log.Info("push provider: log (nothing is pushed); set JPUSH_APP_KEY for JPush")
+		return push.Log{Logger: log}, nil
+	}
+	s, err := push.NewJPush(push.JPushConfig{
+		AppKey: c.AppKey, MasterSecret: c.MasterSecret, Env: cfg.Env,
+		APIURL: c.APIURL, DeviceURL: c.DeviceURL, APNsProduction: c.APNsProduction,
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("JPUSH_*: %w", err)
+	}
+	log.Info("push provider: JPush", "api", c.APIURL, "device", c.DeviceURL,
+		"aliasPrefix", cfg.Env+"_", "apnsProduction", c.APNsProduction)
+	return s, nil
 }

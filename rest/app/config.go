@@ -26,6 +26,9 @@ type Config struct {
 	CORSOrigins   []string // CHAOQER_CORS_ORIGINS; empty = any origin
 	Env           string   // CHAOQER_ENV: JPush alias prefix
 	LogLevel      slog.Level
+	// CountStatements adds the X-Sql-Statements response header
+	// (CHAOQER_DEBUG_SQL_COUNT).
+	CountStatements bool
 	// SessionCacheTTL bounds how stale a cached session may be on an instance
 	// that did not see the login or logout (CHAOQER_SESSION_CACHE_TTL).
 	SessionCacheTTL time.Duration
@@ -143,6 +146,9 @@ func ConfigFromEnv() (Config, error) {
 	}
 	var err error
 	if c.Introspection, err = boolEnv("CHAOQER_INTROSPECTION", true); err != nil {
+		return c, err
+	}
+	if c.CountStatements, err = boolEnv("CHAOQER_DEBUG_SQL_COUNT", false); err != nil {
 		return c, err
 	}
 	if c.Push.APNsProduction, err = boolEnv("JPUSH_APNS_PRODUCTION", false); err != nil {
