@@ -70,6 +70,7 @@ func PublicOnly(ap netip.AddrPort) bool { return Public(ap.Addr()) }
 // RefusedError is a connection the policy did not allow.
 type RefusedError struct{ Addr string }
 
+// Error names the refused address.
 func (e *RefusedError) Error() string {
 	return fmt.Sprintf("link preview: refusing to connect to %s (not a public address)", e.Addr)
 }
