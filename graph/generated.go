@@ -5,12 +5,16 @@ package graph
 import (
 	"bytes"
 	"chaoqer/graph/account"
+	"chaoqer/graph/appinfo"
+	"chaoqer/graph/linkpreview"
 	"chaoqer/graph/live"
 	"chaoqer/graph/message"
 	"chaoqer/graph/model"
 	"chaoqer/graph/page"
+	"chaoqer/graph/storage"
 	"chaoqer/graph/user"
 	"chaoqer/graph/viewer"
+	"chaoqer/graph/wechat"
 	"context"
 	"embed"
 	"errors"
@@ -51,6 +55,22 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AppVersion struct {
+		ClientType    func(childComplexity int) int
+		CreateTime    func(childComplexity int) int
+		DownloadURL   func(childComplexity int) int
+		ForcedUpgrade func(childComplexity int) int
+		VersionCode   func(childComplexity int) int
+		VersionDesc   func(childComplexity int) int
+		VersionID     func(childComplexity int) int
+		VersionName   func(childComplexity int) int
+	}
+
+	AppVersionPayload struct {
+		Message func(childComplexity int) int
+		Version func(childComplexity int) int
+	}
+
 	BindPushDevicePayload struct {
 		Message func(childComplexity int) int
 	}
@@ -60,6 +80,33 @@ type ComplexityRoot struct {
 		AccessToken  func(childComplexity int) int
 		ExpireTime   func(childComplexity int) int
 		UID          func(childComplexity int) int
+	}
+
+	DeleteAppVersionPayload struct {
+		Message func(childComplexity int) int
+	}
+
+	FeedbackPayload struct {
+		Message func(childComplexity int) int
+	}
+
+	ImageUpload struct {
+		ExpireTime    func(childComplexity int) int
+		ImageID       func(childComplexity int) int
+		ImageURL      func(childComplexity int) int
+		UploadAddress func(childComplexity int) int
+	}
+
+	ImageUploadPayload struct {
+		Message func(childComplexity int) int
+		Upload  func(childComplexity int) int
+	}
+
+	LinkPreview struct {
+		Description func(childComplexity int) int
+		Image       func(childComplexity int) int
+		Title       func(childComplexity int) int
+		URL         func(childComplexity int) int
 	}
 
 	LiveEvent struct {
@@ -140,26 +187,32 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		BindPushDevice   func(childComplexity int, deviceID string) int
-		BlockUser        func(childComplexity int, uid string) int
-		DeleteCard       func(childComplexity int, uid string) int
-		InitProfile      func(childComplexity int, input model.ProfileInput) int
-		InviteToSpeak    func(childComplexity int, roomID string, uid string) int
-		LeaveRoom        func(childComplexity int, roomID string) int
-		LoginWithCaptcha func(childComplexity int, input model.LoginWithCaptchaInput) int
-		Logout           func(childComplexity int) int
-		MuteLive         func(childComplexity int, roomID string, data live.JSON) int
-		PinLiveItem      func(childComplexity int, input model.PinLiveItemInput) int
-		RaiseHand        func(childComplexity int, roomID string) int
-		RequestCaptcha   func(childComplexity int, input model.RequestCaptchaInput) int
-		SendCard         func(childComplexity int, uid string) int
-		SendLiveMessage  func(childComplexity int, input model.LiveMessageInput) int
-		SetLive          func(childComplexity int, roomID string, action model.LiveAction) int
-		SetLiveRole      func(childComplexity int, roomID string, uid string, role model.LiveRole) int
-		ShowLiveTool     func(childComplexity int, roomID string, tool model.LiveTool, data string) int
-		UnblockUser      func(childComplexity int, uid string) int
-		UnpinLiveItem    func(childComplexity int, roomID string, md5 string) int
-		UpdateProfile    func(childComplexity int, input model.ProfileInput) int
+		BindPushDevice    func(childComplexity int, deviceID string) int
+		BlockUser         func(childComplexity int, uid string) int
+		CreateImageUpload func(childComplexity int, input model.ImageUploadInput) int
+		DeleteAppVersion  func(childComplexity int, versionID string) int
+		DeleteCard        func(childComplexity int, uid string) int
+		InitProfile       func(childComplexity int, input model.ProfileInput) int
+		InviteToSpeak     func(childComplexity int, roomID string, uid string) int
+		LeaveRoom         func(childComplexity int, roomID string) int
+		LoginWithCaptcha  func(childComplexity int, input model.LoginWithCaptchaInput) int
+		Logout            func(childComplexity int) int
+		MuteLive          func(childComplexity int, roomID string, data live.JSON) int
+		PinLiveItem       func(childComplexity int, input model.PinLiveItemInput) int
+		PublishAppVersion func(childComplexity int, input model.AppVersionInput) int
+		RaiseHand         func(childComplexity int, roomID string) int
+		Report            func(childComplexity int, input model.ReportInput) int
+		RequestCaptcha    func(childComplexity int, input model.RequestCaptchaInput) int
+		SendCard          func(childComplexity int, uid string) int
+		SendFeedback      func(childComplexity int, input model.FeedbackInput) int
+		SendLiveMessage   func(childComplexity int, input model.LiveMessageInput) int
+		SendNotice        func(childComplexity int, input model.NoticeInput) int
+		SetLive           func(childComplexity int, roomID string, action model.LiveAction) int
+		SetLiveRole       func(childComplexity int, roomID string, uid string, role model.LiveRole) int
+		ShowLiveTool      func(childComplexity int, roomID string, tool model.LiveTool, data string) int
+		UnblockUser       func(childComplexity int, uid string) int
+		UnpinLiveItem     func(childComplexity int, roomID string, md5 string) int
+		UpdateProfile     func(childComplexity int, input model.ProfileInput) int
 	}
 
 	PageInfo struct {
@@ -173,12 +226,24 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		LiveRoom func(childComplexity int, roomID string) int
-		User     func(childComplexity int, uid string) int
-		Viewer   func(childComplexity int) int
+		AppUpgrade     func(childComplexity int, clientType *int, versionCode *int) int
+		LinkPreview    func(childComplexity int, linkMd5 *string, link *string) int
+		LiveRoom       func(childComplexity int, roomID string) int
+		PublicUser     func(childComplexity int, uid string) int
+		User           func(childComplexity int, uid string) int
+		Viewer         func(childComplexity int) int
+		WechatJSConfig func(childComplexity int, url *string) int
+	}
+
+	ReportPayload struct {
+		Message func(childComplexity int) int
 	}
 
 	RequestCaptchaPayload struct {
+		Message func(childComplexity int) int
+	}
+
+	SendNoticePayload struct {
 		Message func(childComplexity int) int
 	}
 
@@ -227,6 +292,14 @@ type ComplexityRoot struct {
 		UID                func(childComplexity int) int
 		UnreadMessageCount func(childComplexity int) int
 	}
+
+	WechatJSConfig struct {
+		AppID     func(childComplexity int) int
+		NonceStr  func(childComplexity int) int
+		Signature func(childComplexity int) int
+		Timestamp func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -250,6 +323,11 @@ type MutationResolver interface {
 	LoginWithCaptcha(ctx context.Context, input model.LoginWithCaptchaInput) (*model.LoginPayload, error)
 	Logout(ctx context.Context) (*model.LogoutPayload, error)
 	BindPushDevice(ctx context.Context, deviceID string) (*model.BindPushDevicePayload, error)
+	PublishAppVersion(ctx context.Context, input model.AppVersionInput) (*model.AppVersionPayload, error)
+	DeleteAppVersion(ctx context.Context, versionID string) (*model.DeleteAppVersionPayload, error)
+	SendNotice(ctx context.Context, input model.NoticeInput) (*model.SendNoticePayload, error)
+	SendFeedback(ctx context.Context, input model.FeedbackInput) (*model.FeedbackPayload, error)
+	Report(ctx context.Context, input model.ReportInput) (*model.ReportPayload, error)
 	LeaveRoom(ctx context.Context, roomID string) (*model.LivePayload, error)
 	RaiseHand(ctx context.Context, roomID string) (*model.LivePayload, error)
 	InviteToSpeak(ctx context.Context, roomID string, uid string) (*model.LivePayload, error)
@@ -260,6 +338,7 @@ type MutationResolver interface {
 	ShowLiveTool(ctx context.Context, roomID string, tool model.LiveTool, data string) (*model.LivePayload, error)
 	MuteLive(ctx context.Context, roomID string, data live.JSON) (*model.LivePayload, error)
 	SendLiveMessage(ctx context.Context, input model.LiveMessageInput) (*model.LivePayload, error)
+	CreateImageUpload(ctx context.Context, input model.ImageUploadInput) (*model.ImageUploadPayload, error)
 	InitProfile(ctx context.Context, input model.ProfileInput) (*model.ProfilePayload, error)
 	UpdateProfile(ctx context.Context, input model.ProfileInput) (*model.ProfilePayload, error)
 	BlockUser(ctx context.Context, uid string) (*model.UserPayload, error)
@@ -268,6 +347,10 @@ type MutationResolver interface {
 	DeleteCard(ctx context.Context, uid string) (*model.UserPayload, error)
 }
 type QueryResolver interface {
+	AppUpgrade(ctx context.Context, clientType *int, versionCode *int) (*appinfo.Version, error)
+	LinkPreview(ctx context.Context, linkMd5 *string, link *string) (*linkpreview.Preview, error)
+	PublicUser(ctx context.Context, uid string) (*user.Profile, error)
+	WechatJSConfig(ctx context.Context, url *string) (*wechat.JSConfig, error)
 	LiveRoom(ctx context.Context, roomID string) (*live.Snapshot, error)
 	Viewer(ctx context.Context) (*viewer.Viewer, error)
 	User(ctx context.Context, uid string) (*user.Profile, error)
@@ -304,6 +387,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AppVersion.clientType":
+		if e.ComplexityRoot.AppVersion.ClientType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.ClientType(childComplexity), true
+	case "AppVersion.createTime":
+		if e.ComplexityRoot.AppVersion.CreateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.CreateTime(childComplexity), true
+	case "AppVersion.downloadUrl":
+		if e.ComplexityRoot.AppVersion.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.DownloadURL(childComplexity), true
+	case "AppVersion.forcedUpgrade":
+		if e.ComplexityRoot.AppVersion.ForcedUpgrade == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.ForcedUpgrade(childComplexity), true
+	case "AppVersion.versionCode":
+		if e.ComplexityRoot.AppVersion.VersionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.VersionCode(childComplexity), true
+	case "AppVersion.versionDesc":
+		if e.ComplexityRoot.AppVersion.VersionDesc == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.VersionDesc(childComplexity), true
+	case "AppVersion.versionId":
+		if e.ComplexityRoot.AppVersion.VersionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.VersionID(childComplexity), true
+	case "AppVersion.versionName":
+		if e.ComplexityRoot.AppVersion.VersionName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.VersionName(childComplexity), true
+
+	case "AppVersionPayload.message":
+		if e.ComplexityRoot.AppVersionPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersionPayload.Message(childComplexity), true
+	case "AppVersionPayload.version":
+		if e.ComplexityRoot.AppVersionPayload.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersionPayload.Version(childComplexity), true
+
 	case "BindPushDevicePayload.message":
 		if e.ComplexityRoot.BindPushDevicePayload.Message == nil {
 			break
@@ -335,6 +480,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Credentials.UID(childComplexity), true
+
+	case "DeleteAppVersionPayload.message":
+		if e.ComplexityRoot.DeleteAppVersionPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteAppVersionPayload.Message(childComplexity), true
+
+	case "FeedbackPayload.message":
+		if e.ComplexityRoot.FeedbackPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackPayload.Message(childComplexity), true
+
+	case "ImageUpload.expireTime":
+		if e.ComplexityRoot.ImageUpload.ExpireTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUpload.ExpireTime(childComplexity), true
+	case "ImageUpload.imageId":
+		if e.ComplexityRoot.ImageUpload.ImageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUpload.ImageID(childComplexity), true
+	case "ImageUpload.imageURL":
+		if e.ComplexityRoot.ImageUpload.ImageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUpload.ImageURL(childComplexity), true
+	case "ImageUpload.uploadAddress":
+		if e.ComplexityRoot.ImageUpload.UploadAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUpload.UploadAddress(childComplexity), true
+
+	case "ImageUploadPayload.message":
+		if e.ComplexityRoot.ImageUploadPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUploadPayload.Message(childComplexity), true
+	case "ImageUploadPayload.upload":
+		if e.ComplexityRoot.ImageUploadPayload.Upload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUploadPayload.Upload(childComplexity), true
+
+	case "LinkPreview.description":
+		if e.ComplexityRoot.LinkPreview.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkPreview.Description(childComplexity), true
+	case "LinkPreview.image":
+		if e.ComplexityRoot.LinkPreview.Image == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkPreview.Image(childComplexity), true
+	case "LinkPreview.title":
+		if e.ComplexityRoot.LinkPreview.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkPreview.Title(childComplexity), true
+	case "LinkPreview.url":
+		if e.ComplexityRoot.LinkPreview.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkPreview.URL(childComplexity), true
 
 	case "LiveEvent.action":
 		if e.ComplexityRoot.LiveEvent.Action == nil {
@@ -633,6 +855,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.BlockUser(childComplexity, args["uid"].(string)), true
+	case "Mutation.createImageUpload":
+		if e.ComplexityRoot.Mutation.CreateImageUpload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createImageUpload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateImageUpload(childComplexity, args["input"].(model.ImageUploadInput)), true
+	case "Mutation.deleteAppVersion":
+		if e.ComplexityRoot.Mutation.DeleteAppVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAppVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAppVersion(childComplexity, args["versionId"].(string)), true
 	case "Mutation.deleteCard":
 		if e.ComplexityRoot.Mutation.DeleteCard == nil {
 			break
@@ -716,6 +960,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PinLiveItem(childComplexity, args["input"].(model.PinLiveItemInput)), true
+	case "Mutation.publishAppVersion":
+		if e.ComplexityRoot.Mutation.PublishAppVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishAppVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishAppVersion(childComplexity, args["input"].(model.AppVersionInput)), true
 	case "Mutation.raiseHand":
 		if e.ComplexityRoot.Mutation.RaiseHand == nil {
 			break
@@ -727,6 +982,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RaiseHand(childComplexity, args["roomId"].(string)), true
+	case "Mutation.report":
+		if e.ComplexityRoot.Mutation.Report == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_report_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Report(childComplexity, args["input"].(model.ReportInput)), true
 	case "Mutation.requestCaptcha":
 		if e.ComplexityRoot.Mutation.RequestCaptcha == nil {
 			break
@@ -749,6 +1015,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendCard(childComplexity, args["uid"].(string)), true
+	case "Mutation.sendFeedback":
+		if e.ComplexityRoot.Mutation.SendFeedback == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendFeedback_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendFeedback(childComplexity, args["input"].(model.FeedbackInput)), true
 	case "Mutation.sendLiveMessage":
 		if e.ComplexityRoot.Mutation.SendLiveMessage == nil {
 			break
@@ -760,6 +1037,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendLiveMessage(childComplexity, args["input"].(model.LiveMessageInput)), true
+	case "Mutation.sendNotice":
+		if e.ComplexityRoot.Mutation.SendNotice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendNotice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendNotice(childComplexity, args["input"].(model.NoticeInput)), true
 	case "Mutation.setLive":
 		if e.ComplexityRoot.Mutation.SetLive == nil {
 			break
@@ -853,6 +1141,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfilePayload.User(childComplexity), true
 
+	case "Query.appUpgrade":
+		if e.ComplexityRoot.Query.AppUpgrade == nil {
+			break
+		}
+
+		args, err := ec.field_Query_appUpgrade_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AppUpgrade(childComplexity, args["clientType"].(*int), args["versionCode"].(*int)), true
+
+	case "Query.linkPreview":
+		if e.ComplexityRoot.Query.LinkPreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_linkPreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LinkPreview(childComplexity, args["linkMD5"].(*string), args["link"].(*string)), true
 	case "Query.liveRoom":
 		if e.ComplexityRoot.Query.LiveRoom == nil {
 			break
@@ -864,6 +1175,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LiveRoom(childComplexity, args["roomId"].(string)), true
+	case "Query.publicUser":
+		if e.ComplexityRoot.Query.PublicUser == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicUser(childComplexity, args["uid"].(string)), true
 	case "Query.user":
 		if e.ComplexityRoot.Query.User == nil {
 			break
@@ -881,6 +1203,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.wechatJSConfig":
+		if e.ComplexityRoot.Query.WechatJSConfig == nil {
+			break
+		}
+
+		args, err := ec.field_Query_wechatJSConfig_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WechatJSConfig(childComplexity, args["url"].(*string)), true
+
+	case "ReportPayload.message":
+		if e.ComplexityRoot.ReportPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPayload.Message(childComplexity), true
 
 	case "RequestCaptchaPayload.message":
 		if e.ComplexityRoot.RequestCaptchaPayload.Message == nil {
@@ -888,6 +1228,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RequestCaptchaPayload.Message(childComplexity), true
+
+	case "SendNoticePayload.message":
+		if e.ComplexityRoot.SendNoticePayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendNoticePayload.Message(childComplexity), true
 
 	case "Subscription.roomEvents":
 		if e.ComplexityRoot.Subscription.RoomEvents == nil {
@@ -1066,6 +1413,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.UnreadMessageCount(childComplexity), true
 
+	case "WechatJSConfig.appId":
+		if e.ComplexityRoot.WechatJSConfig.AppID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WechatJSConfig.AppID(childComplexity), true
+	case "WechatJSConfig.nonceStr":
+		if e.ComplexityRoot.WechatJSConfig.NonceStr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WechatJSConfig.NonceStr(childComplexity), true
+	case "WechatJSConfig.signature":
+		if e.ComplexityRoot.WechatJSConfig.Signature == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WechatJSConfig.Signature(childComplexity), true
+	case "WechatJSConfig.timestamp":
+		if e.ComplexityRoot.WechatJSConfig.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WechatJSConfig.Timestamp(childComplexity), true
+	case "WechatJSConfig.url":
+		if e.ComplexityRoot.WechatJSConfig.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WechatJSConfig.URL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1075,10 +1453,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AppVersionInput", ec.unmarshalInputAppVersionInput),
+			graphql.NewInputUnmarshaler("FeedbackInput", ec.unmarshalInputFeedbackInput),
+			graphql.NewInputUnmarshaler("ImageUploadInput", ec.unmarshalInputImageUploadInput),
 			graphql.NewInputUnmarshaler("LiveMessageInput", ec.unmarshalInputLiveMessageInput),
 			graphql.NewInputUnmarshaler("LoginWithCaptchaInput", ec.unmarshalInputLoginWithCaptchaInput),
+			graphql.NewInputUnmarshaler("NoticeInput", ec.unmarshalInputNoticeInput),
 			graphql.NewInputUnmarshaler("PinLiveItemInput", ec.unmarshalInputPinLiveItemInput),
 			graphql.NewInputUnmarshaler("ProfileInput", ec.unmarshalInputProfileInput),
+			graphql.NewInputUnmarshaler("ReportInput", ec.unmarshalInputReportInput),
 			graphql.NewInputUnmarshaler("RequestCaptchaInput", ec.unmarshalInputRequestCaptchaInput),
 		)
 	}
@@ -1172,7 +1555,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphqls" "live.graphqls" "schema.graphqls" "user.graphqls"
+//go:embed "account.graphqls" "admin.graphqls" "app.graphqls" "h5.graphqls" "live.graphqls" "schema.graphqls" "upload.graphqls" "user.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1185,8 +1568,12 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "account.graphqls", Input: sourceData("account.graphqls"), BuiltIn: false},
+	{Name: "admin.graphqls", Input: sourceData("admin.graphqls"), BuiltIn: false},
+	{Name: "app.graphqls", Input: sourceData("app.graphqls"), BuiltIn: false},
+	{Name: "h5.graphqls", Input: sourceData("h5.graphqls"), BuiltIn: false},
 	{Name: "live.graphqls", Input: sourceData("live.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "upload.graphqls", Input: sourceData("upload.graphqls"), BuiltIn: false},
 	{Name: "user.graphqls", Input: sourceData("user.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1194,6 +1581,38 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AppVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "versionId":
+		return ec.fieldContext_AppVersion_versionId(ctx, field)
+	case "clientType":
+		return ec.fieldContext_AppVersion_clientType(ctx, field)
+	case "versionName":
+		return ec.fieldContext_AppVersion_versionName(ctx, field)
+	case "versionCode":
+		return ec.fieldContext_AppVersion_versionCode(ctx, field)
+	case "versionDesc":
+		return ec.fieldContext_AppVersion_versionDesc(ctx, field)
+	case "forcedUpgrade":
+		return ec.fieldContext_AppVersion_forcedUpgrade(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_AppVersion_downloadUrl(ctx, field)
+	case "createTime":
+		return ec.fieldContext_AppVersion_createTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppVersion", field.Name)
+}
+
+func (ec *executionContext) childFields_AppVersionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_AppVersionPayload_message(ctx, field)
+	case "version":
+		return ec.fieldContext_AppVersionPayload_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppVersionPayload", field.Name)
+}
 
 func (ec *executionContext) childFields_BindPushDevicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1215,6 +1634,60 @@ func (ec *executionContext) childFields_Credentials(ctx context.Context, field g
 		return ec.fieldContext_Credentials_expireTime(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Credentials", field.Name)
+}
+
+func (ec *executionContext) childFields_DeleteAppVersionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_DeleteAppVersionPayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteAppVersionPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedbackPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_FeedbackPayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedbackPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImageUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "imageId":
+		return ec.fieldContext_ImageUpload_imageId(ctx, field)
+	case "uploadAddress":
+		return ec.fieldContext_ImageUpload_uploadAddress(ctx, field)
+	case "imageURL":
+		return ec.fieldContext_ImageUpload_imageURL(ctx, field)
+	case "expireTime":
+		return ec.fieldContext_ImageUpload_expireTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImageUpload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImageUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_ImageUploadPayload_message(ctx, field)
+	case "upload":
+		return ec.fieldContext_ImageUploadPayload_upload(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImageUploadPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LinkPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "title":
+		return ec.fieldContext_LinkPreview_title(ctx, field)
+	case "description":
+		return ec.fieldContext_LinkPreview_description(ctx, field)
+	case "image":
+		return ec.fieldContext_LinkPreview_image(ctx, field)
+	case "url":
+		return ec.fieldContext_LinkPreview_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LinkPreview", field.Name)
 }
 
 func (ec *executionContext) childFields_LiveEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1391,12 +1864,28 @@ func (ec *executionContext) childFields_ProfilePayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ProfilePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_ReportPayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RequestCaptchaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "message":
 		return ec.fieldContext_RequestCaptchaPayload_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RequestCaptchaPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SendNoticePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_SendNoticePayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SendNoticePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1481,6 +1970,22 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_unreadMessageCount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields_WechatJSConfig(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "appId":
+		return ec.fieldContext_WechatJSConfig_appId(ctx, field)
+	case "nonceStr":
+		return ec.fieldContext_WechatJSConfig_nonceStr(ctx, field)
+	case "timestamp":
+		return ec.fieldContext_WechatJSConfig_timestamp(ctx, field)
+	case "url":
+		return ec.fieldContext_WechatJSConfig_url(ctx, field)
+	case "signature":
+		return ec.fieldContext_WechatJSConfig_signature(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WechatJSConfig", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1641,6 +2146,34 @@ func (ec *executionContext) field_Mutation_blockUser_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createImageUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ImageUploadInput, error) {
+			return ec.unmarshalNImageUploadInput2chaoqerᚋgraphᚋmodelᚐImageUploadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteAppVersion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "versionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["versionId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteCard_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1755,6 +2288,20 @@ func (ec *executionContext) field_Mutation_pinLiveItem_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_publishAppVersion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AppVersionInput, error) {
+			return ec.unmarshalNAppVersionInput2chaoqerᚋgraphᚋmodelᚐAppVersionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_raiseHand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1766,6 +2313,20 @@ func (ec *executionContext) field_Mutation_raiseHand_args(ctx context.Context, r
 		return nil, err
 	}
 	args["roomId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_report_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReportInput, error) {
+			return ec.unmarshalNReportInput2chaoqerᚋgraphᚋmodelᚐReportInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -1797,12 +2358,40 @@ func (ec *executionContext) field_Mutation_sendCard_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_sendFeedback_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FeedbackInput, error) {
+			return ec.unmarshalNFeedbackInput2chaoqerᚋgraphᚋmodelᚐFeedbackInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_sendLiveMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LiveMessageInput, error) {
 			return ec.unmarshalNLiveMessageInput2chaoqerᚋgraphᚋmodelᚐLiveMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendNotice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.NoticeInput, error) {
+			return ec.unmarshalNNoticeInput2chaoqerᚋgraphᚋmodelᚐNoticeInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -1957,6 +2546,50 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_appUpgrade_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "clientType",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientType"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "versionCode",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["versionCode"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_linkPreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "linkMD5",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["linkMD5"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "link",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["link"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_liveRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1971,6 +2604,20 @@ func (ec *executionContext) field_Query_liveRoom_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_publicUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "uid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uid"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -1982,6 +2629,20 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["uid"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_wechatJSConfig_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg0
 	return args, nil
 }
 
@@ -2139,6 +2800,245 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _AppVersion_versionId(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_versionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VersionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_versionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AppVersion_clientType(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_clientType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_clientType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AppVersion_versionName(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_versionName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VersionName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_versionName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppVersion_versionCode(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_versionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VersionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_versionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AppVersion_versionDesc(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_versionDesc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VersionDesc, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_versionDesc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppVersion_forcedUpgrade(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_forcedUpgrade(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ForcedUpgrade, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_forcedUpgrade(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AppVersion_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownloadURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_downloadUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppVersion_createTime(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_createTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTimestamp2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_createTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _AppVersionPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.AppVersionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersionPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersionPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppVersionPayload_version(ctx context.Context, field graphql.CollectedField, obj *model.AppVersionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersionPayload_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *appinfo.Version) graphql.Marshaler {
+			return ec.marshalNAppVersion2ᚖchaoqerᚋgraphᚋappinfoᚐVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersionPayload_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppVersionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _BindPushDevicePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.BindPushDevicePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2252,6 +3152,291 @@ func (ec *executionContext) _Credentials_expireTime(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_Credentials_expireTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Credentials", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _DeleteAppVersionPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.DeleteAppVersionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteAppVersionPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteAppVersionPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteAppVersionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _FeedbackPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImageUpload_imageId(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUpload_imageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUpload_imageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageUpload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ImageUpload_uploadAddress(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUpload_uploadAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUpload_uploadAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImageUpload_imageURL(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUpload_imageURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUpload_imageURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImageUpload_expireTime(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUpload_expireTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpireTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTimestamp2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUpload_expireTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageUpload", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _ImageUploadPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ImageUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUploadPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUploadPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageUploadPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImageUploadPayload_upload(ctx context.Context, field graphql.CollectedField, obj *model.ImageUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUploadPayload_upload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.ImageUpload) graphql.Marshaler {
+			return ec.marshalNImageUpload2ᚖchaoqerᚋgraphᚋstorageᚐImageUpload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUploadPayload_upload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImageUploadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImageUpload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LinkPreview_title(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkPreview_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkPreview_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _LinkPreview_description(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkPreview_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkPreview_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _LinkPreview_image(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkPreview_image(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Image, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkPreview_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _LinkPreview_url(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkPreview_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkPreview_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkPreview", field, false, false, "String")
 }
 
 func (ec *executionContext) _LiveEvent_event(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
@@ -3580,6 +4765,330 @@ func (ec *executionContext) fieldContext_Mutation_bindPushDevice(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_publishAppVersion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishAppVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishAppVersion(ctx, fc.Args["input"].(model.AppVersionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.AppVersionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.AppVersionPayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AppVersionPayload) graphql.Marshaler {
+			return ec.marshalNAppVersionPayload2ᚖchaoqerᚋgraphᚋmodelᚐAppVersionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishAppVersion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppVersionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishAppVersion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAppVersion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAppVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAppVersion(ctx, fc.Args["versionId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.DeleteAppVersionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.DeleteAppVersionPayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteAppVersionPayload) graphql.Marshaler {
+			return ec.marshalNDeleteAppVersionPayload2ᚖchaoqerᚋgraphᚋmodelᚐDeleteAppVersionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAppVersion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteAppVersionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAppVersion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendNotice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendNotice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendNotice(ctx, fc.Args["input"].(model.NoticeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.SendNoticePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.SendNoticePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SendNoticePayload) graphql.Marshaler {
+			return ec.marshalNSendNoticePayload2ᚖchaoqerᚋgraphᚋmodelᚐSendNoticePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendNotice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SendNoticePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendNotice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendFeedback(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendFeedback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendFeedback(ctx, fc.Args["input"].(model.FeedbackInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Guard == nil {
+					var zeroVal *model.FeedbackPayload
+					return zeroVal, errors.New("directive guard is not implemented")
+				}
+				return ec.Directives.Guard(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.FeedbackPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.FeedbackPayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive1, allowIncomplete)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeedbackPayload) graphql.Marshaler {
+			return ec.marshalNFeedbackPayload2ᚖchaoqerᚋgraphᚋmodelᚐFeedbackPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendFeedback(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeedbackPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendFeedback_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_report(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Report(ctx, fc.Args["input"].(model.ReportInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Guard == nil {
+					var zeroVal *model.ReportPayload
+					return zeroVal, errors.New("directive guard is not implemented")
+				}
+				return ec.Directives.Guard(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.ReportPayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive1, allowIncomplete)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+			return ec.marshalNReportPayload2ᚖchaoqerᚋgraphᚋmodelᚐReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_report(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_report_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_leaveRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4200,6 +5709,68 @@ func (ec *executionContext) fieldContext_Mutation_sendLiveMessage(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createImageUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createImageUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateImageUpload(ctx, fc.Args["input"].(model.ImageUploadInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ImageUploadPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.ImageUploadPayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImageUploadPayload) graphql.Marshaler {
+			return ec.marshalNImageUploadPayload2ᚖchaoqerᚋgraphᚋmodelᚐImageUploadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createImageUpload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImageUploadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createImageUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_initProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4715,6 +6286,200 @@ func (ec *executionContext) fieldContext_ProfilePayload_user(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_appUpgrade(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_appUpgrade(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AppUpgrade(ctx, fc.Args["clientType"].(*int), fc.Args["versionCode"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *appinfo.Version) graphql.Marshaler {
+			return ec.marshalNAppVersion2ᚖchaoqerᚋgraphᚋappinfoᚐVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_appUpgrade(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_appUpgrade_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_linkPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_linkPreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LinkPreview(ctx, fc.Args["linkMD5"].(*string), fc.Args["link"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *linkpreview.Preview
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *linkpreview.Preview
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *linkpreview.Preview) graphql.Marshaler {
+			return ec.marshalNLinkPreview2ᚖchaoqerᚋgraphᚋlinkpreviewᚐPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_linkPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LinkPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_linkPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_publicUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicUser(ctx, fc.Args["uid"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *user.Profile) graphql.Marshaler {
+			return ec.marshalNUser2ᚖchaoqerᚋgraphᚋuserᚐProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_wechatJSConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_wechatJSConfig(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WechatJSConfig(ctx, fc.Args["url"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *wechat.JSConfig) graphql.Marshaler {
+			return ec.marshalNWechatJSConfig2ᚖchaoqerᚋgraphᚋwechatᚐJSConfig(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_wechatJSConfig(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WechatJSConfig(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_wechatJSConfig_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_liveRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4965,6 +6730,29 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _ReportPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _RequestCaptchaPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.RequestCaptchaPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4986,6 +6774,29 @@ func (ec *executionContext) _RequestCaptchaPayload_message(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_RequestCaptchaPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RequestCaptchaPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _SendNoticePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.SendNoticePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SendNoticePayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SendNoticePayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SendNoticePayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _Subscription_roomEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -5807,6 +7618,121 @@ func (ec *executionContext) _Viewer_unreadMessageCount(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_Viewer_unreadMessageCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, true, true, "Int")
+}
+
+func (ec *executionContext) _WechatJSConfig_appId(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WechatJSConfig_appId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WechatJSConfig_appId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WechatJSConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WechatJSConfig_nonceStr(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WechatJSConfig_nonceStr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NonceStr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WechatJSConfig_nonceStr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WechatJSConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WechatJSConfig_timestamp(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WechatJSConfig_timestamp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WechatJSConfig_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WechatJSConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WechatJSConfig_url(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WechatJSConfig_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WechatJSConfig_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WechatJSConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WechatJSConfig_signature(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WechatJSConfig_signature(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signature, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WechatJSConfig_signature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WechatJSConfig", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -6882,6 +8808,202 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAppVersionInput(ctx context.Context, obj any) (model.AppVersionInput, error) {
+	var it model.AppVersionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["versionDesc"]; !present {
+		asMap["versionDesc"] = ""
+	}
+	if _, present := asMap["forcedUpgrade"]; !present {
+		asMap["forcedUpgrade"] = false
+	}
+
+	fieldsInOrder := [...]string{"clientType", "versionCode", "versionName", "versionDesc", "forcedUpgrade", "downloadUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientType"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientType = data
+		case "versionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionCode"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionCode = data
+		case "versionName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionName = data
+		case "versionDesc":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionDesc"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionDesc = data
+		case "forcedUpgrade":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("forcedUpgrade"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ForcedUpgrade = data
+		case "downloadUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadUrl"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadURL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAppVersionInput unmarshals raw into the AppVersionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAppVersionInput(ctx context.Context, raw any) (model.AppVersionInput, error) {
+	var out model.AppVersionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AppVersionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFeedbackInput(ctx context.Context, obj any) (model.FeedbackInput, error) {
+	var it model.FeedbackInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"originFeedbackType", "originId", "feedbackType", "feedbackContent", "feedbackImageList"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "originFeedbackType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originFeedbackType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginFeedbackType = data
+		case "originId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginID = data
+		case "feedbackType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("feedbackType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FeedbackType = data
+		case "feedbackContent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("feedbackContent"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FeedbackContent = data
+		case "feedbackImageList":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("feedbackImageList"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FeedbackImageList = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFeedbackInput unmarshals raw into the FeedbackInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFeedbackInput(ctx context.Context, raw any) (model.FeedbackInput, error) {
+	var out model.FeedbackInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FeedbackInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImageUploadInput(ctx context.Context, obj any) (model.ImageUploadInput, error) {
+	var it model.ImageUploadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"imageDir"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "imageDir":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("imageDir"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ImageDir = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImageUploadInput unmarshals raw into the ImageUploadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImageUploadInput(ctx context.Context, raw any) (model.ImageUploadInput, error) {
+	var out model.ImageUploadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImageUploadInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLiveMessageInput(ctx context.Context, obj any) (model.LiveMessageInput, error) {
 	var it model.LiveMessageInput
 	if obj == nil {
@@ -6998,6 +9120,83 @@ func (ec *executionContext) unmarshalInputLoginWithCaptchaInput(ctx context.Cont
 func UnmarshalLoginWithCaptchaInput(ctx context.Context, raw any) (model.LoginWithCaptchaInput, error) {
 	var out model.LoginWithCaptchaInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LoginWithCaptchaInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNoticeInput(ctx context.Context, obj any) (model.NoticeInput, error) {
+	var it model.NoticeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["originPushType"]; !present {
+		asMap["originPushType"] = 1
+	}
+	if _, present := asMap["url"]; !present {
+		asMap["url"] = ""
+	}
+
+	fieldsInOrder := [...]string{"uid", "originPushType", "title", "content", "url"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "uid":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uid"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UID = data
+		case "originPushType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originPushType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginPushType = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "content":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Content = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNoticeInput unmarshals raw into the NoticeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNoticeInput(ctx context.Context, raw any) (model.NoticeInput, error) {
+	var out model.NoticeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NoticeInput", raw, &out)
 	return out, err
 }
 
@@ -7127,6 +9326,69 @@ func UnmarshalProfileInput(ctx context.Context, raw any) (model.ProfileInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReportInput(ctx context.Context, obj any) (model.ReportInput, error) {
+	var it model.ReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"originReportType", "originId", "reportReasonType", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "originReportType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originReportType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginReportType = data
+		case "originId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginID = data
+		case "reportReasonType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportReasonType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportReasonType = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportInput unmarshals raw into the ReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportInput(ctx context.Context, raw any) (model.ReportInput, error) {
+	var out model.ReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRequestCaptchaInput(ctx context.Context, obj any) (model.RequestCaptchaInput, error) {
 	var it model.RequestCaptchaInput
 	if obj == nil {
@@ -7183,6 +9445,112 @@ func UnmarshalRequestCaptchaInput(ctx context.Context, raw any) (model.RequestCa
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var appVersionImplementors = []string{"AppVersion"}
+
+func (ec *executionContext) _AppVersion(ctx context.Context, sel ast.SelectionSet, obj *appinfo.Version) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appVersionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppVersion")
+		case "versionId":
+			out.Values[i] = ec._AppVersion_versionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientType":
+			out.Values[i] = ec._AppVersion_clientType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "versionName":
+			out.Values[i] = ec._AppVersion_versionName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "versionCode":
+			out.Values[i] = ec._AppVersion_versionCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "versionDesc":
+			out.Values[i] = ec._AppVersion_versionDesc(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "forcedUpgrade":
+			out.Values[i] = ec._AppVersion_forcedUpgrade(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "downloadUrl":
+			out.Values[i] = ec._AppVersion_downloadUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTime":
+			out.Values[i] = ec._AppVersion_createTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var appVersionPayloadImplementors = []string{"AppVersionPayload"}
+
+func (ec *executionContext) _AppVersionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AppVersionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appVersionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppVersionPayload")
+		case "message":
+			out.Values[i] = ec._AppVersionPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._AppVersionPayload_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var bindPushDevicePayloadImplementors = []string{"BindPushDevicePayload"}
 
@@ -7245,6 +9613,206 @@ func (ec *executionContext) _Credentials(ctx context.Context, sel ast.SelectionS
 			}
 		case "expireTime":
 			out.Values[i] = ec._Credentials_expireTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deleteAppVersionPayloadImplementors = []string{"DeleteAppVersionPayload"}
+
+func (ec *executionContext) _DeleteAppVersionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteAppVersionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteAppVersionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteAppVersionPayload")
+		case "message":
+			out.Values[i] = ec._DeleteAppVersionPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var feedbackPayloadImplementors = []string{"FeedbackPayload"}
+
+func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedbackPayload")
+		case "message":
+			out.Values[i] = ec._FeedbackPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var imageUploadImplementors = []string{"ImageUpload"}
+
+func (ec *executionContext) _ImageUpload(ctx context.Context, sel ast.SelectionSet, obj *storage.ImageUpload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, imageUploadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImageUpload")
+		case "imageId":
+			out.Values[i] = ec._ImageUpload_imageId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadAddress":
+			out.Values[i] = ec._ImageUpload_uploadAddress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "imageURL":
+			out.Values[i] = ec._ImageUpload_imageURL(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expireTime":
+			out.Values[i] = ec._ImageUpload_expireTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var imageUploadPayloadImplementors = []string{"ImageUploadPayload"}
+
+func (ec *executionContext) _ImageUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ImageUploadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, imageUploadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImageUploadPayload")
+		case "message":
+			out.Values[i] = ec._ImageUploadPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upload":
+			out.Values[i] = ec._ImageUploadPayload_upload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var linkPreviewImplementors = []string{"LinkPreview"}
+
+func (ec *executionContext) _LinkPreview(ctx context.Context, sel ast.SelectionSet, obj *linkpreview.Preview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, linkPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LinkPreview")
+		case "title":
+			out.Values[i] = ec._LinkPreview_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._LinkPreview_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "image":
+			out.Values[i] = ec._LinkPreview_image(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._LinkPreview_url(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -7845,6 +10413,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "publishAppVersion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishAppVersion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAppVersion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAppVersion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendNotice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendNotice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendFeedback":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendFeedback(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "report":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_report(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "leaveRoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_leaveRoom(ctx, field)
@@ -7911,6 +10514,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "sendLiveMessage":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_sendLiveMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createImageUpload":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createImageUpload(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -8069,6 +10679,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "appUpgrade":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_appUpgrade(ctx, field)
+				})
+		case "linkPreview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_linkPreview(ctx, field)
+				})
+		case "publicUser":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicUser(ctx, field)
+				})
+		case "wechatJSConfig":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_wechatJSConfig(ctx, field)
+				})
 		case "liveRoom":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -8118,6 +10752,39 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var reportPayloadImplementors = []string{"ReportPayload"}
+
+func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportPayload")
+		case "message":
+			out.Values[i] = ec._ReportPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var requestCaptchaPayloadImplementors = []string{"RequestCaptchaPayload"}
 
 func (ec *executionContext) _RequestCaptchaPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RequestCaptchaPayload) graphql.Marshaler {
@@ -8131,6 +10798,39 @@ func (ec *executionContext) _RequestCaptchaPayload(ctx context.Context, sel ast.
 			out.Values[i] = graphql.MarshalString("RequestCaptchaPayload")
 		case "message":
 			out.Values[i] = ec._RequestCaptchaPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var sendNoticePayloadImplementors = []string{"SendNoticePayload"}
+
+func (ec *executionContext) _SendNoticePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SendNoticePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sendNoticePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SendNoticePayload")
+		case "message":
+			out.Values[i] = ec._SendNoticePayload_message(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -8448,6 +11148,59 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_unreadMessageCount(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var wechatJSConfigImplementors = []string{"WechatJSConfig"}
+
+func (ec *executionContext) _WechatJSConfig(ctx context.Context, sel ast.SelectionSet, obj *wechat.JSConfig) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, wechatJSConfigImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WechatJSConfig")
+		case "appId":
+			out.Values[i] = ec._WechatJSConfig_appId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nonceStr":
+			out.Values[i] = ec._WechatJSConfig_nonceStr(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timestamp":
+			out.Values[i] = ec._WechatJSConfig_timestamp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._WechatJSConfig_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signature":
+			out.Values[i] = ec._WechatJSConfig_signature(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8827,6 +11580,27 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAppVersion2ᚖchaoqerᚋgraphᚋappinfoᚐVersion(ctx context.Context, sel ast.SelectionSet, v *appinfo.Version) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppVersion!")
+		return graphql.Null
+	}
+	return ec._AppVersion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAppVersionInput2chaoqerᚋgraphᚋmodelᚐAppVersionInput(ctx context.Context, v any) (model.AppVersionInput, error) {
+	res, err := ec.unmarshalInputAppVersionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAppVersionPayload2ᚖchaoqerᚋgraphᚋmodelᚐAppVersionPayload(ctx context.Context, sel ast.SelectionSet, v *model.AppVersionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppVersionPayload!")
+		return graphql.Null
+	}
+	return ec._AppVersionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBindPushDevicePayload2ᚖchaoqerᚋgraphᚋmodelᚐBindPushDevicePayload(ctx context.Context, sel ast.SelectionSet, v *model.BindPushDevicePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BindPushDevicePayload!")
@@ -8855,6 +11629,27 @@ func (ec *executionContext) marshalNCredentials2ᚖchaoqerᚋgraphᚋaccountᚐC
 		return graphql.Null
 	}
 	return ec._Credentials(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDeleteAppVersionPayload2ᚖchaoqerᚋgraphᚋmodelᚐDeleteAppVersionPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteAppVersionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteAppVersionPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteAppVersionPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNFeedbackInput2chaoqerᚋgraphᚋmodelᚐFeedbackInput(ctx context.Context, v any) (model.FeedbackInput, error) {
+	res, err := ec.unmarshalInputFeedbackInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFeedbackPayload2ᚖchaoqerᚋgraphᚋmodelᚐFeedbackPayload(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeedbackPayload!")
+		return graphql.Null
+	}
+	return ec._FeedbackPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -8900,6 +11695,27 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	return ret
 }
 
+func (ec *executionContext) marshalNImageUpload2ᚖchaoqerᚋgraphᚋstorageᚐImageUpload(ctx context.Context, sel ast.SelectionSet, v *storage.ImageUpload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImageUpload!")
+		return graphql.Null
+	}
+	return ec._ImageUpload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImageUploadInput2chaoqerᚋgraphᚋmodelᚐImageUploadInput(ctx context.Context, v any) (model.ImageUploadInput, error) {
+	res, err := ec.unmarshalInputImageUploadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImageUploadPayload2ᚖchaoqerᚋgraphᚋmodelᚐImageUploadPayload(ctx context.Context, sel ast.SelectionSet, v *model.ImageUploadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImageUploadPayload!")
+		return graphql.Null
+	}
+	return ec._ImageUploadPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalInt(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -8926,6 +11742,14 @@ func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.Sel
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int64!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNLinkPreview2ᚖchaoqerᚋgraphᚋlinkpreviewᚐPreview(ctx context.Context, sel ast.SelectionSet, v *linkpreview.Preview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LinkPreview!")
+		return graphql.Null
+	}
+	return ec._LinkPreview(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNLiveAction2chaoqerᚋgraphᚋmodelᚐLiveAction(ctx context.Context, v any) (model.LiveAction, error) {
@@ -9084,6 +11908,11 @@ func (ec *executionContext) marshalNMessageEdge2ᚖchaoqerᚋgraphᚋmodelᚐMes
 	return ec._MessageEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNNoticeInput2chaoqerᚋgraphᚋmodelᚐNoticeInput(ctx context.Context, v any) (model.NoticeInput, error) {
+	res, err := ec.unmarshalInputNoticeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖchaoqerᚋgraphᚋpageᚐInfo(ctx context.Context, sel ast.SelectionSet, v *page.Info) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
@@ -9110,6 +11939,19 @@ func (ec *executionContext) marshalNProfilePayload2ᚖchaoqerᚋgraphᚋmodelᚐ
 	return ec._ProfilePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReportInput2chaoqerᚋgraphᚋmodelᚐReportInput(ctx context.Context, v any) (model.ReportInput, error) {
+	res, err := ec.unmarshalInputReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportPayload2ᚖchaoqerᚋgraphᚋmodelᚐReportPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportPayload!")
+		return graphql.Null
+	}
+	return ec._ReportPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNRequestCaptchaInput2chaoqerᚋgraphᚋmodelᚐRequestCaptchaInput(ctx context.Context, v any) (model.RequestCaptchaInput, error) {
 	res, err := ec.unmarshalInputRequestCaptchaInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -9121,6 +11963,14 @@ func (ec *executionContext) marshalNRequestCaptchaPayload2ᚖchaoqerᚋgraphᚋm
 		return graphql.Null
 	}
 	return ec._RequestCaptchaPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSendNoticePayload2ᚖchaoqerᚋgraphᚋmodelᚐSendNoticePayload(ctx context.Context, sel ast.SelectionSet, v *model.SendNoticePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SendNoticePayload!")
+		return graphql.Null
+	}
+	return ec._SendNoticePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -9149,6 +11999,14 @@ func (ec *executionContext) marshalNTimestamp2int64(ctx context.Context, sel ast
 		graphql.AddInvalidNullFromMarshaler(ctx, "Timestamp!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNUser2ᚖchaoqerᚋgraphᚋuserᚐProfile(ctx context.Context, sel ast.SelectionSet, v *user.Profile) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "User!")
+		return graphql.Null
+	}
+	return ec._User(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNUserEntry2ᚖchaoqerᚋgraphᚋuserᚐEntry(ctx context.Context, sel ast.SelectionSet, v *user.Entry) graphql.Marshaler {
@@ -9197,6 +12055,14 @@ func (ec *executionContext) marshalNUserPayload2ᚖchaoqerᚋgraphᚋmodelᚐUse
 		return graphql.Null
 	}
 	return ec._UserPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWechatJSConfig2ᚖchaoqerᚋgraphᚋwechatᚐJSConfig(ctx context.Context, sel ast.SelectionSet, v *wechat.JSConfig) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WechatJSConfig!")
+		return graphql.Null
+	}
+	return ec._WechatJSConfig(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -9428,6 +12294,41 @@ func (ec *executionContext) marshalOLiveRoom2ᚖchaoqerᚋgraphᚋliveᚐSnapsho
 		return graphql.Null
 	}
 	return ec._LiveRoom(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

@@ -9,10 +9,15 @@ import (
 
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/account"
+	"chaoqer/graph/admin"
+	"chaoqer/graph/appinfo"
 	"chaoqer/graph/kvstore"
+	"chaoqer/graph/linkpreview"
 	"chaoqer/graph/live"
 	"chaoqer/graph/message"
+	"chaoqer/graph/storage"
 	"chaoqer/graph/user"
+	"chaoqer/graph/wechat"
 )
 
 // Resolver holds the services the resolvers call.
@@ -24,4 +29,11 @@ type Resolver struct {
 	Messages *message.Service
 	Log      *slog.Logger
 	Live     *live.Service // live rooms: presence and signalling
+
+	// Uploads, app endpoints, link previews, share pages and operators.
+	Images       *storage.Images
+	App          *appinfo.Service
+	LinkPreviews *linkpreview.Service
+	WeChat       *wechat.Client
+	Admin        *admin.Service
 }

@@ -5,17 +5,65 @@ package model
 import (
 	"bytes"
 	"chaoqer/graph/account"
+	"chaoqer/graph/appinfo"
 	"chaoqer/graph/live"
 	"chaoqer/graph/message"
 	"chaoqer/graph/page"
+	"chaoqer/graph/storage"
 	"chaoqer/graph/user"
 	"fmt"
 	"io"
 	"strconv"
 )
 
+type AppVersionInput struct {
+	// 1 iOS, 2 Android.
+	ClientType    int     `json:"clientType"`
+	VersionCode   int     `json:"versionCode"`
+	VersionName   string  `json:"versionName"`
+	VersionDesc   *string `json:"versionDesc,omitempty"`
+	ForcedUpgrade *bool   `json:"forcedUpgrade,omitempty"`
+	DownloadURL   string  `json:"downloadUrl"`
+}
+
+type AppVersionPayload struct {
+	Message string           `json:"message"`
+	Version *appinfo.Version `json:"version"`
+}
+
 type BindPushDevicePayload struct {
 	Message string `json:"message"`
+}
+
+type DeleteAppVersionPayload struct {
+	Message string `json:"message"`
+}
+
+type FeedbackInput struct {
+	// 0 the app (default), 1 a room.
+	OriginFeedbackType *int `json:"originFeedbackType,omitempty"`
+	// The room id for room feedback; required (may be empty) for app feedback.
+	OriginID *string `json:"originId,omitempty"`
+	// 0 (the only type).
+	FeedbackType *int `json:"feedbackType,omitempty"`
+	// Up to 500 characters.
+	FeedbackContent *string `json:"feedbackContent,omitempty"`
+	// Up to three image URLs (uploads with imageDir feedback).
+	FeedbackImageList []string `json:"feedbackImageList,omitempty"`
+}
+
+type FeedbackPayload struct {
+	Message string `json:"message"`
+}
+
+type ImageUploadInput struct {
+	// avatar, cover, room or feedback.
+	ImageDir *string `json:"imageDir,omitempty"`
+}
+
+type ImageUploadPayload struct {
+	Message string               `json:"message"`
+	Upload  *storage.ImageUpload `json:"upload"`
 }
 
 type LiveMessageInput struct {
@@ -62,6 +110,16 @@ type MessageEdge struct {
 type Mutation struct {
 }
 
+type NoticeInput struct {
+	UID string `json:"uid"`
+	// 0 system, 1 official (default).
+	OriginPushType *int   `json:"originPushType,omitempty"`
+	Title          string `json:"title"`
+	Content        string `json:"content"`
+	// A deep link such as chaoqer://room/{roomId}.
+	URL *string `json:"url,omitempty"`
+}
+
 type PinLiveItemInput struct {
 	RoomID string `json:"roomId"`
 	// Key of the pin (clients use the MD5 of the item).
@@ -90,6 +148,21 @@ type ProfilePayload struct {
 type Query struct {
 }
 
+type ReportInput struct {
+	// 1 a user, 2 a room.
+	OriginReportType *int `json:"originReportType,omitempty"`
+	// The uid or room id.
+	OriginID *string `json:"originId,omitempty"`
+	// 1 涉嫌违法违规, 2 色情淫秽, 3 暴力血腥, 4 广告营销, 5 其它.
+	ReportReasonType *int `json:"reportReasonType,omitempty"`
+	// Up to 500 characters; kept as written for reason 5.
+	Reason *string `json:"reason,omitempty"`
+}
+
+type ReportPayload struct {
+	Message string `json:"message"`
+}
+
 type RequestCaptchaInput struct {
 	// Country calling code without '+', e.g. "86".
 	CountryCode *string `json:"countryCode,omitempty"`
@@ -97,6 +170,10 @@ type RequestCaptchaInput struct {
 }
 
 type RequestCaptchaPayload struct {
+	Message string `json:"message"`
+}
+
+type SendNoticePayload struct {
 	Message string `json:"message"`
 }
 

@@ -20,14 +20,19 @@ import (
 	"chaoqer/ent/entdb"
 	"chaoqer/graph"
 	"chaoqer/graph/account"
+	"chaoqer/graph/admin"
+	"chaoqer/graph/appinfo"
 	"chaoqer/graph/bus"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/kvstore"
+	"chaoqer/graph/linkpreview"
 	"chaoqer/graph/live"
 	"chaoqer/graph/message"
 	"chaoqer/graph/push"
 	"chaoqer/graph/sms"
+	"chaoqer/graph/storage"
 	"chaoqer/graph/user"
+	"chaoqer/graph/wechat"
 	"chaoqer/rest"
 	"chaoqer/rest/roomws"
 )
@@ -46,15 +51,16 @@ type App struct {
 	// listener ("" when Config.Room.WSAddr is unset).
 	RoomWSAddr string
 
-	push    *push.Queue
-	roomSrv *http.Server
-	stop    context.CancelFunc
-	done    chan struct{}
-	jobs    sync.WaitGroup
+	push     *push.Queue
+	previews *linkpreview.Service
+	roomBus  bus.Bus
+	roomSrv  *http.Server
+	stop     context.CancelFunc
+	jobs     sync.WaitGroup
 }
 
 // New opens the database, migrates it and builds every service and route.
-func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
+func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) {
 	db, err := entdb.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, err
@@ -64,42 +70,66 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	} else {
 		log.Info("database: " + db.Dialect)
 	}
-	a := &App{Config: cfg, DB: db, done: make(chan struct{})}
+	// On a failure below, close whatever was opened, newest first.
+	var undo []func()
+	defer func() {
+		if err != nil {
+			for i := len(undo) - 1; i >= 0; i-- {
+				undo[i]()
+			}
+		}
+	}()
+	undo = append(undo, func() { db.Close() })
+
+	a := &App{Config: cfg, DB: db}
 	kv := kvstore.New(db.Client, db.Dialect)
 	pusher, err := pushSender(cfg, log)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	texter, err := smsSender(cfg, log)
 	if err != nil {
-		db.Close()
+		return nil, err
+	}
+	store, localStore, err := imageStore(ctx, cfg, kv, log)
+	if err != nil {
 		return nil, err
 	}
 	a.push = push.NewQueue(pusher, 4, 10_000, log)
+	undo = append(undo, a.push.Close)
+	a.previews = linkpreview.New(db, linkpreview.NewFetcher(linkpreview.Options{}), log, linkPreviewWorkers, linkPreviewQueue)
+	undo = append(undo, a.previews.Close)
+
 	accounts := account.New(db.Client, kv, texter, a.push, log, account.Config{
 		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL,
 	})
 	messages := message.New(db.Client, a.push)
 	// The room service (issue 3) brings its own RoomCloser and close hook;
 	// until it is wired in, DBCloser does the database part of a close.
-	a.Live = live.New(db, kv, live.DBCloser{Client: db.Client}, live.DBLinkRecorder{Client: db.Client, Log: log}, log,
+	a.Live = live.New(db, kv, live.DBCloser{Client: db.Client}, linkRecorder{a.previews, log}, log,
 		live.Config{SweepAfter: cfg.Room.SweepAfter, RefreshEvery: cfg.Room.PresenceRefresh, CloseGrace: cfg.Room.CloseGrace})
-	roomBus, err := newRoomBus(ctx, cfg, db, kv, a.Live, log)
-	if err != nil {
-		db.Close()
+	if a.roomBus, err = newRoomBus(ctx, cfg, db, kv, a.Live, log); err != nil {
 		return nil, err
 	}
-	a.Live.SetBus(roomBus)
+	undo = append(undo, func() { a.roomBus.Close() })
+	a.Live.SetBus(a.roomBus)
 	a.RoomWS = roomws.New(a.Live, accounts, log, roomws.Config{IdleTimeout: cfg.Room.IdleTimeout})
+	if cfg.WeChat.AppID == "" {
+		log.Info("WeChat: not configured (set WECHAT_APP_ID and WECHAT_APP_SECRET); /h5/weixin/config answers a failure")
+	}
 	a.Resolver = &graph.Resolver{
-		DB:       db,
-		KV:       kv,
-		Accounts: accounts,
-		Users:    user.New(db, accounts, messages, cfg.LiveUIDs),
-		Messages: messages,
-		Log:      log,
-		Live:     a.Live,
+		DB:           db,
+		KV:           kv,
+		Accounts:     accounts,
+		Users:        user.New(db, accounts, messages, cfg.LiveUIDs),
+		Messages:     messages,
+		Log:          log,
+		Live:         a.Live,
+		Images:       storage.NewImages(store, log),
+		App:          appinfo.New(db.Client),
+		LinkPreviews: a.previews,
+		WeChat:       wechat.New(wechat.Config{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase}, kv, log),
+		Admin:        admin.New(cfg.AdminUIDs, messages),
 	}
 	es := graph.NewSchema(a.Resolver)
 	legacy, err := rest.New(rest.Config{
@@ -111,8 +141,6 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 		Log:           log,
 	})
 	if err != nil {
-		roomBus.Close()
-		db.Close()
 		return nil, err
 	}
 
@@ -135,13 +163,18 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 	e.GET("/playground", pg)
 	legacy.Mount(e)
 	e.GET("/room-ws/:roomId", func(c *gin.Context) { a.RoomWS.Serve(c.Writer, c.Request, c.Param("roomId")) })
+	if localStore != nil {
+		// Transport for the local image store: PUT with a signed URL, GET/HEAD the image.
+		h := gin.WrapH(localStore)
+		for _, m := range []string{http.MethodPut, http.MethodGet, http.MethodHead} {
+			e.Handle(m, storage.LocalPathPrefix+"*key", h)
+		}
+	}
 	a.Engine = e
 
 	if cfg.Room.WSAddr != "" {
 		ln, err := net.Listen("tcp", cfg.Room.WSAddr)
 		if err != nil {
-			roomBus.Close()
-			db.Close()
 			return nil, fmt.Errorf("room WebSocket listener: %w", err)
 		}
 		a.RoomWSAddr = ln.Addr().String()
@@ -156,13 +189,31 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*App, error) {
 
 	jobCtx, stop := context.WithCancel(context.Background())
 	a.stop = stop
-	go a.janitor(jobCtx, kv, log)
+	a.background(func() { a.janitor(jobCtx, kv, log) })
+	a.background(func() { a.Live.Run(jobCtx) })
+	return a, nil
+}
+
+// background runs job until the app closes.
+func (a *App) background(job func()) {
 	a.jobs.Add(1)
 	go func() {
 		defer a.jobs.Done()
-		a.Live.Run(jobCtx)
+		job()
 	}()
-	return a, nil
+}
+
+// linkRecorder hands links shared in live rooms to the preview service.
+type linkRecorder struct {
+	previews *linkpreview.Service
+	log      *slog.Logger
+}
+
+// Record queues text for a preview; a failure only loses the preview.
+func (r linkRecorder) Record(ctx context.Context, text string) {
+	if err := r.previews.Record(ctx, text); err != nil {
+		r.log.Warn("recording a shared link", "err", err)
+	}
 }
 
 // Handler is the app's HTTP handler.
@@ -172,21 +223,20 @@ func (a *App) Handler() http.Handler { return a.Engine }
 // open; clients reconnect), flushes queued pushes and closes the database.
 func (a *App) Close() error {
 	a.stop()
-	<-a.done
 	a.jobs.Wait()
 	if a.roomSrv != nil {
 		_ = a.roomSrv.Close()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	a.Live.Shutdown(ctx)
-	cancel()
+	cancel() // Shutdown also closes the room bus
+	a.previews.Close()
 	a.push.Close()
 	return a.DB.Close()
 }
 
 // janitor deletes expired rows every minute.
 func (a *App) janitor(ctx context.Context, kv *kvstore.Store, log *slog.Logger) {
-	defer close(a.done)
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
 	for {
@@ -202,6 +252,63 @@ func (a *App) janitor(ctx context.Context, kv *kvstore.Store, log *slog.Logger) 
 			}
 		}
 	}
+}
+
+// Link preview fetches run on this many workers, with this many waiting.
+const (
+	linkPreviewWorkers = 4
+	linkPreviewQueue   = 256
+)
+
+// imageStore selects Aliyun OSS when configured, else the local store
+// (which it also returns, to mount its HTTP handler).
+func imageStore(ctx context.Context, cfg Config, kv *kvstore.Store, log *slog.Logger) (storage.Store, *storage.Local, error) {
+	if o := cfg.OSS; o.Bucket != "" {
+		store, err := storage.NewOSS(storage.OSSConfig{
+			Bucket: o.Bucket, Region: o.Region, Endpoint: o.Endpoint, Host: o.Host,
+			AccessKeyID: o.AccessKeyID, AccessKeySecret: o.AccessKeySecret,
+			RoleARN: o.RoleARN, RoleSessionName: cfg.Env, STSRegion: o.STSRegion,
+			SignatureV1: o.SignatureVersion == "v1",
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		log.Info("image uploads: Aliyun OSS", "bucket", o.Bucket, "sts", o.RoleARN != "")
+		return store, nil, nil
+	}
+	key := []byte(cfg.Uploads.Secret)
+	if len(key) == 0 {
+		var err error
+		if key, err = storage.LocalKey(ctx, kv); err != nil {
+			return nil, nil, err
+		}
+	}
+	dir := cfg.Uploads.Dir
+	if dir == "" {
+		dir = DefaultUploadDir
+	}
+	base := cfg.PublicURL
+	if base == "" {
+		base = defaultPublicURL(cfg.Addr)
+	}
+	local, err := storage.NewLocal(storage.LocalConfig{Dir: dir, BaseURL: base, Key: key, MaxBytes: cfg.Uploads.MaxBytes})
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("image uploads: local store (set ALIYUN_OSS_BUCKET for Aliyun OSS)", "dir", dir, "url", base+storage.LocalPathPrefix)
+	return local, local, nil
+}
+
+// defaultPublicURL is http://localhost (or the listen host) with Addr's port.
+func defaultPublicURL(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "http://localhost"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
 
 // smsSender picks Aliyun when its access key is configured, else the log

@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// DefaultUploadDir is where the local store keeps uploaded images.
+const DefaultUploadDir = "./data/uploads"
+
 // DefaultSecret is the published secret that signs anonymous legacy calls.
 const DefaultSecret = "Hx!0k!K}5E.]EoP"
 
@@ -36,6 +39,45 @@ type Config struct {
 
 	SMS  SMSConfig
 	Push PushConfig
+
+	// AdminUIDs may use the operator mutations (CHAOQER_ADMIN_UIDS).
+	AdminUIDs []string
+	// PublicURL is this server's public origin, used in the local store's
+	// upload and image URLs (CHAOQER_PUBLIC_URL; default http://localhost
+	// with the port of Addr).
+	PublicURL string
+	Uploads   UploadConfig
+	OSS       OSSConfig
+	WeChat    WeChatConfig
+}
+
+// UploadConfig configures the local image store used when OSS is not set.
+type UploadConfig struct {
+	Dir      string // CHAOQER_UPLOAD_DIR; default ./data/uploads
+	MaxBytes int64  // CHAOQER_UPLOAD_MAX_BYTES; default 10 MiB
+	// Secret signs upload URLs (CHAOQER_UPLOAD_SECRET, at least 16
+	// characters); empty = a key generated once and kept in the database.
+	Secret string
+}
+
+// OSSConfig selects Aliyun OSS for image uploads when Bucket is set.
+type OSSConfig struct {
+	Bucket           string // ALIYUN_OSS_BUCKET
+	Region           string // ALIYUN_OSS_REGION
+	Endpoint         string // ALIYUN_OSS_ENDPOINT
+	Host             string // ALIYUN_OSS_HOST: public (CDN) base of image URLs
+	AccessKeyID      string // ALIYUN_OSS_ACCESS_KEY_ID
+	AccessKeySecret  string // ALIYUN_OSS_ACCESS_KEY_SECRET
+	RoleARN          string // ALIYUN_OSS_ROLE_ARN: sign with STS credentials of this role
+	STSRegion        string // ALIYUN_OSS_STS_REGION
+	SignatureVersion string // ALIYUN_OSS_SIGNATURE_VERSION: v4 or v1
+}
+
+// WeChatConfig holds the official account behind the H5 JS-SDK config.
+type WeChatConfig struct {
+	AppID     string // WECHAT_APP_ID
+	AppSecret string // WECHAT_APP_SECRET
+	APIBase   string // WECHAT_API_BASE
 }
 
 // SMSConfig selects the Aliyun SMS provider when AccessKeyID is set.
@@ -100,6 +142,28 @@ func ConfigFromEnv() (Config, error) {
 			APIURL:       env("JPUSH_API_URL", "https://api.jpush.cn"),
 			DeviceURL:    env("JPUSH_DEVICE_URL", "https://device.jpush.cn"),
 		},
+		AdminUIDs: list(os.Getenv("CHAOQER_ADMIN_UIDS")),
+		PublicURL: os.Getenv("CHAOQER_PUBLIC_URL"),
+		Uploads: UploadConfig{
+			Dir:    env("CHAOQER_UPLOAD_DIR", DefaultUploadDir),
+			Secret: os.Getenv("CHAOQER_UPLOAD_SECRET"),
+		},
+		OSS: OSSConfig{
+			Bucket:           os.Getenv("ALIYUN_OSS_BUCKET"),
+			Region:           env("ALIYUN_OSS_REGION", "cn-shenzhen"),
+			Endpoint:         os.Getenv("ALIYUN_OSS_ENDPOINT"),
+			Host:             os.Getenv("ALIYUN_OSS_HOST"),
+			AccessKeyID:      os.Getenv("ALIYUN_OSS_ACCESS_KEY_ID"),
+			AccessKeySecret:  os.Getenv("ALIYUN_OSS_ACCESS_KEY_SECRET"),
+			RoleARN:          os.Getenv("ALIYUN_OSS_ROLE_ARN"),
+			STSRegion:        os.Getenv("ALIYUN_OSS_STS_REGION"),
+			SignatureVersion: env("ALIYUN_OSS_SIGNATURE_VERSION", "v4"),
+		},
+		WeChat: WeChatConfig{
+			AppID:     os.Getenv("WECHAT_APP_ID"),
+			AppSecret: os.Getenv("WECHAT_APP_SECRET"),
+			APIBase:   env("WECHAT_API_BASE", "https://api.weixin.qq.com"),
+		},
 	}
 	var err error
 	if c.Introspection, err = boolEnv("CHAOQER_INTROSPECTION", true); err != nil {
@@ -129,6 +193,17 @@ func ConfigFromEnv() (Config, error) {
 			return c, fmt.Errorf("%s: a positive duration is required", d.name)
 		}
 		*d.to = v
+	}
+	if v := strings.TrimSpace(os.Getenv("CHAOQER_UPLOAD_MAX_BYTES")); v != "" {
+		if c.Uploads.MaxBytes, err = strconv.ParseInt(v, 10, 64); err != nil || c.Uploads.MaxBytes <= 0 {
+			return c, fmt.Errorf("CHAOQER_UPLOAD_MAX_BYTES: not a positive integer: %q", v)
+		}
+	}
+	if v := c.OSS.SignatureVersion; v != "v4" && v != "v1" {
+		return c, fmt.Errorf("ALIYUN_OSS_SIGNATURE_VERSION: %q is neither v4 nor v1", v)
+	}
+	if s := c.Uploads.Secret; s != "" && len(s) < 16 {
+		return c, fmt.Errorf("CHAOQER_UPLOAD_SECRET: at least 16 characters")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("CHAOQER_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("CHAOQER_LOG_LEVEL: %w", err)
