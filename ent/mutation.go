@@ -12873,6 +12873,8 @@ type RoomMutation struct {
 	live_state     *string
 	empty_since    *int64
 	addempty_since *int64
+	ruid_seq       *int64
+	addruid_seq    *int64
 	clearedFields  map[string]struct{}
 	done           bool
 	oldValue       func(context.Context) (*Room, error)
@@ -13490,6 +13492,62 @@ func (m *RoomMutation) ResetEmptySince() {
 	delete(m.clearedFields, room.FieldEmptySince)
 }
 
+// SetRuidSeq sets the "ruid_seq" field.
+func (m *RoomMutation) SetRuidSeq(i int64) {
+	m.ruid_seq = &i
+	m.addruid_seq = nil
+}
+
+// RuidSeq returns the value of the "ruid_seq" field in the mutation.
+func (m *RoomMutation) RuidSeq() (r int64, exists bool) {
+	v := m.ruid_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRuidSeq returns the old "ruid_seq" field's value of the Room entity.
+// If the Room object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RoomMutation) OldRuidSeq(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRuidSeq is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRuidSeq requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRuidSeq: %w", err)
+	}
+	return oldValue.RuidSeq, nil
+}
+
+// AddRuidSeq adds i to the "ruid_seq" field.
+func (m *RoomMutation) AddRuidSeq(i int64) {
+	if m.addruid_seq != nil {
+		*m.addruid_seq += i
+	} else {
+		m.addruid_seq = &i
+	}
+}
+
+// AddedRuidSeq returns the value that was added to the "ruid_seq" field in this mutation.
+func (m *RoomMutation) AddedRuidSeq() (r int64, exists bool) {
+	v := m.addruid_seq
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRuidSeq resets all changes to the "ruid_seq" field.
+func (m *RoomMutation) ResetRuidSeq() {
+	m.ruid_seq = nil
+	m.addruid_seq = nil
+}
+
 // Where appends a list predicates to the RoomMutation builder.
 func (m *RoomMutation) Where(ps ...predicate.Room) {
 	m.predicates = append(m.predicates, ps...)
@@ -13524,7 +13582,7 @@ func (m *RoomMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *RoomMutation) Fields() []string {
-	fields := make([]string, 0, 10)
+	fields := make([]string, 0, 11)
 	if m.uid != nil {
 		fields = append(fields, room.FieldUID)
 	}
@@ -13555,6 +13613,9 @@ func (m *RoomMutation) Fields() []string {
 	if m.empty_since != nil {
 		fields = append(fields, room.FieldEmptySince)
 	}
+	if m.ruid_seq != nil {
+		fields = append(fields, room.FieldRuidSeq)
+	}
 	return fields
 }
 
@@ -13583,6 +13644,8 @@ func (m *RoomMutation) Field(name string) (ent.Value, bool) {
 		return m.LiveState()
 	case room.FieldEmptySince:
 		return m.EmptySince()
+	case room.FieldRuidSeq:
+		return m.RuidSeq()
 	}
 	return nil, false
 }
@@ -13612,6 +13675,8 @@ func (m *RoomMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldLiveState(ctx)
 	case room.FieldEmptySince:
 		return m.OldEmptySince(ctx)
+	case room.FieldRuidSeq:
+		return m.OldRuidSeq(ctx)
 	}
 	return nil, fmt.Errorf("unknown Room field %s", name)
 }
@@ -13691,6 +13756,13 @@ func (m *RoomMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetEmptySince(v)
 		return nil
+	case room.FieldRuidSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRuidSeq(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Room field %s", name)
 }
@@ -13711,6 +13783,9 @@ func (m *RoomMutation) AddedFields() []string {
 	if m.addempty_since != nil {
 		fields = append(fields, room.FieldEmptySince)
 	}
+	if m.addruid_seq != nil {
+		fields = append(fields, room.FieldRuidSeq)
+	}
 	return fields
 }
 
@@ -13727,6 +13802,8 @@ func (m *RoomMutation) AddedField(name string) (ent.Value, bool) {
 		return m.AddedCloseTime()
 	case room.FieldEmptySince:
 		return m.AddedEmptySince()
+	case room.FieldRuidSeq:
+		return m.AddedRuidSeq()
 	}
 	return nil, false
 }
@@ -13763,6 +13840,13 @@ func (m *RoomMutation) AddField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.AddEmptySince(v)
+		return nil
+	case room.FieldRuidSeq:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRuidSeq(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Room numeric field %s", name)
@@ -13853,6 +13937,9 @@ func (m *RoomMutation) ResetField(name string) error {
 		return nil
 	case room.FieldEmptySince:
 		m.ResetEmptySince()
+		return nil
+	case room.FieldRuidSeq:
+		m.ResetRuidSeq()
 		return nil
 	}
 	return fmt.Errorf("unknown Room field %s", name)

@@ -35,7 +35,9 @@ type Room struct {
 	// LiveState holds the value of the "live_state" field.
 	LiveState *string `json:"live_state,omitempty"`
 	// EmptySince holds the value of the "empty_since" field.
-	EmptySince   *int64 `json:"empty_since,omitempty"`
+	EmptySince *int64 `json:"empty_since,omitempty"`
+	// RuidSeq holds the value of the "ruid_seq" field.
+	RuidSeq      int64 `json:"ruid_seq,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -46,7 +48,7 @@ func (*Room) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case room.FieldClosed:
 			values[i] = new(sql.NullBool)
-		case room.FieldInviteOnly, room.FieldCreateTime, room.FieldCloseTime, room.FieldEmptySince:
+		case room.FieldInviteOnly, room.FieldCreateTime, room.FieldCloseTime, room.FieldEmptySince, room.FieldRuidSeq:
 			values[i] = new(sql.NullInt64)
 		case room.FieldID, room.FieldUID, room.FieldName, room.FieldClubID, room.FieldSequenceID, room.FieldLiveState:
 			values[i] = new(sql.NullString)
@@ -136,6 +138,12 @@ func (_m *Room) assignValues(columns []string, values []any) error {
 				_m.EmptySince = new(int64)
 				*_m.EmptySince = value.Int64
 			}
+		case room.FieldRuidSeq:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field ruid_seq", values[i])
+			} else if value.Valid {
+				_m.RuidSeq = value.Int64
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -211,6 +219,9 @@ func (_m *Room) String() string {
 		builder.WriteString("empty_since=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("ruid_seq=")
+	builder.WriteString(fmt.Sprintf("%v", _m.RuidSeq))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -138,6 +138,20 @@ func (_c *RoomCreate) SetNillableEmptySince(v *int64) *RoomCreate {
 	return _c
 }
 
+// SetRuidSeq sets the "ruid_seq" field.
+func (_c *RoomCreate) SetRuidSeq(v int64) *RoomCreate {
+	_c.mutation.SetRuidSeq(v)
+	return _c
+}
+
+// SetNillableRuidSeq sets the "ruid_seq" field if the given value is not nil.
+func (_c *RoomCreate) SetNillableRuidSeq(v *int64) *RoomCreate {
+	if v != nil {
+		_c.SetRuidSeq(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *RoomCreate) SetID(v string) *RoomCreate {
 	_c.mutation.SetID(v)
@@ -187,6 +201,10 @@ func (_c *RoomCreate) defaults() {
 		v := room.DefaultClosed
 		_c.mutation.SetClosed(v)
 	}
+	if _, ok := _c.mutation.RuidSeq(); !ok {
+		v := room.DefaultRuidSeq
+		_c.mutation.SetRuidSeq(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -225,6 +243,9 @@ func (_c *RoomCreate) check() error {
 		if err := room.SequenceIDValidator(v); err != nil {
 			return &ValidationError{Name: "sequence_id", err: fmt.Errorf(`ent: validator failed for field "Room.sequence_id": %w`, err)}
 		}
+	}
+	if _, ok := _c.mutation.RuidSeq(); !ok {
+		return &ValidationError{Name: "ruid_seq", err: errors.New(`ent: missing required field "Room.ruid_seq"`)}
 	}
 	if v, ok := _c.mutation.ID(); ok {
 		if err := room.IDValidator(v); err != nil {
@@ -306,6 +327,10 @@ func (_c *RoomCreate) createSpec() (*Room, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.EmptySince(); ok {
 		_spec.SetField(room.FieldEmptySince, field.TypeInt64, value)
 		_node.EmptySince = &value
+	}
+	if value, ok := _c.mutation.RuidSeq(); ok {
+		_spec.SetField(room.FieldRuidSeq, field.TypeInt64, value)
+		_node.RuidSeq = value
 	}
 	return _node, _spec
 }
@@ -530,6 +555,24 @@ func (u *RoomUpsert) AddEmptySince(v int64) *RoomUpsert {
 // ClearEmptySince clears the value of the "empty_since" field.
 func (u *RoomUpsert) ClearEmptySince() *RoomUpsert {
 	u.SetNull(room.FieldEmptySince)
+	return u
+}
+
+// SetRuidSeq sets the "ruid_seq" field.
+func (u *RoomUpsert) SetRuidSeq(v int64) *RoomUpsert {
+	u.Set(room.FieldRuidSeq, v)
+	return u
+}
+
+// UpdateRuidSeq sets the "ruid_seq" field to the value that was provided on create.
+func (u *RoomUpsert) UpdateRuidSeq() *RoomUpsert {
+	u.SetExcluded(room.FieldRuidSeq)
+	return u
+}
+
+// AddRuidSeq adds v to the "ruid_seq" field.
+func (u *RoomUpsert) AddRuidSeq(v int64) *RoomUpsert {
+	u.Add(room.FieldRuidSeq, v)
 	return u
 }
 
@@ -781,6 +824,27 @@ func (u *RoomUpsertOne) UpdateEmptySince() *RoomUpsertOne {
 func (u *RoomUpsertOne) ClearEmptySince() *RoomUpsertOne {
 	return u.Update(func(s *RoomUpsert) {
 		s.ClearEmptySince()
+	})
+}
+
+// SetRuidSeq sets the "ruid_seq" field.
+func (u *RoomUpsertOne) SetRuidSeq(v int64) *RoomUpsertOne {
+	return u.Update(func(s *RoomUpsert) {
+		s.SetRuidSeq(v)
+	})
+}
+
+// AddRuidSeq adds v to the "ruid_seq" field.
+func (u *RoomUpsertOne) AddRuidSeq(v int64) *RoomUpsertOne {
+	return u.Update(func(s *RoomUpsert) {
+		s.AddRuidSeq(v)
+	})
+}
+
+// UpdateRuidSeq sets the "ruid_seq" field to the value that was provided on create.
+func (u *RoomUpsertOne) UpdateRuidSeq() *RoomUpsertOne {
+	return u.Update(func(s *RoomUpsert) {
+		s.UpdateRuidSeq()
 	})
 }
 
@@ -1199,6 +1263,27 @@ func (u *RoomUpsertBulk) UpdateEmptySince() *RoomUpsertBulk {
 func (u *RoomUpsertBulk) ClearEmptySince() *RoomUpsertBulk {
 	return u.Update(func(s *RoomUpsert) {
 		s.ClearEmptySince()
+	})
+}
+
+// SetRuidSeq sets the "ruid_seq" field.
+func (u *RoomUpsertBulk) SetRuidSeq(v int64) *RoomUpsertBulk {
+	return u.Update(func(s *RoomUpsert) {
+		s.SetRuidSeq(v)
+	})
+}
+
+// AddRuidSeq adds v to the "ruid_seq" field.
+func (u *RoomUpsertBulk) AddRuidSeq(v int64) *RoomUpsertBulk {
+	return u.Update(func(s *RoomUpsert) {
+		s.AddRuidSeq(v)
+	})
+}
+
+// UpdateRuidSeq sets the "ruid_seq" field to the value that was provided on create.
+func (u *RoomUpsertBulk) UpdateRuidSeq() *RoomUpsertBulk {
+	return u.Update(func(s *RoomUpsert) {
+		s.UpdateRuidSeq()
 	})
 }
 

@@ -226,6 +226,27 @@ func (_u *RoomUpdate) ClearEmptySince() *RoomUpdate {
 	return _u
 }
 
+// SetRuidSeq sets the "ruid_seq" field.
+func (_u *RoomUpdate) SetRuidSeq(v int64) *RoomUpdate {
+	_u.mutation.ResetRuidSeq()
+	_u.mutation.SetRuidSeq(v)
+	return _u
+}
+
+// SetNillableRuidSeq sets the "ruid_seq" field if the given value is not nil.
+func (_u *RoomUpdate) SetNillableRuidSeq(v *int64) *RoomUpdate {
+	if v != nil {
+		_u.SetRuidSeq(*v)
+	}
+	return _u
+}
+
+// AddRuidSeq adds value to the "ruid_seq" field.
+func (_u *RoomUpdate) AddRuidSeq(v int64) *RoomUpdate {
+	_u.mutation.AddRuidSeq(v)
+	return _u
+}
+
 // Mutation returns the RoomMutation object of the builder.
 func (_u *RoomUpdate) Mutation() *RoomMutation {
 	return _u.mutation
@@ -357,6 +378,12 @@ func (_u *RoomUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if _u.mutation.EmptySinceCleared() {
 		_spec.ClearField(room.FieldEmptySince, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.RuidSeq(); ok {
+		_spec.SetField(room.FieldRuidSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRuidSeq(); ok {
+		_spec.AddField(room.FieldRuidSeq, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -578,6 +605,27 @@ func (_u *RoomUpdateOne) ClearEmptySince() *RoomUpdateOne {
 	return _u
 }
 
+// SetRuidSeq sets the "ruid_seq" field.
+func (_u *RoomUpdateOne) SetRuidSeq(v int64) *RoomUpdateOne {
+	_u.mutation.ResetRuidSeq()
+	_u.mutation.SetRuidSeq(v)
+	return _u
+}
+
+// SetNillableRuidSeq sets the "ruid_seq" field if the given value is not nil.
+func (_u *RoomUpdateOne) SetNillableRuidSeq(v *int64) *RoomUpdateOne {
+	if v != nil {
+		_u.SetRuidSeq(*v)
+	}
+	return _u
+}
+
+// AddRuidSeq adds value to the "ruid_seq" field.
+func (_u *RoomUpdateOne) AddRuidSeq(v int64) *RoomUpdateOne {
+	_u.mutation.AddRuidSeq(v)
+	return _u
+}
+
 // Mutation returns the RoomMutation object of the builder.
 func (_u *RoomUpdateOne) Mutation() *RoomMutation {
 	return _u.mutation
@@ -739,6 +787,12 @@ func (_u *RoomUpdateOne) sqlSave(ctx context.Context) (_node *Room, err error) {
 	}
 	if _u.mutation.EmptySinceCleared() {
 		_spec.ClearField(room.FieldEmptySince, field.TypeInt64)
+	}
+	if value, ok := _u.mutation.RuidSeq(); ok {
+		_spec.SetField(room.FieldRuidSeq, field.TypeInt64, value)
+	}
+	if value, ok := _u.mutation.AddedRuidSeq(); ok {
+		_spec.AddField(room.FieldRuidSeq, field.TypeInt64, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Room{config: _u.config}

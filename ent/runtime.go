@@ -526,6 +526,10 @@ func init() {
 	roomDescSequenceID := roomFields[8].Descriptor()
 	// room.SequenceIDValidator is a validator for the "sequence_id" field. It is called by the builders before save.
 	room.SequenceIDValidator = roomDescSequenceID.Validators[0].(func(string) error)
+	// roomDescRuidSeq is the schema descriptor for ruid_seq field.
+	roomDescRuidSeq := roomFields[11].Descriptor()
+	// room.DefaultRuidSeq holds the default value on creation for the ruid_seq field.
+	room.DefaultRuidSeq = roomDescRuidSeq.Default.(int64)
 	// roomDescID is the schema descriptor for id field.
 	roomDescID := roomFields[0].Descriptor()
 	// room.IDValidator is a validator for the "id" field. It is called by the builders before save.

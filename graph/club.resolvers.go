@@ -28,16 +28,7 @@ func (r *clubResolver) Members(ctx context.Context, obj *club.Club, first *int, 
 	if err != nil {
 		return nil, err
 	}
-	if selects(ctx, "edges", "node", "user") {
-		uids := make([]string, len(items))
-		for i, it := range items {
-			uids[i] = it.UID
-		}
-		if err := loader.From(ctx).PrefetchUsers(ctx, uids); err != nil {
-			return nil, err
-		}
-	}
-	return userEntryConnection(items, info), nil
+	return userEntryConnection(ctx, items, info)
 }
 
 func (r *clubEntryResolver) Club(ctx context.Context, obj *club.Membership) (*club.Club, error) {
@@ -86,12 +77,12 @@ func (r *viewerResolver) Clubs(ctx context.Context, obj *viewer.Viewer, first *i
 	if err != nil {
 		return nil, err
 	}
-	if selects(ctx, "edges", "node", "club") {
+	if wants(ctx, "edges", "node", "club") {
 		ids := make([]string, len(items))
 		for i, it := range items {
 			ids[i] = it.ClubID
 		}
-		if err := loader.From(ctx).PrefetchClubs(ctx, ids); err != nil {
+		if err := loader.From(ctx).Clubs.Prefetch(ctx, ids); err != nil {
 			return nil, err
 		}
 	}

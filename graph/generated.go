@@ -5,14 +5,19 @@ package graph
 import (
 	"bytes"
 	"chaoqer/graph/account"
+	"chaoqer/graph/appinfo"
 	"chaoqer/graph/club"
 	"chaoqer/graph/event"
+	"chaoqer/graph/linkpreview"
+	"chaoqer/graph/live"
 	"chaoqer/graph/message"
 	"chaoqer/graph/model"
 	"chaoqer/graph/page"
 	"chaoqer/graph/room"
+	"chaoqer/graph/storage"
 	"chaoqer/graph/user"
 	"chaoqer/graph/viewer"
+	"chaoqer/graph/wechat"
 	"context"
 	"embed"
 	"errors"
@@ -40,11 +45,14 @@ type ResolverRoot interface {
 	Club() ClubResolver
 	ClubEntry() ClubEntryResolver
 	Event() EventResolver
+	LiveEvent() LiveEventResolver
+	LiveMember() LiveMemberResolver
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 	Room() RoomResolver
 	RoomEntry() RoomEntryResolver
+	Subscription() SubscriptionResolver
 	UserEntry() UserEntryResolver
 	Viewer() ViewerResolver
 }
@@ -55,6 +63,22 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AppVersion struct {
+		ClientType    func(childComplexity int) int
+		CreateTime    func(childComplexity int) int
+		DownloadURL   func(childComplexity int) int
+		ForcedUpgrade func(childComplexity int) int
+		VersionCode   func(childComplexity int) int
+		VersionDesc   func(childComplexity int) int
+		VersionID     func(childComplexity int) int
+		VersionName   func(childComplexity int) int
+	}
+
+	AppVersionPayload struct {
+		Message func(childComplexity int) int
+		Version func(childComplexity int) int
+	}
+
 	BindPushDevicePayload struct {
 		Message func(childComplexity int) int
 	}
@@ -103,6 +127,10 @@ type ComplexityRoot struct {
 		UID          func(childComplexity int) int
 	}
 
+	DeleteAppVersionPayload struct {
+		Message func(childComplexity int) int
+	}
+
 	DeleteEventPayload struct {
 		Message func(childComplexity int) int
 	}
@@ -144,12 +172,74 @@ type ComplexityRoot struct {
 		Message func(childComplexity int) int
 	}
 
+	FeedbackPayload struct {
+		Message func(childComplexity int) int
+	}
+
+	ImageUpload struct {
+		ExpireTime    func(childComplexity int) int
+		ImageID       func(childComplexity int) int
+		ImageURL      func(childComplexity int) int
+		UploadAddress func(childComplexity int) int
+	}
+
+	ImageUploadPayload struct {
+		Message func(childComplexity int) int
+		Upload  func(childComplexity int) int
+	}
+
 	InviteToRoomPayload struct {
 		Message func(childComplexity int) int
 	}
 
 	LeaveClubPayload struct {
 		Message func(childComplexity int) int
+	}
+
+	LinkPreview struct {
+		Description func(childComplexity int) int
+		Image       func(childComplexity int) int
+		Title       func(childComplexity int) int
+		URL         func(childComplexity int) int
+	}
+
+	LiveEvent struct {
+		Action func(childComplexity int) int
+		Data   func(childComplexity int) int
+		Event  func(childComplexity int) int
+		Frame  func(childComplexity int) int
+		Sender func(childComplexity int) int
+	}
+
+	LiveMember struct {
+		CreateTime func(childComplexity int) int
+		RUID       func(childComplexity int) int
+		Role       func(childComplexity int) int
+		Tool       func(childComplexity int) int
+		ToolData   func(childComplexity int) int
+		UID        func(childComplexity int) int
+		User       func(childComplexity int) int
+	}
+
+	LivePayload struct {
+		Applied func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
+	LivePin struct {
+		CreateTime func(childComplexity int) int
+		MD5        func(childComplexity int) int
+		ToUID      func(childComplexity int) int
+		Tool       func(childComplexity int) int
+		ToolData   func(childComplexity int) int
+	}
+
+	LiveRoom struct {
+		Hands   func(childComplexity int) int
+		Live    func(childComplexity int) int
+		Members func(childComplexity int) int
+		Pins    func(childComplexity int) int
+		RoomID  func(childComplexity int) int
 	}
 
 	LoginPayload struct {
@@ -191,28 +281,44 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
-		BindPushDevice   func(childComplexity int, deviceID string) int
-		BlockUser        func(childComplexity int, uid string) int
-		BookEvent        func(childComplexity int, eventID string) int
-		CloseRoom        func(childComplexity int, roomID string) int
-		CreateClub       func(childComplexity int, input model.CreateClubInput) int
-		CreateEvent      func(childComplexity int, input model.EventInput) int
-		CreateRoom       func(childComplexity int, input model.CreateRoomInput) int
-		DeleteCard       func(childComplexity int, uid string) int
-		DeleteEvent      func(childComplexity int, eventID string) int
-		InitProfile      func(childComplexity int, input model.ProfileInput) int
-		InviteToRoom     func(childComplexity int, roomID string, uid string) int
-		JoinClub         func(childComplexity int, clubID string) int
-		LeaveClub        func(childComplexity int, clubID string) int
-		LoginWithCaptcha func(childComplexity int, input model.LoginWithCaptchaInput) int
-		Logout           func(childComplexity int) int
-		RequestCaptcha   func(childComplexity int, input model.RequestCaptchaInput) int
-		SendCard         func(childComplexity int, uid string) int
-		ShareRoom        func(childComplexity int, roomID string) int
-		StartEvent       func(childComplexity int, eventID string) int
-		UnblockUser      func(childComplexity int, uid string) int
-		UpdateEvent      func(childComplexity int, eventID string, input model.EventInput) int
-		UpdateProfile    func(childComplexity int, input model.ProfileInput) int
+		BindPushDevice    func(childComplexity int, deviceID string) int
+		BlockUser         func(childComplexity int, uid string) int
+		BookEvent         func(childComplexity int, eventID string) int
+		CloseRoom         func(childComplexity int, roomID string) int
+		CreateClub        func(childComplexity int, input model.CreateClubInput) int
+		CreateEvent       func(childComplexity int, input model.EventInput) int
+		CreateImageUpload func(childComplexity int, input model.ImageUploadInput) int
+		CreateRoom        func(childComplexity int, input model.CreateRoomInput) int
+		DeleteAppVersion  func(childComplexity int, versionID string) int
+		DeleteCard        func(childComplexity int, uid string) int
+		DeleteEvent       func(childComplexity int, eventID string) int
+		InitProfile       func(childComplexity int, input model.ProfileInput) int
+		InviteToRoom      func(childComplexity int, roomID string, uid string) int
+		InviteToSpeak     func(childComplexity int, roomID string, uid string) int
+		JoinClub          func(childComplexity int, clubID string) int
+		LeaveClub         func(childComplexity int, clubID string) int
+		LeaveRoom         func(childComplexity int, roomID string) int
+		LoginWithCaptcha  func(childComplexity int, input model.LoginWithCaptchaInput) int
+		Logout            func(childComplexity int) int
+		MuteLive          func(childComplexity int, roomID string, data live.JSON) int
+		PinLiveItem       func(childComplexity int, input model.PinLiveItemInput) int
+		PublishAppVersion func(childComplexity int, input model.AppVersionInput) int
+		RaiseHand         func(childComplexity int, roomID string) int
+		Report            func(childComplexity int, input model.ReportInput) int
+		RequestCaptcha    func(childComplexity int, input model.RequestCaptchaInput) int
+		SendCard          func(childComplexity int, uid string) int
+		SendFeedback      func(childComplexity int, input model.FeedbackInput) int
+		SendLiveMessage   func(childComplexity int, input model.LiveMessageInput) int
+		SendNotice        func(childComplexity int, input model.NoticeInput) int
+		SetLive           func(childComplexity int, roomID string, action model.LiveAction) int
+		SetLiveRole       func(childComplexity int, roomID string, uid string, role model.LiveRole) int
+		ShareRoom         func(childComplexity int, roomID string) int
+		ShowLiveTool      func(childComplexity int, roomID string, tool model.LiveTool, data string) int
+		StartEvent        func(childComplexity int, eventID string) int
+		UnblockUser       func(childComplexity int, uid string) int
+		UnpinLiveItem     func(childComplexity int, roomID string, md5 string) int
+		UpdateEvent       func(childComplexity int, eventID string, input model.EventInput) int
+		UpdateProfile     func(childComplexity int, input model.ProfileInput) int
 	}
 
 	PageInfo struct {
@@ -226,14 +332,23 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Club      func(childComplexity int, clubID string) int
-		Event     func(childComplexity int, eventID string) int
-		Events    func(childComplexity int, first *int, after *string) int
-		Room      func(childComplexity int, roomID string) int
-		RoomFeed  func(childComplexity int, first *int, after *string) int
-		RoomToken func(childComplexity int, roomID string) int
-		User      func(childComplexity int, uid string) int
-		Viewer    func(childComplexity int) int
+		AppUpgrade     func(childComplexity int, clientType *int, versionCode *int) int
+		Club           func(childComplexity int, clubID string) int
+		Event          func(childComplexity int, eventID string) int
+		Events         func(childComplexity int, first *int, after *string) int
+		LinkPreview    func(childComplexity int, linkMd5 *string, link *string) int
+		LiveRoom       func(childComplexity int, roomID string) int
+		PublicUser     func(childComplexity int, uid string) int
+		Room           func(childComplexity int, roomID string) int
+		RoomFeed       func(childComplexity int, first *int, after *string) int
+		RoomToken      func(childComplexity int, roomID string) int
+		User           func(childComplexity int, uid string) int
+		Viewer         func(childComplexity int) int
+		WechatJSConfig func(childComplexity int, url *string) int
+	}
+
+	ReportPayload struct {
+		Message func(childComplexity int) int
 	}
 
 	RequestCaptchaPayload struct {
@@ -279,9 +394,17 @@ type ComplexityRoot struct {
 		Token  func(childComplexity int) int
 	}
 
+	SendNoticePayload struct {
+		Message func(childComplexity int) int
+	}
+
 	ShareRoomPayload struct {
 		Message     func(childComplexity int) int
 		RoomCacheID func(childComplexity int) int
+	}
+
+	Subscription struct {
+		RoomEvents func(childComplexity int, roomID string) int
 	}
 
 	User struct {
@@ -326,6 +449,14 @@ type ComplexityRoot struct {
 		UID                func(childComplexity int) int
 		UnreadMessageCount func(childComplexity int) int
 	}
+
+	WechatJSConfig struct {
+		AppID     func(childComplexity int) int
+		NonceStr  func(childComplexity int) int
+		Signature func(childComplexity int) int
+		Timestamp func(childComplexity int) int
+		URL       func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -349,6 +480,15 @@ type EventResolver interface {
 
 	ViewerHasBooked(ctx context.Context, obj *event.Event) (bool, error)
 }
+type LiveEventResolver interface {
+	Sender(ctx context.Context, obj *live.Event) (*string, error)
+	Action(ctx context.Context, obj *live.Event) (*string, error)
+}
+type LiveMemberResolver interface {
+	Role(ctx context.Context, obj *live.Member) (model.LiveRole, error)
+
+	User(ctx context.Context, obj *live.Member) (*user.Profile, error)
+}
 type MessageResolver interface {
 	Origin(ctx context.Context, obj *message.Message) (*user.Profile, error)
 }
@@ -357,6 +497,11 @@ type MutationResolver interface {
 	LoginWithCaptcha(ctx context.Context, input model.LoginWithCaptchaInput) (*model.LoginPayload, error)
 	Logout(ctx context.Context) (*model.LogoutPayload, error)
 	BindPushDevice(ctx context.Context, deviceID string) (*model.BindPushDevicePayload, error)
+	PublishAppVersion(ctx context.Context, input model.AppVersionInput) (*model.AppVersionPayload, error)
+	DeleteAppVersion(ctx context.Context, versionID string) (*model.DeleteAppVersionPayload, error)
+	SendNotice(ctx context.Context, input model.NoticeInput) (*model.SendNoticePayload, error)
+	SendFeedback(ctx context.Context, input model.FeedbackInput) (*model.FeedbackPayload, error)
+	Report(ctx context.Context, input model.ReportInput) (*model.ReportPayload, error)
 	CreateClub(ctx context.Context, input model.CreateClubInput) (*model.ClubPayload, error)
 	JoinClub(ctx context.Context, clubID string) (*model.ClubPayload, error)
 	LeaveClub(ctx context.Context, clubID string) (*model.LeaveClubPayload, error)
@@ -365,10 +510,21 @@ type MutationResolver interface {
 	DeleteEvent(ctx context.Context, eventID string) (*model.DeleteEventPayload, error)
 	BookEvent(ctx context.Context, eventID string) (*model.EventPayload, error)
 	StartEvent(ctx context.Context, eventID string) (*model.EventPayload, error)
+	LeaveRoom(ctx context.Context, roomID string) (*model.LivePayload, error)
+	RaiseHand(ctx context.Context, roomID string) (*model.LivePayload, error)
+	InviteToSpeak(ctx context.Context, roomID string, uid string) (*model.LivePayload, error)
+	SetLiveRole(ctx context.Context, roomID string, uid string, role model.LiveRole) (*model.LivePayload, error)
+	PinLiveItem(ctx context.Context, input model.PinLiveItemInput) (*model.LivePayload, error)
+	UnpinLiveItem(ctx context.Context, roomID string, md5 string) (*model.LivePayload, error)
+	SetLive(ctx context.Context, roomID string, action model.LiveAction) (*model.LivePayload, error)
+	ShowLiveTool(ctx context.Context, roomID string, tool model.LiveTool, data string) (*model.LivePayload, error)
+	MuteLive(ctx context.Context, roomID string, data live.JSON) (*model.LivePayload, error)
+	SendLiveMessage(ctx context.Context, input model.LiveMessageInput) (*model.LivePayload, error)
 	CreateRoom(ctx context.Context, input model.CreateRoomInput) (*model.RoomPayload, error)
 	CloseRoom(ctx context.Context, roomID string) (*model.CloseRoomPayload, error)
 	InviteToRoom(ctx context.Context, roomID string, uid string) (*model.InviteToRoomPayload, error)
 	ShareRoom(ctx context.Context, roomID string) (*model.ShareRoomPayload, error)
+	CreateImageUpload(ctx context.Context, input model.ImageUploadInput) (*model.ImageUploadPayload, error)
 	InitProfile(ctx context.Context, input model.ProfileInput) (*model.ProfilePayload, error)
 	UpdateProfile(ctx context.Context, input model.ProfileInput) (*model.ProfilePayload, error)
 	BlockUser(ctx context.Context, uid string) (*model.UserPayload, error)
@@ -377,9 +533,14 @@ type MutationResolver interface {
 	DeleteCard(ctx context.Context, uid string) (*model.UserPayload, error)
 }
 type QueryResolver interface {
+	AppUpgrade(ctx context.Context, clientType *int, versionCode *int) (*appinfo.Version, error)
+	LinkPreview(ctx context.Context, linkMd5 *string, link *string) (*linkpreview.Preview, error)
 	Club(ctx context.Context, clubID string) (*club.Club, error)
 	Event(ctx context.Context, eventID string) (*event.Event, error)
 	Events(ctx context.Context, first *int, after *string) (*model.EventEntryConnection, error)
+	PublicUser(ctx context.Context, uid string) (*user.Profile, error)
+	WechatJSConfig(ctx context.Context, url *string) (*wechat.JSConfig, error)
+	LiveRoom(ctx context.Context, roomID string) (*live.Snapshot, error)
 	Room(ctx context.Context, roomID string) (*room.Room, error)
 	RoomFeed(ctx context.Context, first *int, after *string) (*model.RoomEntryConnection, error)
 	RoomToken(ctx context.Context, roomID string) (*model.RoomToken, error)
@@ -396,6 +557,9 @@ type RoomResolver interface {
 }
 type RoomEntryResolver interface {
 	Room(ctx context.Context, obj *room.FeedItem) (*room.Room, error)
+}
+type SubscriptionResolver interface {
+	RoomEvents(ctx context.Context, roomID string) (<-chan *live.Event, error)
 }
 type UserEntryResolver interface {
 	User(ctx context.Context, obj *user.Entry) (*user.Profile, error)
@@ -426,6 +590,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	ec := newExecutionContext(nil, e, nil)
 	_ = ec
 	switch typeName + "." + field {
+
+	case "AppVersion.clientType":
+		if e.ComplexityRoot.AppVersion.ClientType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.ClientType(childComplexity), true
+	case "AppVersion.createTime":
+		if e.ComplexityRoot.AppVersion.CreateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.CreateTime(childComplexity), true
+	case "AppVersion.downloadUrl":
+		if e.ComplexityRoot.AppVersion.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.DownloadURL(childComplexity), true
+	case "AppVersion.forcedUpgrade":
+		if e.ComplexityRoot.AppVersion.ForcedUpgrade == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.ForcedUpgrade(childComplexity), true
+	case "AppVersion.versionCode":
+		if e.ComplexityRoot.AppVersion.VersionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.VersionCode(childComplexity), true
+	case "AppVersion.versionDesc":
+		if e.ComplexityRoot.AppVersion.VersionDesc == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.VersionDesc(childComplexity), true
+	case "AppVersion.versionId":
+		if e.ComplexityRoot.AppVersion.VersionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.VersionID(childComplexity), true
+	case "AppVersion.versionName":
+		if e.ComplexityRoot.AppVersion.VersionName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersion.VersionName(childComplexity), true
+
+	case "AppVersionPayload.message":
+		if e.ComplexityRoot.AppVersionPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersionPayload.Message(childComplexity), true
+	case "AppVersionPayload.version":
+		if e.ComplexityRoot.AppVersionPayload.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppVersionPayload.Version(childComplexity), true
 
 	case "BindPushDevicePayload.message":
 		if e.ComplexityRoot.BindPushDevicePayload.Message == nil {
@@ -584,6 +810,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Credentials.UID(childComplexity), true
 
+	case "DeleteAppVersionPayload.message":
+		if e.ComplexityRoot.DeleteAppVersionPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeleteAppVersionPayload.Message(childComplexity), true
+
 	case "DeleteEventPayload.message":
 		if e.ComplexityRoot.DeleteEventPayload.Message == nil {
 			break
@@ -728,6 +961,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.EventPayload.Message(childComplexity), true
 
+	case "FeedbackPayload.message":
+		if e.ComplexityRoot.FeedbackPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedbackPayload.Message(childComplexity), true
+
+	case "ImageUpload.expireTime":
+		if e.ComplexityRoot.ImageUpload.ExpireTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUpload.ExpireTime(childComplexity), true
+	case "ImageUpload.imageId":
+		if e.ComplexityRoot.ImageUpload.ImageID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUpload.ImageID(childComplexity), true
+	case "ImageUpload.imageURL":
+		if e.ComplexityRoot.ImageUpload.ImageURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUpload.ImageURL(childComplexity), true
+	case "ImageUpload.uploadAddress":
+		if e.ComplexityRoot.ImageUpload.UploadAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUpload.UploadAddress(childComplexity), true
+
+	case "ImageUploadPayload.message":
+		if e.ComplexityRoot.ImageUploadPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUploadPayload.Message(childComplexity), true
+	case "ImageUploadPayload.upload":
+		if e.ComplexityRoot.ImageUploadPayload.Upload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageUploadPayload.Upload(childComplexity), true
+
 	case "InviteToRoomPayload.message":
 		if e.ComplexityRoot.InviteToRoomPayload.Message == nil {
 			break
@@ -741,6 +1019,180 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LeaveClubPayload.Message(childComplexity), true
+
+	case "LinkPreview.description":
+		if e.ComplexityRoot.LinkPreview.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkPreview.Description(childComplexity), true
+	case "LinkPreview.image":
+		if e.ComplexityRoot.LinkPreview.Image == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkPreview.Image(childComplexity), true
+	case "LinkPreview.title":
+		if e.ComplexityRoot.LinkPreview.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkPreview.Title(childComplexity), true
+	case "LinkPreview.url":
+		if e.ComplexityRoot.LinkPreview.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LinkPreview.URL(childComplexity), true
+
+	case "LiveEvent.action":
+		if e.ComplexityRoot.LiveEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Action(childComplexity), true
+	case "LiveEvent.data":
+		if e.ComplexityRoot.LiveEvent.Data == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Data(childComplexity), true
+	case "LiveEvent.event":
+		if e.ComplexityRoot.LiveEvent.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Event(childComplexity), true
+	case "LiveEvent.frame":
+		if e.ComplexityRoot.LiveEvent.Frame == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Frame(childComplexity), true
+	case "LiveEvent.sender":
+		if e.ComplexityRoot.LiveEvent.Sender == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Sender(childComplexity), true
+
+	case "LiveMember.joinTime":
+		if e.ComplexityRoot.LiveMember.CreateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.CreateTime(childComplexity), true
+	case "LiveMember.ruid":
+		if e.ComplexityRoot.LiveMember.RUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.RUID(childComplexity), true
+	case "LiveMember.role":
+		if e.ComplexityRoot.LiveMember.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.Role(childComplexity), true
+	case "LiveMember.tool":
+		if e.ComplexityRoot.LiveMember.Tool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.Tool(childComplexity), true
+	case "LiveMember.toolData":
+		if e.ComplexityRoot.LiveMember.ToolData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.ToolData(childComplexity), true
+	case "LiveMember.uid":
+		if e.ComplexityRoot.LiveMember.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.UID(childComplexity), true
+	case "LiveMember.user":
+		if e.ComplexityRoot.LiveMember.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveMember.User(childComplexity), true
+
+	case "LivePayload.applied":
+		if e.ComplexityRoot.LivePayload.Applied == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePayload.Applied(childComplexity), true
+	case "LivePayload.message":
+		if e.ComplexityRoot.LivePayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePayload.Message(childComplexity), true
+
+	case "LivePin.createTime":
+		if e.ComplexityRoot.LivePin.CreateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePin.CreateTime(childComplexity), true
+	case "LivePin.md5":
+		if e.ComplexityRoot.LivePin.MD5 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePin.MD5(childComplexity), true
+	case "LivePin.toUid":
+		if e.ComplexityRoot.LivePin.ToUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePin.ToUID(childComplexity), true
+	case "LivePin.tool":
+		if e.ComplexityRoot.LivePin.Tool == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePin.Tool(childComplexity), true
+	case "LivePin.toolData":
+		if e.ComplexityRoot.LivePin.ToolData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LivePin.ToolData(childComplexity), true
+
+	case "LiveRoom.raisedHands":
+		if e.ComplexityRoot.LiveRoom.Hands == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Hands(childComplexity), true
+	case "LiveRoom.live":
+		if e.ComplexityRoot.LiveRoom.Live == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Live(childComplexity), true
+	case "LiveRoom.members":
+		if e.ComplexityRoot.LiveRoom.Members == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Members(childComplexity), true
+	case "LiveRoom.pins":
+		if e.ComplexityRoot.LiveRoom.Pins == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.Pins(childComplexity), true
+	case "LiveRoom.roomId":
+		if e.ComplexityRoot.LiveRoom.RoomID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveRoom.RoomID(childComplexity), true
 
 	case "LoginPayload.credentials":
 		if e.ComplexityRoot.LoginPayload.Credentials == nil {
@@ -934,6 +1386,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateEvent(childComplexity, args["input"].(model.EventInput)), true
+	case "Mutation.createImageUpload":
+		if e.ComplexityRoot.Mutation.CreateImageUpload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createImageUpload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateImageUpload(childComplexity, args["input"].(model.ImageUploadInput)), true
 	case "Mutation.createRoom":
 		if e.ComplexityRoot.Mutation.CreateRoom == nil {
 			break
@@ -945,6 +1408,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateRoom(childComplexity, args["input"].(model.CreateRoomInput)), true
+	case "Mutation.deleteAppVersion":
+		if e.ComplexityRoot.Mutation.DeleteAppVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAppVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAppVersion(childComplexity, args["versionId"].(string)), true
 	case "Mutation.deleteCard":
 		if e.ComplexityRoot.Mutation.DeleteCard == nil {
 			break
@@ -989,6 +1463,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InviteToRoom(childComplexity, args["roomId"].(string), args["uid"].(string)), true
+	case "Mutation.inviteToSpeak":
+		if e.ComplexityRoot.Mutation.InviteToSpeak == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteToSpeak_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteToSpeak(childComplexity, args["roomId"].(string), args["uid"].(string)), true
 	case "Mutation.joinClub":
 		if e.ComplexityRoot.Mutation.JoinClub == nil {
 			break
@@ -1011,6 +1496,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LeaveClub(childComplexity, args["clubId"].(string)), true
+	case "Mutation.leaveRoom":
+		if e.ComplexityRoot.Mutation.LeaveRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_leaveRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LeaveRoom(childComplexity, args["roomId"].(string)), true
 	case "Mutation.loginWithCaptcha":
 		if e.ComplexityRoot.Mutation.LoginWithCaptcha == nil {
 			break
@@ -1028,6 +1524,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.muteLive":
+		if e.ComplexityRoot.Mutation.MuteLive == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_muteLive_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MuteLive(childComplexity, args["roomId"].(string), args["data"].(live.JSON)), true
+	case "Mutation.pinLiveItem":
+		if e.ComplexityRoot.Mutation.PinLiveItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_pinLiveItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PinLiveItem(childComplexity, args["input"].(model.PinLiveItemInput)), true
+	case "Mutation.publishAppVersion":
+		if e.ComplexityRoot.Mutation.PublishAppVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishAppVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishAppVersion(childComplexity, args["input"].(model.AppVersionInput)), true
+	case "Mutation.raiseHand":
+		if e.ComplexityRoot.Mutation.RaiseHand == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_raiseHand_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RaiseHand(childComplexity, args["roomId"].(string)), true
+	case "Mutation.report":
+		if e.ComplexityRoot.Mutation.Report == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_report_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Report(childComplexity, args["input"].(model.ReportInput)), true
 	case "Mutation.requestCaptcha":
 		if e.ComplexityRoot.Mutation.RequestCaptcha == nil {
 			break
@@ -1050,6 +1601,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendCard(childComplexity, args["uid"].(string)), true
+	case "Mutation.sendFeedback":
+		if e.ComplexityRoot.Mutation.SendFeedback == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendFeedback_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendFeedback(childComplexity, args["input"].(model.FeedbackInput)), true
+	case "Mutation.sendLiveMessage":
+		if e.ComplexityRoot.Mutation.SendLiveMessage == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendLiveMessage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendLiveMessage(childComplexity, args["input"].(model.LiveMessageInput)), true
+	case "Mutation.sendNotice":
+		if e.ComplexityRoot.Mutation.SendNotice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendNotice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendNotice(childComplexity, args["input"].(model.NoticeInput)), true
+	case "Mutation.setLive":
+		if e.ComplexityRoot.Mutation.SetLive == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setLive_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetLive(childComplexity, args["roomId"].(string), args["action"].(model.LiveAction)), true
+	case "Mutation.setLiveRole":
+		if e.ComplexityRoot.Mutation.SetLiveRole == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setLiveRole_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetLiveRole(childComplexity, args["roomId"].(string), args["uid"].(string), args["role"].(model.LiveRole)), true
 	case "Mutation.shareRoom":
 		if e.ComplexityRoot.Mutation.ShareRoom == nil {
 			break
@@ -1061,6 +1667,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ShareRoom(childComplexity, args["roomId"].(string)), true
+	case "Mutation.showLiveTool":
+		if e.ComplexityRoot.Mutation.ShowLiveTool == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_showLiveTool_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ShowLiveTool(childComplexity, args["roomId"].(string), args["tool"].(model.LiveTool), args["data"].(string)), true
 	case "Mutation.startEvent":
 		if e.ComplexityRoot.Mutation.StartEvent == nil {
 			break
@@ -1083,6 +1700,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnblockUser(childComplexity, args["uid"].(string)), true
+	case "Mutation.unpinLiveItem":
+		if e.ComplexityRoot.Mutation.UnpinLiveItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unpinLiveItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnpinLiveItem(childComplexity, args["roomId"].(string), args["md5"].(string)), true
 	case "Mutation.updateEvent":
 		if e.ComplexityRoot.Mutation.UpdateEvent == nil {
 			break
@@ -1132,6 +1760,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProfilePayload.User(childComplexity), true
 
+	case "Query.appUpgrade":
+		if e.ComplexityRoot.Query.AppUpgrade == nil {
+			break
+		}
+
+		args, err := ec.field_Query_appUpgrade_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AppUpgrade(childComplexity, args["clientType"].(*int), args["versionCode"].(*int)), true
 	case "Query.club":
 		if e.ComplexityRoot.Query.Club == nil {
 			break
@@ -1166,6 +1805,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.Events(childComplexity, args["first"].(*int), args["after"].(*string)), true
 
+	case "Query.linkPreview":
+		if e.ComplexityRoot.Query.LinkPreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_linkPreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LinkPreview(childComplexity, args["linkMD5"].(*string), args["link"].(*string)), true
+	case "Query.liveRoom":
+		if e.ComplexityRoot.Query.LiveRoom == nil {
+			break
+		}
+
+		args, err := ec.field_Query_liveRoom_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LiveRoom(childComplexity, args["roomId"].(string)), true
+	case "Query.publicUser":
+		if e.ComplexityRoot.Query.PublicUser == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicUser_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicUser(childComplexity, args["uid"].(string)), true
 	case "Query.room":
 		if e.ComplexityRoot.Query.Room == nil {
 			break
@@ -1216,6 +1888,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Viewer(childComplexity), true
+	case "Query.wechatJSConfig":
+		if e.ComplexityRoot.Query.WechatJSConfig == nil {
+			break
+		}
+
+		args, err := ec.field_Query_wechatJSConfig_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WechatJSConfig(childComplexity, args["url"].(*string)), true
+
+	case "ReportPayload.message":
+		if e.ComplexityRoot.ReportPayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReportPayload.Message(childComplexity), true
 
 	case "RequestCaptchaPayload.message":
 		if e.ComplexityRoot.RequestCaptchaPayload.Message == nil {
@@ -1356,6 +2046,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomToken.Token(childComplexity), true
 
+	case "SendNoticePayload.message":
+		if e.ComplexityRoot.SendNoticePayload.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SendNoticePayload.Message(childComplexity), true
+
 	case "ShareRoomPayload.message":
 		if e.ComplexityRoot.ShareRoomPayload.Message == nil {
 			break
@@ -1368,6 +2065,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShareRoomPayload.RoomCacheID(childComplexity), true
+
+	case "Subscription.roomEvents":
+		if e.ComplexityRoot.Subscription.RoomEvents == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_roomEvents_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.RoomEvents(childComplexity, args["roomId"].(string)), true
 
 	case "User.allowLive":
 		if e.ComplexityRoot.User.AllowLive == nil {
@@ -1545,6 +2254,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.UnreadMessageCount(childComplexity), true
 
+	case "WechatJSConfig.appId":
+		if e.ComplexityRoot.WechatJSConfig.AppID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WechatJSConfig.AppID(childComplexity), true
+	case "WechatJSConfig.nonceStr":
+		if e.ComplexityRoot.WechatJSConfig.NonceStr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WechatJSConfig.NonceStr(childComplexity), true
+	case "WechatJSConfig.signature":
+		if e.ComplexityRoot.WechatJSConfig.Signature == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WechatJSConfig.Signature(childComplexity), true
+	case "WechatJSConfig.timestamp":
+		if e.ComplexityRoot.WechatJSConfig.Timestamp == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WechatJSConfig.Timestamp(childComplexity), true
+	case "WechatJSConfig.url":
+		if e.ComplexityRoot.WechatJSConfig.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WechatJSConfig.URL(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1554,11 +2294,18 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AppVersionInput", ec.unmarshalInputAppVersionInput),
 			graphql.NewInputUnmarshaler("CreateClubInput", ec.unmarshalInputCreateClubInput),
 			graphql.NewInputUnmarshaler("CreateRoomInput", ec.unmarshalInputCreateRoomInput),
 			graphql.NewInputUnmarshaler("EventInput", ec.unmarshalInputEventInput),
+			graphql.NewInputUnmarshaler("FeedbackInput", ec.unmarshalInputFeedbackInput),
+			graphql.NewInputUnmarshaler("ImageUploadInput", ec.unmarshalInputImageUploadInput),
+			graphql.NewInputUnmarshaler("LiveMessageInput", ec.unmarshalInputLiveMessageInput),
 			graphql.NewInputUnmarshaler("LoginWithCaptchaInput", ec.unmarshalInputLoginWithCaptchaInput),
+			graphql.NewInputUnmarshaler("NoticeInput", ec.unmarshalInputNoticeInput),
+			graphql.NewInputUnmarshaler("PinLiveItemInput", ec.unmarshalInputPinLiveItemInput),
 			graphql.NewInputUnmarshaler("ProfileInput", ec.unmarshalInputProfileInput),
+			graphql.NewInputUnmarshaler("ReportInput", ec.unmarshalInputReportInput),
 			graphql.NewInputUnmarshaler("RequestCaptchaInput", ec.unmarshalInputRequestCaptchaInput),
 		)
 	}
@@ -1610,6 +2357,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 				Data: buf.Bytes(),
 			}
 		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
 
 	default:
 		return graphql.OneShot(graphql.ErrorResponse(ctx, "unsupported GraphQL operation"))
@@ -1635,7 +2399,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "account.graphqls" "club.graphqls" "event.graphqls" "room.graphqls" "schema.graphqls" "user.graphqls"
+//go:embed "account.graphqls" "admin.graphqls" "app.graphqls" "club.graphqls" "event.graphqls" "h5.graphqls" "live.graphqls" "room.graphqls" "schema.graphqls" "upload.graphqls" "user.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -1648,10 +2412,15 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "account.graphqls", Input: sourceData("account.graphqls"), BuiltIn: false},
+	{Name: "admin.graphqls", Input: sourceData("admin.graphqls"), BuiltIn: false},
+	{Name: "app.graphqls", Input: sourceData("app.graphqls"), BuiltIn: false},
 	{Name: "club.graphqls", Input: sourceData("club.graphqls"), BuiltIn: false},
 	{Name: "event.graphqls", Input: sourceData("event.graphqls"), BuiltIn: false},
+	{Name: "h5.graphqls", Input: sourceData("h5.graphqls"), BuiltIn: false},
+	{Name: "live.graphqls", Input: sourceData("live.graphqls"), BuiltIn: false},
 	{Name: "room.graphqls", Input: sourceData("room.graphqls"), BuiltIn: false},
 	{Name: "schema.graphqls", Input: sourceData("schema.graphqls"), BuiltIn: false},
+	{Name: "upload.graphqls", Input: sourceData("upload.graphqls"), BuiltIn: false},
 	{Name: "user.graphqls", Input: sourceData("user.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -1659,6 +2428,38 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // childFields_* functions provide shared child field context lookups.
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
+
+func (ec *executionContext) childFields_AppVersion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "versionId":
+		return ec.fieldContext_AppVersion_versionId(ctx, field)
+	case "clientType":
+		return ec.fieldContext_AppVersion_clientType(ctx, field)
+	case "versionName":
+		return ec.fieldContext_AppVersion_versionName(ctx, field)
+	case "versionCode":
+		return ec.fieldContext_AppVersion_versionCode(ctx, field)
+	case "versionDesc":
+		return ec.fieldContext_AppVersion_versionDesc(ctx, field)
+	case "forcedUpgrade":
+		return ec.fieldContext_AppVersion_forcedUpgrade(ctx, field)
+	case "downloadUrl":
+		return ec.fieldContext_AppVersion_downloadUrl(ctx, field)
+	case "createTime":
+		return ec.fieldContext_AppVersion_createTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppVersion", field.Name)
+}
+
+func (ec *executionContext) childFields_AppVersionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_AppVersionPayload_message(ctx, field)
+	case "version":
+		return ec.fieldContext_AppVersionPayload_version(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppVersionPayload", field.Name)
+}
 
 func (ec *executionContext) childFields_BindPushDevicePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
@@ -1756,6 +2557,14 @@ func (ec *executionContext) childFields_Credentials(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type Credentials", field.Name)
 }
 
+func (ec *executionContext) childFields_DeleteAppVersionPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_DeleteAppVersionPayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeleteAppVersionPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_DeleteEventPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "message":
@@ -1838,6 +2647,38 @@ func (ec *executionContext) childFields_EventPayload(ctx context.Context, field 
 	return nil, fmt.Errorf("no field named %q was found under type EventPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_FeedbackPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_FeedbackPayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedbackPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImageUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "imageId":
+		return ec.fieldContext_ImageUpload_imageId(ctx, field)
+	case "uploadAddress":
+		return ec.fieldContext_ImageUpload_uploadAddress(ctx, field)
+	case "imageURL":
+		return ec.fieldContext_ImageUpload_imageURL(ctx, field)
+	case "expireTime":
+		return ec.fieldContext_ImageUpload_expireTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImageUpload", field.Name)
+}
+
+func (ec *executionContext) childFields_ImageUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_ImageUploadPayload_message(ctx, field)
+	case "upload":
+		return ec.fieldContext_ImageUploadPayload_upload(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ImageUploadPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_InviteToRoomPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "message":
@@ -1852,6 +2693,98 @@ func (ec *executionContext) childFields_LeaveClubPayload(ctx context.Context, fi
 		return ec.fieldContext_LeaveClubPayload_message(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LeaveClubPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LinkPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "title":
+		return ec.fieldContext_LinkPreview_title(ctx, field)
+	case "description":
+		return ec.fieldContext_LinkPreview_description(ctx, field)
+	case "image":
+		return ec.fieldContext_LinkPreview_image(ctx, field)
+	case "url":
+		return ec.fieldContext_LinkPreview_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LinkPreview", field.Name)
+}
+
+func (ec *executionContext) childFields_LiveEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "event":
+		return ec.fieldContext_LiveEvent_event(ctx, field)
+	case "sender":
+		return ec.fieldContext_LiveEvent_sender(ctx, field)
+	case "action":
+		return ec.fieldContext_LiveEvent_action(ctx, field)
+	case "data":
+		return ec.fieldContext_LiveEvent_data(ctx, field)
+	case "frame":
+		return ec.fieldContext_LiveEvent_frame(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LiveEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_LiveMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uid":
+		return ec.fieldContext_LiveMember_uid(ctx, field)
+	case "ruid":
+		return ec.fieldContext_LiveMember_ruid(ctx, field)
+	case "role":
+		return ec.fieldContext_LiveMember_role(ctx, field)
+	case "tool":
+		return ec.fieldContext_LiveMember_tool(ctx, field)
+	case "toolData":
+		return ec.fieldContext_LiveMember_toolData(ctx, field)
+	case "joinTime":
+		return ec.fieldContext_LiveMember_joinTime(ctx, field)
+	case "user":
+		return ec.fieldContext_LiveMember_user(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LiveMember", field.Name)
+}
+
+func (ec *executionContext) childFields_LivePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_LivePayload_message(ctx, field)
+	case "applied":
+		return ec.fieldContext_LivePayload_applied(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LivePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_LivePin(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "md5":
+		return ec.fieldContext_LivePin_md5(ctx, field)
+	case "tool":
+		return ec.fieldContext_LivePin_tool(ctx, field)
+	case "toolData":
+		return ec.fieldContext_LivePin_toolData(ctx, field)
+	case "toUid":
+		return ec.fieldContext_LivePin_toUid(ctx, field)
+	case "createTime":
+		return ec.fieldContext_LivePin_createTime(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LivePin", field.Name)
+}
+
+func (ec *executionContext) childFields_LiveRoom(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "roomId":
+		return ec.fieldContext_LiveRoom_roomId(ctx, field)
+	case "members":
+		return ec.fieldContext_LiveRoom_members(ctx, field)
+	case "pins":
+		return ec.fieldContext_LiveRoom_pins(ctx, field)
+	case "live":
+		return ec.fieldContext_LiveRoom_live(ctx, field)
+	case "raisedHands":
+		return ec.fieldContext_LiveRoom_raisedHands(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LiveRoom", field.Name)
 }
 
 func (ec *executionContext) childFields_LoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1950,6 +2883,14 @@ func (ec *executionContext) childFields_ProfilePayload(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type ProfilePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ReportPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_ReportPayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReportPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_RequestCaptchaPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "message":
@@ -2034,6 +2975,14 @@ func (ec *executionContext) childFields_RoomToken(ctx context.Context, field gra
 		return ec.fieldContext_RoomToken_token(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RoomToken", field.Name)
+}
+
+func (ec *executionContext) childFields_SendNoticePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_SendNoticePayload_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SendNoticePayload", field.Name)
 }
 
 func (ec *executionContext) childFields_ShareRoomPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2130,6 +3079,22 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_clubs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields_WechatJSConfig(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "appId":
+		return ec.fieldContext_WechatJSConfig_appId(ctx, field)
+	case "nonceStr":
+		return ec.fieldContext_WechatJSConfig_nonceStr(ctx, field)
+	case "timestamp":
+		return ec.fieldContext_WechatJSConfig_timestamp(ctx, field)
+	case "url":
+		return ec.fieldContext_WechatJSConfig_url(ctx, field)
+	case "signature":
+		return ec.fieldContext_WechatJSConfig_signature(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WechatJSConfig", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2368,6 +3333,20 @@ func (ec *executionContext) field_Mutation_createEvent_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createImageUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ImageUploadInput, error) {
+			return ec.unmarshalNImageUploadInput2chaoqerᚋgraphᚋmodelᚐImageUploadInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2379,6 +3358,20 @@ func (ec *executionContext) field_Mutation_createRoom_args(ctx context.Context, 
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteAppVersion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "versionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["versionId"] = arg0
 	return args, nil
 }
 
@@ -2446,6 +3439,28 @@ func (ec *executionContext) field_Mutation_inviteToRoom_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_inviteToSpeak_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "uid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uid"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_joinClub_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2474,12 +3489,104 @@ func (ec *executionContext) field_Mutation_leaveClub_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_leaveRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_loginWithCaptcha_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (model.LoginWithCaptchaInput, error) {
 			return ec.unmarshalNLoginWithCaptchaInput2chaoqerᚋgraphᚋmodelᚐLoginWithCaptchaInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_muteLive_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "data",
+		func(ctx context.Context, v any) (live.JSON, error) {
+			return ec.unmarshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["data"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_pinLiveItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.PinLiveItemInput, error) {
+			return ec.unmarshalNPinLiveItemInput2chaoqerᚋgraphᚋmodelᚐPinLiveItemInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishAppVersion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AppVersionInput, error) {
+			return ec.unmarshalNAppVersionInput2chaoqerᚋgraphᚋmodelᚐAppVersionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_raiseHand_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_report_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.ReportInput, error) {
+			return ec.unmarshalNReportInput2chaoqerᚋgraphᚋmodelᚐReportInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2516,6 +3623,100 @@ func (ec *executionContext) field_Mutation_sendCard_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_sendFeedback_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.FeedbackInput, error) {
+			return ec.unmarshalNFeedbackInput2chaoqerᚋgraphᚋmodelᚐFeedbackInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendLiveMessage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.LiveMessageInput, error) {
+			return ec.unmarshalNLiveMessageInput2chaoqerᚋgraphᚋmodelᚐLiveMessageInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_sendNotice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.NoticeInput, error) {
+			return ec.unmarshalNNoticeInput2chaoqerᚋgraphᚋmodelᚐNoticeInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setLiveRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "uid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uid"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (model.LiveRole, error) {
+			return ec.unmarshalNLiveRole2chaoqerᚋgraphᚋmodelᚐLiveRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setLive_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "action",
+		func(ctx context.Context, v any) (model.LiveAction, error) {
+			return ec.unmarshalNLiveAction2chaoqerᚋgraphᚋmodelᚐLiveAction(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["action"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_shareRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2527,6 +3728,36 @@ func (ec *executionContext) field_Mutation_shareRoom_args(ctx context.Context, r
 		return nil, err
 	}
 	args["roomId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_showLiveTool_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "tool",
+		func(ctx context.Context, v any) (model.LiveTool, error) {
+			return ec.unmarshalNLiveTool2chaoqerᚋgraphᚋmodelᚐLiveTool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tool"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "data",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["data"] = arg2
 	return args, nil
 }
 
@@ -2555,6 +3786,28 @@ func (ec *executionContext) field_Mutation_unblockUser_args(ctx context.Context,
 		return nil, err
 	}
 	args["uid"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unpinLiveItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "md5",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["md5"] = arg1
 	return args, nil
 }
 
@@ -2608,6 +3861,28 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_appUpgrade_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "clientType",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clientType"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "versionCode",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["versionCode"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_club_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2655,6 +3930,56 @@ func (ec *executionContext) field_Query_events_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_linkPreview_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "linkMD5",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["linkMD5"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "link",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["link"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_liveRoom_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_publicUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "uid",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uid"] = arg0
 	return args, nil
 }
 
@@ -2719,6 +4044,34 @@ func (ec *executionContext) field_Query_user_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["uid"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_wechatJSConfig_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_roomEvents_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomId"] = arg0
 	return args, nil
 }
 
@@ -2883,6 +4236,245 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // endregion ***************************** args.gotpl *****************************
 
 // region    **************************** field.gotpl *****************************
+
+func (ec *executionContext) _AppVersion_versionId(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_versionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VersionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_versionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AppVersion_clientType(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_clientType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClientType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_clientType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AppVersion_versionName(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_versionName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VersionName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_versionName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppVersion_versionCode(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_versionCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VersionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_versionCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AppVersion_versionDesc(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_versionDesc(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VersionDesc, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_versionDesc(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppVersion_forcedUpgrade(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_forcedUpgrade(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ForcedUpgrade, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_forcedUpgrade(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _AppVersion_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_downloadUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DownloadURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_downloadUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppVersion_createTime(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersion_createTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTimestamp2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersion_createTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersion", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _AppVersionPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.AppVersionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersionPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersionPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppVersionPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppVersionPayload_version(ctx context.Context, field graphql.CollectedField, obj *model.AppVersionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppVersionPayload_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *appinfo.Version) graphql.Marshaler {
+			return ec.marshalNAppVersion2ᚖchaoqerᚋgraphᚋappinfoᚐVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppVersionPayload_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppVersionPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
 
 func (ec *executionContext) _BindPushDevicePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.BindPushDevicePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
@@ -3529,6 +5121,29 @@ func (ec *executionContext) fieldContext_Credentials_expireTime(_ context.Contex
 	return graphql.NewScalarFieldContext("Credentials", field, false, false, "Timestamp")
 }
 
+func (ec *executionContext) _DeleteAppVersionPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.DeleteAppVersionPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeleteAppVersionPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeleteAppVersionPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeleteAppVersionPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _DeleteEventPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.DeleteEventPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4130,6 +5745,176 @@ func (ec *executionContext) fieldContext_EventPayload_event(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _FeedbackPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedbackPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedbackPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedbackPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImageUpload_imageId(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUpload_imageId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUpload_imageId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageUpload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ImageUpload_uploadAddress(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUpload_uploadAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUpload_uploadAddress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImageUpload_imageURL(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUpload_imageURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ImageURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUpload_imageURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImageUpload_expireTime(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUpload_expireTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpireTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTimestamp2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUpload_expireTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageUpload", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _ImageUploadPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ImageUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUploadPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUploadPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageUploadPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImageUploadPayload_upload(ctx context.Context, field graphql.CollectedField, obj *model.ImageUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageUploadPayload_upload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *storage.ImageUpload) graphql.Marshaler {
+			return ec.marshalNImageUpload2ᚖchaoqerᚋgraphᚋstorageᚐImageUpload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ImageUploadPayload_upload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ImageUploadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImageUpload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _InviteToRoomPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.InviteToRoomPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4174,6 +5959,677 @@ func (ec *executionContext) _LeaveClubPayload_message(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_LeaveClubPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LeaveClubPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _LinkPreview_title(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkPreview_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkPreview_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _LinkPreview_description(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkPreview_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkPreview_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _LinkPreview_image(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkPreview_image(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Image, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkPreview_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _LinkPreview_url(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LinkPreview_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LinkPreview_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LinkPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveEvent_event(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveEvent_sender(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_sender(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveEvent().Sender(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_sender(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _LiveEvent_action(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveEvent().Action(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, true, true, "String")
+}
+
+func (ec *executionContext) _LiveEvent_data(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_data(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Data, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v live.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_data(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _LiveEvent_frame(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_frame(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Frame, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_frame(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveMember_uid(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LiveMember_ruid(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_ruid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_ruid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _LiveMember_role(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveMember().Role(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.LiveRole) graphql.Marshaler {
+			return ec.marshalNLiveRole2chaoqerᚋgraphᚋmodelᚐLiveRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, true, true, "LiveRole")
+}
+
+func (ec *executionContext) _LiveMember_tool(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_tool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tool, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_tool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveMember_toolData(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_toolData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToolData, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_toolData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveMember_joinTime(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_joinTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTimestamp2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_joinTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveMember", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _LiveMember_user(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveMember_user(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveMember().User(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *user.Profile) graphql.Marshaler {
+			return ec.marshalOUser2ᚖchaoqerᚋgraphᚋuserᚐProfile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveMember_user(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LiveMember",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LivePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.LivePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _LivePayload_applied(ctx context.Context, field graphql.CollectedField, obj *model.LivePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePayload_applied(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Applied, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePayload_applied(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePayload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _LivePin_md5(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePin_md5(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MD5, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePin_md5(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePin", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LivePin_tool(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePin_tool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tool, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePin_tool(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePin", field, false, false, "String")
+}
+
+func (ec *executionContext) _LivePin_toolData(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePin_toolData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToolData, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePin_toolData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePin", field, false, false, "String")
+}
+
+func (ec *executionContext) _LivePin_toUid(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePin_toUid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ToUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePin_toUid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePin", field, false, false, "String")
+}
+
+func (ec *executionContext) _LivePin_createTime(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LivePin_createTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTimestamp2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LivePin_createTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LivePin", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _LiveRoom_roomId(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_roomId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoomID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_roomId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LiveRoom_members(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Members, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []live.Member) graphql.Marshaler {
+			return ec.marshalNLiveMember2ᚕchaoqerᚋgraphᚋliveᚐMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LiveRoom",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LiveRoom_pins(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_pins(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pins, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []live.Pin) graphql.Marshaler {
+			return ec.marshalNLivePin2ᚕchaoqerᚋgraphᚋliveᚐPinᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_pins(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LiveRoom",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePin(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LiveRoom_live(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_live(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Live, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v live.JSON) graphql.Marshaler {
+			return ec.marshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_live(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "JSON")
+}
+
+func (ec *executionContext) _LiveRoom_raisedHands(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveRoom_raisedHands(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hands, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNID2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveRoom_raisedHands(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveRoom", field, false, false, "ID")
 }
 
 func (ec *executionContext) _LoginPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
@@ -4923,6 +7379,330 @@ func (ec *executionContext) fieldContext_Mutation_bindPushDevice(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_publishAppVersion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishAppVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishAppVersion(ctx, fc.Args["input"].(model.AppVersionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.AppVersionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.AppVersionPayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AppVersionPayload) graphql.Marshaler {
+			return ec.marshalNAppVersionPayload2ᚖchaoqerᚋgraphᚋmodelᚐAppVersionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishAppVersion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppVersionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishAppVersion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAppVersion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAppVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAppVersion(ctx, fc.Args["versionId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.DeleteAppVersionPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.DeleteAppVersionPayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeleteAppVersionPayload) graphql.Marshaler {
+			return ec.marshalNDeleteAppVersionPayload2ᚖchaoqerᚋgraphᚋmodelᚐDeleteAppVersionPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAppVersion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeleteAppVersionPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAppVersion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendNotice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendNotice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendNotice(ctx, fc.Args["input"].(model.NoticeInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.SendNoticePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.SendNoticePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SendNoticePayload) graphql.Marshaler {
+			return ec.marshalNSendNoticePayload2ᚖchaoqerᚋgraphᚋmodelᚐSendNoticePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendNotice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SendNoticePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendNotice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendFeedback(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendFeedback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendFeedback(ctx, fc.Args["input"].(model.FeedbackInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Guard == nil {
+					var zeroVal *model.FeedbackPayload
+					return zeroVal, errors.New("directive guard is not implemented")
+				}
+				return ec.Directives.Guard(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.FeedbackPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.FeedbackPayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive1, allowIncomplete)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeedbackPayload) graphql.Marshaler {
+			return ec.marshalNFeedbackPayload2ᚖchaoqerᚋgraphᚋmodelᚐFeedbackPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendFeedback(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeedbackPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendFeedback_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_report(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_report(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Report(ctx, fc.Args["input"].(model.ReportInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Guard == nil {
+					var zeroVal *model.ReportPayload
+					return zeroVal, errors.New("directive guard is not implemented")
+				}
+				return ec.Directives.Guard(ctx, nil, directive0)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ReportPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.ReportPayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive1, allowIncomplete)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+			return ec.marshalNReportPayload2ᚖchaoqerᚋgraphᚋmodelᚐReportPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_report(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReportPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_report_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createClub(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5475,6 +8255,626 @@ func (ec *executionContext) fieldContext_Mutation_startEvent(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_leaveRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_leaveRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LeaveRoom(ctx, fc.Args["roomId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_leaveRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_leaveRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_raiseHand(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_raiseHand(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RaiseHand(ctx, fc.Args["roomId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_raiseHand(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_raiseHand_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_inviteToSpeak(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_inviteToSpeak(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().InviteToSpeak(ctx, fc.Args["roomId"].(string), fc.Args["uid"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_inviteToSpeak(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_inviteToSpeak_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setLiveRole(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setLiveRole(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetLiveRole(ctx, fc.Args["roomId"].(string), fc.Args["uid"].(string), fc.Args["role"].(model.LiveRole))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setLiveRole(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setLiveRole_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_pinLiveItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_pinLiveItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PinLiveItem(ctx, fc.Args["input"].(model.PinLiveItemInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_pinLiveItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_pinLiveItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unpinLiveItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unpinLiveItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnpinLiveItem(ctx, fc.Args["roomId"].(string), fc.Args["md5"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unpinLiveItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unpinLiveItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setLive(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setLive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetLive(ctx, fc.Args["roomId"].(string), fc.Args["action"].(model.LiveAction))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setLive(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setLive_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_showLiveTool(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_showLiveTool(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ShowLiveTool(ctx, fc.Args["roomId"].(string), fc.Args["tool"].(model.LiveTool), fc.Args["data"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_showLiveTool(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_showLiveTool_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_muteLive(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_muteLive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MuteLive(ctx, fc.Args["roomId"].(string), fc.Args["data"].(live.JSON))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_muteLive(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_muteLive_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_sendLiveMessage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_sendLiveMessage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SendLiveMessage(ctx, fc.Args["input"].(model.LiveMessageInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.LivePayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+			return ec.marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_sendLiveMessage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LivePayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_sendLiveMessage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5724,6 +9124,68 @@ func (ec *executionContext) fieldContext_Mutation_shareRoom(ctx context.Context,
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_shareRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createImageUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createImageUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateImageUpload(ctx, fc.Args["input"].(model.ImageUploadInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *model.ImageUploadPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *model.ImageUploadPayload
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ImageUploadPayload) graphql.Marshaler {
+			return ec.marshalNImageUploadPayload2ᚖchaoqerᚋgraphᚋmodelᚐImageUploadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createImageUpload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ImageUploadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createImageUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6245,6 +9707,112 @@ func (ec *executionContext) fieldContext_ProfilePayload_user(_ context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_appUpgrade(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_appUpgrade(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AppUpgrade(ctx, fc.Args["clientType"].(*int), fc.Args["versionCode"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *appinfo.Version) graphql.Marshaler {
+			return ec.marshalNAppVersion2ᚖchaoqerᚋgraphᚋappinfoᚐVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_appUpgrade(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_appUpgrade_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_linkPreview(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_linkPreview(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LinkPreview(ctx, fc.Args["linkMD5"].(*string), fc.Args["link"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *linkpreview.Preview
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *linkpreview.Preview
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *linkpreview.Preview) graphql.Marshaler {
+			return ec.marshalNLinkPreview2ᚖchaoqerᚋgraphᚋlinkpreviewᚐPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_linkPreview(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LinkPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_linkPreview_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_club(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6425,6 +9993,156 @@ func (ec *executionContext) fieldContext_Query_events(ctx context.Context, field
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_events_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_publicUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicUser(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicUser(ctx, fc.Args["uid"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *user.Profile) graphql.Marshaler {
+			return ec.marshalNUser2ᚖchaoqerᚋgraphᚋuserᚐProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicUser(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicUser_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_wechatJSConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_wechatJSConfig(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WechatJSConfig(ctx, fc.Args["url"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *wechat.JSConfig) graphql.Marshaler {
+			return ec.marshalNWechatJSConfig2ᚖchaoqerᚋgraphᚋwechatᚐJSConfig(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_wechatJSConfig(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WechatJSConfig(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_wechatJSConfig_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_liveRoom(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_liveRoom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LiveRoom(ctx, fc.Args["roomId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *live.Snapshot
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *live.Snapshot
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *live.Snapshot) graphql.Marshaler {
+			return ec.marshalOLiveRoom2ᚖchaoqerᚋgraphᚋliveᚐSnapshot(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_liveRoom(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveRoom(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_liveRoom_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -6803,6 +10521,29 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ReportPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ReportPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReportPayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReportPayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReportPayload", field, false, false, "String")
 }
 
 func (ec *executionContext) _RequestCaptchaPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.RequestCaptchaPayload) (ret graphql.Marshaler) {
@@ -7383,6 +11124,29 @@ func (ec *executionContext) fieldContext_RoomToken_token(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("RoomToken", field, false, false, "String")
 }
 
+func (ec *executionContext) _SendNoticePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.SendNoticePayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SendNoticePayload_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SendNoticePayload_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SendNoticePayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _ShareRoomPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ShareRoomPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7427,6 +11191,68 @@ func (ec *executionContext) _ShareRoomPayload_roomCacheId(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ShareRoomPayload_roomCacheId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShareRoomPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Subscription_roomEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_roomEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().RoomEvents(ctx, fc.Args["roomId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				allowIncomplete, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *live.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Login == nil {
+					var zeroVal *live.Event
+					return zeroVal, errors.New("directive login is not implemented")
+				}
+				return ec.Directives.Login(ctx, nil, directive0, allowIncomplete)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *live.Event) graphql.Marshaler {
+			return ec.marshalNLiveEvent2ᚖchaoqerᚋgraphᚋliveᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_roomEvents(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_roomEvents_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _User_uid(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
@@ -8248,6 +12074,121 @@ func (ec *executionContext) fieldContext_Viewer_clubs(ctx context.Context, field
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _WechatJSConfig_appId(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WechatJSConfig_appId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WechatJSConfig_appId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WechatJSConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WechatJSConfig_nonceStr(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WechatJSConfig_nonceStr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NonceStr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WechatJSConfig_nonceStr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WechatJSConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WechatJSConfig_timestamp(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WechatJSConfig_timestamp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timestamp, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WechatJSConfig_timestamp(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WechatJSConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WechatJSConfig_url(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WechatJSConfig_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WechatJSConfig_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WechatJSConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _WechatJSConfig_signature(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WechatJSConfig_signature(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Signature, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WechatJSConfig_signature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WechatJSConfig", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -9323,6 +13264,90 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAppVersionInput(ctx context.Context, obj any) (model.AppVersionInput, error) {
+	var it model.AppVersionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["versionDesc"]; !present {
+		asMap["versionDesc"] = ""
+	}
+	if _, present := asMap["forcedUpgrade"]; !present {
+		asMap["forcedUpgrade"] = false
+	}
+
+	fieldsInOrder := [...]string{"clientType", "versionCode", "versionName", "versionDesc", "forcedUpgrade", "downloadUrl"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "clientType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clientType"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClientType = data
+		case "versionCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionCode"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionCode = data
+		case "versionName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionName"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionName = data
+		case "versionDesc":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("versionDesc"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VersionDesc = data
+		case "forcedUpgrade":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("forcedUpgrade"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ForcedUpgrade = data
+		case "downloadUrl":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("downloadUrl"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DownloadURL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAppVersionInput unmarshals raw into the AppVersionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAppVersionInput(ctx context.Context, raw any) (model.AppVersionInput, error) {
+	var out model.AppVersionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AppVersionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateClubInput(ctx context.Context, obj any) (model.CreateClubInput, error) {
 	var it model.CreateClubInput
 	if obj == nil {
@@ -9491,6 +13516,181 @@ func UnmarshalEventInput(ctx context.Context, raw any) (model.EventInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputFeedbackInput(ctx context.Context, obj any) (model.FeedbackInput, error) {
+	var it model.FeedbackInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"originFeedbackType", "originId", "feedbackType", "feedbackContent", "feedbackImageList"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "originFeedbackType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originFeedbackType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginFeedbackType = data
+		case "originId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginID = data
+		case "feedbackType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("feedbackType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FeedbackType = data
+		case "feedbackContent":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("feedbackContent"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FeedbackContent = data
+		case "feedbackImageList":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("feedbackImageList"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FeedbackImageList = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFeedbackInput unmarshals raw into the FeedbackInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFeedbackInput(ctx context.Context, raw any) (model.FeedbackInput, error) {
+	var out model.FeedbackInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FeedbackInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputImageUploadInput(ctx context.Context, obj any) (model.ImageUploadInput, error) {
+	var it model.ImageUploadInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"imageDir"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "imageDir":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("imageDir"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ImageDir = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImageUploadInput unmarshals raw into the ImageUploadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImageUploadInput(ctx context.Context, raw any) (model.ImageUploadInput, error) {
+	var out model.ImageUploadInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImageUploadInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLiveMessageInput(ctx context.Context, obj any) (model.LiveMessageInput, error) {
+	var it model.LiveMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"roomId", "event", "action", "data"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "roomId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roomId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoomID = data
+		case "event":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("event"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Event = data
+		case "action":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("action"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Action = data
+		case "data":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("data"))
+			data, err := ec.unmarshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Data = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLiveMessageInput unmarshals raw into the LiveMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLiveMessageInput(ctx context.Context, raw any) (model.LiveMessageInput, error) {
+	var out model.LiveMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LiveMessageInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLoginWithCaptchaInput(ctx context.Context, obj any) (model.LoginWithCaptchaInput, error) {
 	var it model.LoginWithCaptchaInput
 	if obj == nil {
@@ -9544,6 +13744,153 @@ func (ec *executionContext) unmarshalInputLoginWithCaptchaInput(ctx context.Cont
 func UnmarshalLoginWithCaptchaInput(ctx context.Context, raw any) (model.LoginWithCaptchaInput, error) {
 	var out model.LoginWithCaptchaInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LoginWithCaptchaInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputNoticeInput(ctx context.Context, obj any) (model.NoticeInput, error) {
+	var it model.NoticeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["originPushType"]; !present {
+		asMap["originPushType"] = 1
+	}
+	if _, present := asMap["url"]; !present {
+		asMap["url"] = ""
+	}
+
+	fieldsInOrder := [...]string{"uid", "originPushType", "title", "content", "url"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "uid":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uid"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UID = data
+		case "originPushType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originPushType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginPushType = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "content":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("content"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Content = data
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalNoticeInput unmarshals raw into the NoticeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalNoticeInput(ctx context.Context, raw any) (model.NoticeInput, error) {
+	var out model.NoticeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "NoticeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPinLiveItemInput(ctx context.Context, obj any) (model.PinLiveItemInput, error) {
+	var it model.PinLiveItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"roomId", "md5", "tool", "toolData", "toUid"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "roomId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("roomId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RoomID = data
+		case "md5":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("md5"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Md5 = data
+		case "tool":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tool"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tool = data
+		case "toolData":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toolData"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToolData = data
+		case "toUid":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("toUid"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ToUID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPinLiveItemInput unmarshals raw into the PinLiveItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPinLiveItemInput(ctx context.Context, raw any) (model.PinLiveItemInput, error) {
+	var out model.PinLiveItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PinLiveItemInput", raw, &out)
 	return out, err
 }
 
@@ -9603,6 +13950,69 @@ func UnmarshalProfileInput(ctx context.Context, raw any) (model.ProfileInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputReportInput(ctx context.Context, obj any) (model.ReportInput, error) {
+	var it model.ReportInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"originReportType", "originId", "reportReasonType", "reason"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "originReportType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originReportType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginReportType = data
+		case "originId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("originId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OriginID = data
+		case "reportReasonType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reportReasonType"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReportReasonType = data
+		case "reason":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("reason"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Reason = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReportInput unmarshals raw into the ReportInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReportInput(ctx context.Context, raw any) (model.ReportInput, error) {
+	var out model.ReportInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReportInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRequestCaptchaInput(ctx context.Context, obj any) (model.RequestCaptchaInput, error) {
 	var it model.RequestCaptchaInput
 	if obj == nil {
@@ -9659,6 +14069,112 @@ func UnmarshalRequestCaptchaInput(ctx context.Context, raw any) (model.RequestCa
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var appVersionImplementors = []string{"AppVersion"}
+
+func (ec *executionContext) _AppVersion(ctx context.Context, sel ast.SelectionSet, obj *appinfo.Version) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appVersionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppVersion")
+		case "versionId":
+			out.Values[i] = ec._AppVersion_versionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "clientType":
+			out.Values[i] = ec._AppVersion_clientType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "versionName":
+			out.Values[i] = ec._AppVersion_versionName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "versionCode":
+			out.Values[i] = ec._AppVersion_versionCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "versionDesc":
+			out.Values[i] = ec._AppVersion_versionDesc(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "forcedUpgrade":
+			out.Values[i] = ec._AppVersion_forcedUpgrade(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "downloadUrl":
+			out.Values[i] = ec._AppVersion_downloadUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTime":
+			out.Values[i] = ec._AppVersion_createTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var appVersionPayloadImplementors = []string{"AppVersionPayload"}
+
+func (ec *executionContext) _AppVersionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AppVersionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appVersionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppVersionPayload")
+		case "message":
+			out.Values[i] = ec._AppVersionPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "version":
+			out.Values[i] = ec._AppVersionPayload_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
 
 var bindPushDevicePayloadImplementors = []string{"BindPushDevicePayload"}
 
@@ -10007,6 +14523,39 @@ func (ec *executionContext) _Credentials(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var deleteAppVersionPayloadImplementors = []string{"DeleteAppVersionPayload"}
+
+func (ec *executionContext) _DeleteAppVersionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteAppVersionPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteAppVersionPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeleteAppVersionPayload")
+		case "message":
+			out.Values[i] = ec._DeleteAppVersionPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deleteEventPayloadImplementors = []string{"DeleteEventPayload"}
 
 func (ec *executionContext) _DeleteEventPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteEventPayload) graphql.Marshaler {
@@ -10294,6 +14843,125 @@ func (ec *executionContext) _EventPayload(ctx context.Context, sel ast.Selection
 	return out
 }
 
+var feedbackPayloadImplementors = []string{"FeedbackPayload"}
+
+func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedbackPayload")
+		case "message":
+			out.Values[i] = ec._FeedbackPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var imageUploadImplementors = []string{"ImageUpload"}
+
+func (ec *executionContext) _ImageUpload(ctx context.Context, sel ast.SelectionSet, obj *storage.ImageUpload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, imageUploadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImageUpload")
+		case "imageId":
+			out.Values[i] = ec._ImageUpload_imageId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadAddress":
+			out.Values[i] = ec._ImageUpload_uploadAddress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "imageURL":
+			out.Values[i] = ec._ImageUpload_imageURL(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expireTime":
+			out.Values[i] = ec._ImageUpload_expireTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var imageUploadPayloadImplementors = []string{"ImageUploadPayload"}
+
+func (ec *executionContext) _ImageUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ImageUploadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, imageUploadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImageUploadPayload")
+		case "message":
+			out.Values[i] = ec._ImageUploadPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "upload":
+			out.Values[i] = ec._ImageUploadPayload_upload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var inviteToRoomPayloadImplementors = []string{"InviteToRoomPayload"}
 
 func (ec *executionContext) _InviteToRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InviteToRoomPayload) graphql.Marshaler {
@@ -10340,6 +15008,318 @@ func (ec *executionContext) _LeaveClubPayload(ctx context.Context, sel ast.Selec
 			out.Values[i] = graphql.MarshalString("LeaveClubPayload")
 		case "message":
 			out.Values[i] = ec._LeaveClubPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var linkPreviewImplementors = []string{"LinkPreview"}
+
+func (ec *executionContext) _LinkPreview(ctx context.Context, sel ast.SelectionSet, obj *linkpreview.Preview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, linkPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LinkPreview")
+		case "title":
+			out.Values[i] = ec._LinkPreview_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._LinkPreview_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "image":
+			out.Values[i] = ec._LinkPreview_image(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._LinkPreview_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var liveEventImplementors = []string{"LiveEvent"}
+
+func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet, obj *live.Event) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LiveEvent")
+		case "event":
+			out.Values[i] = ec._LiveEvent_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sender":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveEvent_sender(ctx, field, obj)
+				})
+		case "action":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveEvent_action(ctx, field, obj)
+				})
+		case "data":
+			out.Values[i] = ec._LiveEvent_data(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "frame":
+			out.Values[i] = ec._LiveEvent_frame(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var liveMemberImplementors = []string{"LiveMember"}
+
+func (ec *executionContext) _LiveMember(ctx context.Context, sel ast.SelectionSet, obj *live.Member) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LiveMember")
+		case "uid":
+			out.Values[i] = ec._LiveMember_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ruid":
+			out.Values[i] = ec._LiveMember_ruid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "role":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveMember_role(ctx, field, obj)
+				})
+		case "tool":
+			out.Values[i] = ec._LiveMember_tool(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "toolData":
+			out.Values[i] = ec._LiveMember_toolData(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "joinTime":
+			out.Values[i] = ec._LiveMember_joinTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "user":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveMember_user(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var livePayloadImplementors = []string{"LivePayload"}
+
+func (ec *executionContext) _LivePayload(ctx context.Context, sel ast.SelectionSet, obj *model.LivePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, livePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LivePayload")
+		case "message":
+			out.Values[i] = ec._LivePayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "applied":
+			out.Values[i] = ec._LivePayload_applied(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var livePinImplementors = []string{"LivePin"}
+
+func (ec *executionContext) _LivePin(ctx context.Context, sel ast.SelectionSet, obj *live.Pin) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, livePinImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LivePin")
+		case "md5":
+			out.Values[i] = ec._LivePin_md5(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tool":
+			out.Values[i] = ec._LivePin_tool(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toolData":
+			out.Values[i] = ec._LivePin_toolData(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "toUid":
+			out.Values[i] = ec._LivePin_toUid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTime":
+			out.Values[i] = ec._LivePin_createTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var liveRoomImplementors = []string{"LiveRoom"}
+
+func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet, obj *live.Snapshot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveRoomImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LiveRoom")
+		case "roomId":
+			out.Values[i] = ec._LiveRoom_roomId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._LiveRoom_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pins":
+			out.Values[i] = ec._LiveRoom_pins(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "live":
+			out.Values[i] = ec._LiveRoom_live(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "raisedHands":
+			out.Values[i] = ec._LiveRoom_raisedHands(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -10676,6 +15656,41 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "publishAppVersion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishAppVersion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAppVersion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAppVersion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendNotice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendNotice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendFeedback":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendFeedback(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "report":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_report(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createClub":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createClub(ctx, field)
@@ -10732,6 +15747,76 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "leaveRoom":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_leaveRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "raiseHand":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_raiseHand(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "inviteToSpeak":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_inviteToSpeak(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setLiveRole":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setLiveRole(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pinLiveItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_pinLiveItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unpinLiveItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unpinLiveItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setLive":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setLive(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "showLiveTool":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_showLiveTool(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "muteLive":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_muteLive(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sendLiveMessage":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_sendLiveMessage(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createRoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createRoom(ctx, field)
@@ -10756,6 +15841,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "shareRoom":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_shareRoom(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createImageUpload":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createImageUpload(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -10914,6 +16006,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "appUpgrade":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_appUpgrade(ctx, field)
+				})
+		case "linkPreview":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_linkPreview(ctx, field)
+				})
 		case "club":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -10931,6 +16035,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_events(ctx, field)
+				})
+		case "publicUser":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicUser(ctx, field)
+				})
+		case "wechatJSConfig":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_wechatJSConfig(ctx, field)
+				})
+		case "liveRoom":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_liveRoom(ctx, field)
 				})
 		case "room":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -10975,6 +16097,39 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reportPayloadImplementors = []string{"ReportPayload"}
+
+func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReportPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReportPayload")
+		case "message":
+			out.Values[i] = ec._ReportPayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -11304,6 +16459,39 @@ func (ec *executionContext) _RoomToken(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var sendNoticePayloadImplementors = []string{"SendNoticePayload"}
+
+func (ec *executionContext) _SendNoticePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SendNoticePayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sendNoticePayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SendNoticePayload")
+		case "message":
+			out.Values[i] = ec._SendNoticePayload_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var shareRoomPayloadImplementors = []string{"ShareRoomPayload"}
 
 func (ec *executionContext) _ShareRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShareRoomPayload) graphql.Marshaler {
@@ -11340,6 +16528,26 @@ func (ec *executionContext) _ShareRoomPayload(ctx context.Context, sel ast.Selec
 	}
 
 	return out
+}
+
+var subscriptionImplementors = []string{"Subscription"}
+
+func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
+		Object: "Subscription",
+	})
+	if len(fields) != 1 {
+		graphql.AddErrorf(ctx, "must subscribe to exactly one stream")
+		return nil
+	}
+
+	switch fields[0].Name {
+	case "roomEvents":
+		return ec._Subscription_roomEvents(ctx, fields[0])
+	default:
+		panic("unknown field " + strconv.Quote(fields[0].Name))
+	}
 }
 
 var userImplementors = []string{"User"}
@@ -11625,6 +16833,59 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Viewer_clubs(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var wechatJSConfigImplementors = []string{"WechatJSConfig"}
+
+func (ec *executionContext) _WechatJSConfig(ctx context.Context, sel ast.SelectionSet, obj *wechat.JSConfig) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, wechatJSConfigImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WechatJSConfig")
+		case "appId":
+			out.Values[i] = ec._WechatJSConfig_appId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nonceStr":
+			out.Values[i] = ec._WechatJSConfig_nonceStr(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "timestamp":
+			out.Values[i] = ec._WechatJSConfig_timestamp(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._WechatJSConfig_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "signature":
+			out.Values[i] = ec._WechatJSConfig_signature(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -12004,6 +17265,27 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
+func (ec *executionContext) marshalNAppVersion2ᚖchaoqerᚋgraphᚋappinfoᚐVersion(ctx context.Context, sel ast.SelectionSet, v *appinfo.Version) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppVersion!")
+		return graphql.Null
+	}
+	return ec._AppVersion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAppVersionInput2chaoqerᚋgraphᚋmodelᚐAppVersionInput(ctx context.Context, v any) (model.AppVersionInput, error) {
+	res, err := ec.unmarshalInputAppVersionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAppVersionPayload2ᚖchaoqerᚋgraphᚋmodelᚐAppVersionPayload(ctx context.Context, sel ast.SelectionSet, v *model.AppVersionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppVersionPayload!")
+		return graphql.Null
+	}
+	return ec._AppVersionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNBindPushDevicePayload2ᚖchaoqerᚋgraphᚋmodelᚐBindPushDevicePayload(ctx context.Context, sel ast.SelectionSet, v *model.BindPushDevicePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "BindPushDevicePayload!")
@@ -12100,6 +17382,14 @@ func (ec *executionContext) marshalNCredentials2ᚖchaoqerᚋgraphᚋaccountᚐC
 	return ec._Credentials(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDeleteAppVersionPayload2ᚖchaoqerᚋgraphᚋmodelᚐDeleteAppVersionPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteAppVersionPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DeleteAppVersionPayload!")
+		return graphql.Null
+	}
+	return ec._DeleteAppVersionPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDeleteEventPayload2ᚖchaoqerᚋgraphᚋmodelᚐDeleteEventPayload(ctx context.Context, sel ast.SelectionSet, v *model.DeleteEventPayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DeleteEventPayload!")
@@ -12161,6 +17451,19 @@ func (ec *executionContext) marshalNEventPayload2ᚖchaoqerᚋgraphᚋmodelᚐEv
 	return ec._EventPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNFeedbackInput2chaoqerᚋgraphᚋmodelᚐFeedbackInput(ctx context.Context, v any) (model.FeedbackInput, error) {
+	res, err := ec.unmarshalInputFeedbackInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFeedbackPayload2ᚖchaoqerᚋgraphᚋmodelᚐFeedbackPayload(ctx context.Context, sel ast.SelectionSet, v *model.FeedbackPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeedbackPayload!")
+		return graphql.Null
+	}
+	return ec._FeedbackPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12202,6 +17505,27 @@ func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNImageUpload2ᚖchaoqerᚋgraphᚋstorageᚐImageUpload(ctx context.Context, sel ast.SelectionSet, v *storage.ImageUpload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImageUpload!")
+		return graphql.Null
+	}
+	return ec._ImageUpload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNImageUploadInput2chaoqerᚋgraphᚋmodelᚐImageUploadInput(ctx context.Context, v any) (model.ImageUploadInput, error) {
+	res, err := ec.unmarshalInputImageUploadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNImageUploadPayload2ᚖchaoqerᚋgraphᚋmodelᚐImageUploadPayload(ctx context.Context, sel ast.SelectionSet, v *model.ImageUploadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ImageUploadPayload!")
+		return graphql.Null
+	}
+	return ec._ImageUploadPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -12246,6 +17570,105 @@ func (ec *executionContext) marshalNLeaveClubPayload2ᚖchaoqerᚋgraphᚋmodel�
 		return graphql.Null
 	}
 	return ec._LeaveClubPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLinkPreview2ᚖchaoqerᚋgraphᚋlinkpreviewᚐPreview(ctx context.Context, sel ast.SelectionSet, v *linkpreview.Preview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LinkPreview!")
+		return graphql.Null
+	}
+	return ec._LinkPreview(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLiveAction2chaoqerᚋgraphᚋmodelᚐLiveAction(ctx context.Context, v any) (model.LiveAction, error) {
+	var res model.LiveAction
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLiveAction2chaoqerᚋgraphᚋmodelᚐLiveAction(ctx context.Context, sel ast.SelectionSet, v model.LiveAction) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNLiveEvent2ᚖchaoqerᚋgraphᚋliveᚐEvent(ctx context.Context, sel ast.SelectionSet, v *live.Event) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LiveEvent!")
+		return graphql.Null
+	}
+	return ec._LiveEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLiveMember2chaoqerᚋgraphᚋliveᚐMember(ctx context.Context, sel ast.SelectionSet, v live.Member) graphql.Marshaler {
+	return ec._LiveMember(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLiveMember2ᚕchaoqerᚋgraphᚋliveᚐMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []live.Member) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLiveMember2chaoqerᚋgraphᚋliveᚐMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNLiveMessageInput2chaoqerᚋgraphᚋmodelᚐLiveMessageInput(ctx context.Context, v any) (model.LiveMessageInput, error) {
+	res, err := ec.unmarshalInputLiveMessageInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLivePayload2ᚖchaoqerᚋgraphᚋmodelᚐLivePayload(ctx context.Context, sel ast.SelectionSet, v *model.LivePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LivePayload!")
+		return graphql.Null
+	}
+	return ec._LivePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLivePin2chaoqerᚋgraphᚋliveᚐPin(ctx context.Context, sel ast.SelectionSet, v live.Pin) graphql.Marshaler {
+	return ec._LivePin(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLivePin2ᚕchaoqerᚋgraphᚋliveᚐPinᚄ(ctx context.Context, sel ast.SelectionSet, v []live.Pin) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLivePin2chaoqerᚋgraphᚋliveᚐPin(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNLiveRole2chaoqerᚋgraphᚋmodelᚐLiveRole(ctx context.Context, v any) (model.LiveRole, error) {
+	var res model.LiveRole
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLiveRole2chaoqerᚋgraphᚋmodelᚐLiveRole(ctx context.Context, sel ast.SelectionSet, v model.LiveRole) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNLiveTool2chaoqerᚋgraphᚋmodelᚐLiveTool(ctx context.Context, v any) (model.LiveTool, error) {
+	var res model.LiveTool
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLiveTool2chaoqerᚋgraphᚋmodelᚐLiveTool(ctx context.Context, sel ast.SelectionSet, v model.LiveTool) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNLoginPayload2ᚖchaoqerᚋgraphᚋmodelᚐLoginPayload(ctx context.Context, sel ast.SelectionSet, v *model.LoginPayload) graphql.Marshaler {
@@ -12313,12 +17736,22 @@ func (ec *executionContext) marshalNMessageEdge2ᚖchaoqerᚋgraphᚋmodelᚐMes
 	return ec._MessageEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNNoticeInput2chaoqerᚋgraphᚋmodelᚐNoticeInput(ctx context.Context, v any) (model.NoticeInput, error) {
+	res, err := ec.unmarshalInputNoticeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNPageInfo2ᚖchaoqerᚋgraphᚋpageᚐInfo(ctx context.Context, sel ast.SelectionSet, v *page.Info) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "PageInfo!")
 		return graphql.Null
 	}
 	return ec._PageInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPinLiveItemInput2chaoqerᚋgraphᚋmodelᚐPinLiveItemInput(ctx context.Context, v any) (model.PinLiveItemInput, error) {
+	res, err := ec.unmarshalInputPinLiveItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNProfileInput2chaoqerᚋgraphᚋmodelᚐProfileInput(ctx context.Context, v any) (model.ProfileInput, error) {
@@ -12332,6 +17765,19 @@ func (ec *executionContext) marshalNProfilePayload2ᚖchaoqerᚋgraphᚋmodelᚐ
 		return graphql.Null
 	}
 	return ec._ProfilePayload(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReportInput2chaoqerᚋgraphᚋmodelᚐReportInput(ctx context.Context, v any) (model.ReportInput, error) {
+	res, err := ec.unmarshalInputReportInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReportPayload2ᚖchaoqerᚋgraphᚋmodelᚐReportPayload(ctx context.Context, sel ast.SelectionSet, v *model.ReportPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReportPayload!")
+		return graphql.Null
+	}
+	return ec._ReportPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNRequestCaptchaInput2chaoqerᚋgraphᚋmodelᚐRequestCaptchaInput(ctx context.Context, v any) (model.RequestCaptchaInput, error) {
@@ -12393,6 +17839,14 @@ func (ec *executionContext) marshalNRoomPayload2ᚖchaoqerᚋgraphᚋmodelᚐRoo
 		return graphql.Null
 	}
 	return ec._RoomPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSendNoticePayload2ᚖchaoqerᚋgraphᚋmodelᚐSendNoticePayload(ctx context.Context, sel ast.SelectionSet, v *model.SendNoticePayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SendNoticePayload!")
+		return graphql.Null
+	}
+	return ec._SendNoticePayload(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNShareRoomPayload2ᚖchaoqerᚋgraphᚋmodelᚐShareRoomPayload(ctx context.Context, sel ast.SelectionSet, v *model.ShareRoomPayload) graphql.Marshaler {
@@ -12501,6 +17955,14 @@ func (ec *executionContext) marshalNUserPayload2ᚖchaoqerᚋgraphᚋmodelᚐUse
 		return graphql.Null
 	}
 	return ec._UserPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWechatJSConfig2ᚖchaoqerᚋgraphᚋwechatᚐJSConfig(ctx context.Context, sel ast.SelectionSet, v *wechat.JSConfig) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WechatJSConfig!")
+		return graphql.Null
+	}
+	return ec._WechatJSConfig(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -12760,6 +18222,29 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx context.Context, v any) (live.JSON, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res live.JSON
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx context.Context, sel ast.SelectionSet, v live.JSON) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOLiveRoom2ᚖchaoqerᚋgraphᚋliveᚐSnapshot(ctx context.Context, sel ast.SelectionSet, v *live.Snapshot) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._LiveRoom(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalORoom2ᚖchaoqerᚋgraphᚋroomᚐRoom(ctx context.Context, sel ast.SelectionSet, v *room.Room) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12772,6 +18257,41 @@ func (ec *executionContext) marshalORoomToken2ᚖchaoqerᚋgraphᚋmodelᚐRoomT
 		return graphql.Null
 	}
 	return ec._RoomToken(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOString2ᚖstring(ctx context.Context, v any) (*string, error) {

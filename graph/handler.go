@@ -2,8 +2,10 @@ package graph
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -12,6 +14,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"chaoqer/graph/errs"
@@ -41,11 +44,36 @@ func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger) *executor.Execut
 // HandlerOptions configure the GraphQL HTTP endpoint.
 type HandlerOptions struct {
 	Introspection bool
+	// WebsocketInit authenticates a subscription connection from its
+	// connection_init payload (see Resolver.WebsocketInit); nil disables
+	// the websocket transport.
+	WebsocketInit transport.WebsocketInitFunc
+	// AroundOperations runs around every operation (fresh per-operation
+	// dataloaders on long-lived websocket connections).
+	AroundOperations graphql.OperationMiddleware
 }
+
+// websocketKeepAlive is how often idle subscription sockets are pinged.
+const websocketKeepAlive = 10 * time.Second
 
 // NewHandler returns the GraphQL HTTP endpoint (POST and GET).
 func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptions) *handler.Server {
 	srv := handler.New(es)
+	if opts.WebsocketInit != nil {
+		// graphql-transport-ws and the older graphql-ws subprotocol.
+		srv.AddTransport(transport.Websocket{
+			Implementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
+				// Credentials travel in headers or connection_init, never
+				// in cookies, so a foreign page gains nothing by connecting.
+				InsecureSkipVerify: true,
+			}},
+			InitFunc:              opts.WebsocketInit,
+			InitTimeout:           30 * time.Second,
+			KeepAlivePingInterval: websocketKeepAlive,
+			PingPongInterval:      websocketKeepAlive,
+			MissingPongOk:         true,
+		})
+	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
@@ -57,6 +85,9 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(RecoverFunc(log))
 	srv.AroundFields(MarkInternal)
+	if opts.AroundOperations != nil {
+		srv.AroundOperations(opts.AroundOperations)
+	}
 	return srv
 }
 
@@ -95,8 +126,51 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 				return
 			}
 		}
+		if isUpgrade(req) {
+			// A websocket lives as long as the client keeps it: no request
+			// timeout. Its caller may also log in through connection_init.
+			ctx := context.WithValue(r.Prepare(req.Context(), v, client), websocketKey{}, true)
+			next.ServeHTTP(w, req.WithContext(ctx))
+			return
+		}
 		ctx, cancel := context.WithTimeout(r.Prepare(req.Context(), v, client), 30*time.Second)
 		defer cancel()
 		next.ServeHTTP(w, req.WithContext(ctx))
 	})
+}
+
+// websocketKey marks the context of a websocket connection.
+type websocketKey struct{}
+
+func isUpgrade(req *http.Request) bool {
+	return strings.EqualFold(req.Header.Get("Upgrade"), "websocket")
+}
+
+// WebsocketInit authenticates a websocket connection from the
+// Authorization entry of its connection_init payload (same format as the
+// HTTP header); without one, the connection keeps the caller of the
+// upgrade request's header (or stays anonymous).
+func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	h := payload.Authorization()
+	if h == "" {
+		return ctx, nil, nil
+	}
+	v, err := r.Accounts.AuthenticateHeader(ctx, h)
+	if err != nil {
+		if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated {
+			return ctx, nil, errors.New("invalid Authorization")
+		}
+		r.Log.Error("authenticating a websocket", "err", err)
+		return ctx, nil, errors.New("internal server error")
+	}
+	return r.Prepare(ctx, v, viewer.ClientFrom(ctx)), nil, nil
+}
+
+// FreshLoaders gives each operation on a websocket its own dataloaders, so
+// cached rows never outlive one operation on a long-lived connection.
+func (r *Resolver) FreshLoaders(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if ws, _ := ctx.Value(websocketKey{}).(bool); ws {
+		ctx = loader.With(ctx, loader.New(loader.Services{Users: r.Users}, viewer.UID(ctx)))
+	}
+	return next(ctx)
 }

@@ -32,11 +32,20 @@ func connection[T any, E any](items []T, info page.Info, cursor func(T) string, 
 	return edges, &info
 }
 
-func userEntryConnection(items []*user.Entry, info page.Info) *model.UserEntryConnection {
+func userEntryConnection(ctx context.Context, items []*user.Entry, info page.Info) (*model.UserEntryConnection, error) {
+	if wants(ctx, "edges", "node", "user") {
+		uids := make([]string, len(items))
+		for i, it := range items {
+			uids[i] = it.UID
+		}
+		if err := loader.From(ctx).Users.Prefetch(ctx, uids); err != nil {
+			return nil, err
+		}
+	}
 	edges, pi := connection(items, info, (*user.Entry).Cursor, func(c string, n *user.Entry) *model.UserEntryEdge {
 		return &model.UserEntryEdge{Cursor: c, Node: n}
 	})
-	return &model.UserEntryConnection{Edges: edges, PageInfo: pi}
+	return &model.UserEntryConnection{Edges: edges, PageInfo: pi}, nil
 }
 
 // userAction answers a mutation on another user: the error of the action,
@@ -45,7 +54,7 @@ func (r *mutationResolver) userAction(ctx context.Context, uid, msg string, err 
 	if err != nil {
 		return nil, err
 	}
-	p, err := loader.From(ctx).Users.Load(ctx, uid)()
+	p, err := loader.From(ctx).Users.Get(ctx, uid)
 	if err != nil {
 		return nil, err
 	}

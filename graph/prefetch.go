@@ -3,36 +3,10 @@ package graph
 import (
 	"context"
 
-	"github.com/99designs/gqlgen/graphql"
-	"github.com/vektah/gqlparser/v2/ast"
-
 	"chaoqer/graph/event"
 	"chaoqer/graph/loader"
 	"chaoqer/graph/room"
 )
-
-// selects reports whether the field being resolved selects the given path of
-// sub-fields (by field name, through aliases and fragments), e.g.
-// selects(ctx, "edges", "node", "room").
-func selects(ctx context.Context, path ...string) bool {
-	fc := graphql.GetFieldContext(ctx)
-	if fc == nil {
-		return false
-	}
-	return selectsIn(graphql.GetOperationContext(ctx), fc.Field.Selections, path)
-}
-
-func selectsIn(op *graphql.OperationContext, set ast.SelectionSet, path []string) bool {
-	if len(path) == 0 {
-		return true
-	}
-	for _, f := range graphql.CollectFields(op, set, nil) {
-		if f.Name == path[0] && selectsIn(op, f.Selections, path[1:]) {
-			return true
-		}
-	}
-	return false
-}
 
 // sub is the path at followed by name (a fresh slice).
 func sub(at []string, name string) []string {
@@ -49,13 +23,13 @@ func prefetchRooms(ctx context.Context, rooms []*room.Room, at ...string) error 
 	if err != nil {
 		return err
 	}
-	return loader.From(ctx).PrefetchUsers(ctx, uids)
+	return loader.From(ctx).Users.Prefetch(ctx, uids)
 }
 
 // prefetchRoomsBut is prefetchRooms without the users, whose uids it
 // returns so that the caller can load them together with others.
 func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, at ...string) ([]string, error) {
-	if len(rooms) == 0 || !selects(ctx, at...) {
+	if len(rooms) == 0 || !wants(ctx, at...) {
 		return nil, nil
 	}
 	l := loader.From(ctx)
@@ -63,28 +37,27 @@ func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, at ...string) ([]
 	for i, r := range rooms {
 		ids[i] = r.ID
 	}
-	pres, err := l.PrefetchPresence(ctx, ids)
-	if err != nil {
+	if err := l.Presence.Prefetch(ctx, ids); err != nil {
 		return nil, err
 	}
 	var uids []string
-	wantMembers := selects(ctx, sub(at, "members")...)
-	if wantMembers || selects(ctx, sub(at, "creator")...) {
+	wantMembers := wants(ctx, sub(at, "members")...)
+	if wantMembers || wants(ctx, sub(at, "creator")...) {
 		for _, r := range rooms {
-			uids = append(uids, r.UID) // also the member list of an empty room
-			if wantMembers && pres[r.ID] != nil {
-				uids = append(uids, pres[r.ID].UIDs...)
+			uids = append(uids, r.UID)                                      // also the member list of an empty room
+			if p, _ := l.Presence.Get(ctx, r.ID); wantMembers && p != nil { // a cache hit
+				uids = append(uids, p.UIDs...)
 			}
 		}
 	}
-	if selects(ctx, sub(at, "club")...) {
+	if wants(ctx, sub(at, "club")...) {
 		var clubIDs []string
 		for _, r := range rooms {
 			if r.ClubID != nil {
 				clubIDs = append(clubIDs, *r.ClubID)
 			}
 		}
-		if err := l.PrefetchClubs(ctx, clubIDs); err != nil {
+		if err := l.Clubs.Prefetch(ctx, clubIDs); err != nil {
 			return nil, err
 		}
 	}
@@ -95,22 +68,22 @@ func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, at ...string) ([]
 // rooms: bookings, users (creators and hosts) and started rooms in one batch
 // each, below the path `at`.
 func prefetchEvents(ctx context.Context, events []*event.Event, at ...string) error {
-	if len(events) == 0 || !selects(ctx, at...) {
+	if len(events) == 0 || !wants(ctx, at...) {
 		return nil
 	}
 	l := loader.From(ctx)
-	if selects(ctx, sub(at, "viewerHasBooked")...) {
+	if wants(ctx, sub(at, "viewerHasBooked")...) {
 		ids := make([]string, len(events))
 		for i, e := range events {
 			ids[i] = e.ID
 		}
-		if err := l.PrefetchBooked(ctx, ids); err != nil {
+		if err := l.Booked.Prefetch(ctx, ids); err != nil {
 			return err
 		}
 	}
 	var uids []string
-	wantHosts := selects(ctx, sub(at, "hosts")...)
-	if wantHosts || selects(ctx, sub(at, "creator")...) {
+	wantHosts := wants(ctx, sub(at, "hosts")...)
+	if wantHosts || wants(ctx, sub(at, "creator")...) {
 		for _, e := range events {
 			uids = append(uids, e.UID)
 			if wantHosts {
@@ -119,7 +92,7 @@ func prefetchEvents(ctx context.Context, events []*event.Event, at ...string) er
 		}
 	}
 	var roomIDs []string
-	if selects(ctx, sub(at, "room")...) {
+	if wants(ctx, sub(at, "room")...) {
 		for _, e := range events {
 			if e.RoomID != nil {
 				roomIDs = append(roomIDs, *e.RoomID)
@@ -127,12 +100,12 @@ func prefetchEvents(ctx context.Context, events []*event.Event, at ...string) er
 		}
 	}
 	if len(roomIDs) > 0 {
-		if err := l.PrefetchRooms(ctx, roomIDs); err != nil {
+		if err := l.Rooms.Prefetch(ctx, roomIDs); err != nil {
 			return err
 		}
 		rooms := make([]*room.Room, 0, len(roomIDs))
 		for _, id := range roomIDs {
-			r, err := l.Rooms.Load(ctx, id)() // a cache hit now
+			r, err := l.Rooms.Get(ctx, id) // a cache hit now
 			if err != nil {
 				return err
 			}
@@ -146,5 +119,5 @@ func prefetchEvents(ctx context.Context, events []*event.Event, at ...string) er
 		}
 		uids = append(uids, more...)
 	}
-	return l.PrefetchUsers(ctx, uids)
+	return l.Users.Prefetch(ctx, uids)
 }

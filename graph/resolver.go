@@ -9,12 +9,18 @@ import (
 
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/account"
+	"chaoqer/graph/admin"
+	"chaoqer/graph/appinfo"
 	"chaoqer/graph/club"
 	"chaoqer/graph/event"
 	"chaoqer/graph/kvstore"
+	"chaoqer/graph/linkpreview"
+	"chaoqer/graph/live"
 	"chaoqer/graph/message"
 	"chaoqer/graph/room"
+	"chaoqer/graph/storage"
 	"chaoqer/graph/user"
+	"chaoqer/graph/wechat"
 )
 
 // Resolver holds the services the resolvers call.
@@ -28,4 +34,12 @@ type Resolver struct {
 	Rooms    *room.Service
 	Events   *event.Service
 	Log      *slog.Logger
+	Live     *live.Service // live rooms: presence and signalling
+
+	// Uploads, app endpoints, link previews, share pages and operators.
+	Images       *storage.Images
+	App          *appinfo.Service
+	LinkPreviews *linkpreview.Service
+	WeChat       *wechat.Client
+	Admin        *admin.Service
 }

@@ -19,7 +19,7 @@ func (r *messageResolver) Origin(ctx context.Context, obj *message.Message) (*us
 	if obj.OriginUID == nil {
 		return nil, nil
 	}
-	return loader.From(ctx).Users.Load(ctx, *obj.OriginUID)()
+	return loader.From(ctx).Users.Get(ctx, *obj.OriginUID)
 }
 
 func (r *mutationResolver) InitProfile(ctx context.Context, input model.ProfileInput) (*model.ProfilePayload, error) {
@@ -76,11 +76,11 @@ func (r *queryResolver) User(ctx context.Context, uid string) (*user.Profile, er
 }
 
 func (r *userEntryResolver) User(ctx context.Context, obj *user.Entry) (*user.Profile, error) {
-	return loader.From(ctx).Users.Load(ctx, obj.UID)()
+	return loader.From(ctx).Users.Get(ctx, obj.UID)
 }
 
 func (r *viewerResolver) Profile(ctx context.Context, obj *viewer.Viewer) (*user.Profile, error) {
-	return loader.From(ctx).Users.Load(ctx, obj.UID)()
+	return loader.From(ctx).Users.Get(ctx, obj.UID)
 }
 
 func (r *viewerResolver) BlockedUsers(ctx context.Context, obj *viewer.Viewer, first *int, after *string) (*model.UserEntryConnection, error) {
@@ -92,7 +92,7 @@ func (r *viewerResolver) BlockedUsers(ctx context.Context, obj *viewer.Viewer, f
 	if err != nil {
 		return nil, err
 	}
-	return userEntryConnection(items, info), nil
+	return userEntryConnection(ctx, items, info)
 }
 
 func (r *viewerResolver) CardHolder(ctx context.Context, obj *viewer.Viewer, first *int, after *string) (*model.UserEntryConnection, error) {
@@ -104,7 +104,7 @@ func (r *viewerResolver) CardHolder(ctx context.Context, obj *viewer.Viewer, fir
 	if err != nil {
 		return nil, err
 	}
-	return userEntryConnection(items, info), nil
+	return userEntryConnection(ctx, items, info)
 }
 
 func (r *viewerResolver) Messages(ctx context.Context, obj *viewer.Viewer, first *int, after *string) (*model.MessageConnection, error) {
@@ -115,6 +115,17 @@ func (r *viewerResolver) Messages(ctx context.Context, obj *viewer.Viewer, first
 	items, info, err := r.Resolver.Messages.List(ctx, obj.UID, args)
 	if err != nil {
 		return nil, err
+	}
+	if wants(ctx, "edges", "node", "origin") {
+		var origins []string
+		for _, m := range items {
+			if m.OriginUID != nil {
+				origins = append(origins, *m.OriginUID)
+			}
+		}
+		if err := loader.From(ctx).Users.Prefetch(ctx, origins); err != nil {
+			return nil, err
+		}
 	}
 	edges, pi := connection(items, info, (*message.Message).Cursor, func(c string, n *message.Message) *model.MessageEdge {
 		return &model.MessageEdge{Cursor: c, Node: n}

@@ -11,8 +11,6 @@ import (
 
 var hex32 = regexp.MustCompile(`^[a-f0-9]{32}$`)
 
-type P = resttest.P
-
 func TestCreateClubValidation(t *testing.T) {
 	srv := resttest.Start(t)
 	a := srv.Onboard("Alice")
@@ -47,7 +45,7 @@ func TestCreateAndReadClub(t *testing.T) {
 	club := obj(t, r.MustOK(t))
 	if r.Message() != "Success" || !hex32.MatchString(club["clubId"].(string)) || club["uid"] != a.UID ||
 		club["name"] != "产品 交流 圈 !" || club["cover"] != "https://cdn.example.com/c.jpg" ||
-		num(t, club, "memberTotal") != 1 || num(t, club, "joined") != 1 || num(t, club, "createTime") == 0 {
+		numOf(t, club, "memberTotal") != 1 || numOf(t, club, "joined") != 1 || numOf(t, club, "createTime") == 0 {
 		t.Fatalf("created club %v", club)
 	}
 	a.Post("/club", P{"name": "产品\r\n交流\u2028圈\t!", "cover": "https://cdn.example.com/c.jpg"}).
@@ -55,12 +53,12 @@ func TestCreateAndReadClub(t *testing.T) {
 
 	id := club["clubId"].(string)
 	got := obj(t, a.Get("/club/"+id, nil).MustOK(t))
-	if got["name"] != club["name"] || num(t, got, "joined") != 1 || num(t, got, "memberTotal") != 1 ||
-		num(t, got, "createTime") != num(t, club, "createTime") {
+	if got["name"] != club["name"] || numOf(t, got, "joined") != 1 || numOf(t, got, "memberTotal") != 1 ||
+		numOf(t, got, "createTime") != numOf(t, club, "createTime") {
 		t.Fatalf("creator reads %v", got)
 	}
 	got = obj(t, b.Get("/club/"+id, nil).MustOK(t))
-	if num(t, got, "joined") != 0 || num(t, got, "memberTotal") != 1 {
+	if numOf(t, got, "joined") != 0 || numOf(t, got, "memberTotal") != 1 {
 		t.Fatalf("stranger reads %v", got)
 	}
 	b.Get("/club/"+strings.Repeat("a", 32), nil).MustFail(t, "圈子不存在", 500000)
@@ -77,13 +75,13 @@ func TestJoinLeaveAndLists(t *testing.T) {
 
 	b.Post("/club/"+strings.Repeat("b", 32)+"/join", nil).MustFail(t, "圈子不存在", 500000)
 	joined := obj(t, b.Post("/club/"+id+"/join", nil).MustOK(t))
-	if num(t, joined, "joined") != 1 || num(t, joined, "memberTotal") != 2 || joined["clubId"] != id {
+	if numOf(t, joined, "joined") != 1 || numOf(t, joined, "memberTotal") != 2 || joined["clubId"] != id {
 		t.Fatalf("join result %v", joined)
 	}
 	b.Post("/club/"+id+"/join", nil).MustFail(t, "Call Duplicate", -1)
 	resttest.Pause()
 	again := obj(t, b.Post("/club/"+id+"/join", nil).MustOK(t))
-	if num(t, again, "memberTotal") != 2 {
+	if numOf(t, again, "memberTotal") != 2 {
 		t.Fatalf("joining twice counted twice: %v", again)
 	}
 	c.Post("/club/"+id+"/join", nil).MustOK(t)
@@ -95,17 +93,17 @@ func TestJoinLeaveAndLists(t *testing.T) {
 		t.Fatalf("my clubs %v", mine)
 	}
 	for _, it := range mine {
-		if it["sequenceId"] != fmt.Sprintf("%d:%s", num(t, it, "createTime"), it["clubId"]) {
+		if it["sequenceId"] != fmt.Sprintf("%d:%s", numOf(t, it, "createTime"), it["clubId"]) {
 			t.Fatalf("sequenceId %v", it)
 		}
 		cr := obj(t, it["clubResult"])
-		if cr["clubId"] != it["clubId"] || num(t, cr, "joined") != 1 {
+		if cr["clubId"] != it["clubId"] || numOf(t, cr, "joined") != 1 {
 			t.Fatalf("clubResult %v", cr)
 		}
 	}
 	first := b.Get("/club", P{"count": 1}).MustOK(t)
 	page1 := list(t, first)
-	if pg := obj(t, obj(t, first)["page"]); num(t, pg, "count") != 1 || pg["lastId"] != nil {
+	if pg := obj(t, obj(t, first)["page"]); numOf(t, pg, "count") != 1 || pg["lastId"] != nil {
 		t.Fatalf("page echo %v", pg)
 	}
 	page2 := list(t, b.Get("/club", P{"count": 1, "lastId": page1[0]["sequenceId"]}).MustOK(t))
@@ -128,10 +126,10 @@ func TestJoinLeaveAndLists(t *testing.T) {
 	}
 	for _, m := range members {
 		p := obj(t, m["userProfileResult"])
-		if m["sequenceId"] != fmt.Sprintf("%d:%s", num(t, m, "createTime"), id) || p["uid"] != m["uid"] {
+		if m["sequenceId"] != fmt.Sprintf("%d:%s", numOf(t, m, "createTime"), id) || p["uid"] != m["uid"] {
 			t.Fatalf("member item %v", m)
 		}
-		if blocked := num(t, p, "blocked"); blocked != map[bool]int64{true: 1, false: 0}[m["uid"] == c.UID] {
+		if blocked := numOf(t, p, "blocked"); blocked != map[bool]int64{true: 1, false: 0}[m["uid"] == c.UID] {
 			t.Fatalf("blocked flag of %v", m)
 		}
 	}
@@ -147,7 +145,7 @@ func TestJoinLeaveAndLists(t *testing.T) {
 	resttest.Pause()
 	c.Post("/club/"+id+"/leave", nil).MustFail(t, "圈子不存在", 500000)
 	c.Post("/club/"+strings.Repeat("d", 32)+"/leave", nil).MustFail(t, "圈子不存在", 500000)
-	if got := obj(t, a.Get("/club/"+id, nil).MustOK(t)); num(t, got, "memberTotal") != 2 {
+	if got := obj(t, a.Get("/club/"+id, nil).MustOK(t)); numOf(t, got, "memberTotal") != 2 {
 		t.Fatalf("count after leave %v", got)
 	}
 	b.Post("/club/"+id+"/leave", nil).MustOK(t)
@@ -166,12 +164,12 @@ func TestClubGraphQL(t *testing.T) {
 		map[string]any{"in": map[string]any{"name": "圈", "cover": "c"}})
 	data := obj(t, r.Body["data"])
 	club := obj(t, obj(t, data["createClub"])["club"])
-	if club["viewerHasJoined"] != true || num(t, club, "memberTotal") != 1 || obj(t, club["creator"])["nickname"] != "Alice" {
+	if club["viewerHasJoined"] != true || numOf(t, club, "memberTotal") != 1 || obj(t, club["creator"])["nickname"] != "Alice" {
 		t.Fatalf("createClub %s", r)
 	}
 	id := club["clubId"].(string)
 	r = b.GraphQL(`mutation($id: ID!) { joinClub(clubId: $id) { club { viewerHasJoined memberTotal } } }`, map[string]any{"id": id})
-	if c := obj(t, obj(t, obj(t, r.Body["data"])["joinClub"])["club"]); c["viewerHasJoined"] != true || num(t, c, "memberTotal") != 2 {
+	if c := obj(t, obj(t, obj(t, r.Body["data"])["joinClub"])["club"]); c["viewerHasJoined"] != true || numOf(t, c, "memberTotal") != 2 {
 		t.Fatalf("joinClub %s", r)
 	}
 	r = b.GraphQL(`{ viewer { clubs(first: 5) { edges { cursor node { clubId club { name members(first: 5) { edges { node { user { nickname } } } } } } } pageInfo { hasNextPage } } } }`, nil)

@@ -85,9 +85,9 @@ func TestEventLifecycle(t *testing.T) {
 	ev := obj(t, r.MustOK(t))
 	eid := ev["eventId"].(string)
 	if r.Message() != "Success" || !hex32.MatchString(eid) || ev["uid"] != a.UID || ev["name"] != "测试 日程" ||
-		ev["desc"] != "测试介绍" || num(t, ev, "eventTime") != soon || num(t, ev, "eventTimeStatus") != 1 ||
-		num(t, ev, "notify") != 0 || ev["roomId"] != nil || ev["roomResult"] != nil || ev["memberList"] != nil ||
-		num(t, ev, "createTime") == 0 || !sameStrings(toStrings(ev["memberUidList"]), []string{a.UID, b.UID}) {
+		ev["desc"] != "测试介绍" || numOf(t, ev, "eventTime") != soon || numOf(t, ev, "eventTimeStatus") != 1 ||
+		numOf(t, ev, "notify") != 0 || ev["roomId"] != nil || ev["roomResult"] != nil || ev["memberList"] != nil ||
+		numOf(t, ev, "createTime") == 0 || !sameStrings(toStrings(ev["memberUidList"]), []string{a.UID, b.UID}) {
 		t.Fatalf("created event %v", ev)
 	}
 	a.Post("/event", body).MustFail(t, "Call Duplicate", -1)
@@ -95,7 +95,7 @@ func TestEventLifecycle(t *testing.T) {
 	// Guests are told; the creator is not.
 	got := messagesTo(t, b, "chaoqer://event/"+eid)
 	if len(got) != 1 || got[0]["title"] != "Alice已添加你为活动嘉宾" || got[0]["content"] != "测试 日程" ||
-		num(t, got[0], "originPushType") != 2 || got[0]["originUid"] != a.UID {
+		numOf(t, got[0], "originPushType") != 2 || got[0]["originUid"] != a.UID {
 		t.Fatalf("guest notice %v", got)
 	}
 	if n := len(messagesTo(t, a, "chaoqer://event/"+eid)); n != 0 {
@@ -115,8 +115,8 @@ func TestEventLifecycle(t *testing.T) {
 	b.Put("/event/"+strings.Repeat("b", 32), body).MustFail(t, "日程不存在", 600000)
 	b.Put("/event/"+eid, P{"name": "", "eventTime": soon, "memberUidList": []string{b.UID}}).MustFail(t, "标题不能为空", 0)
 	edited := obj(t, b.Put("/event/"+eid, P{"name": "改名", "eventTime": soon + 1000, "memberUidList": []string{b.UID, c.UID}}).MustOK(t))
-	if edited["uid"] != a.UID || edited["name"] != "改名" || edited["desc"] != nil || num(t, edited, "eventTime") != soon+1000 ||
-		!sameStrings(toStrings(edited["memberUidList"]), []string{b.UID, c.UID}) || num(t, edited, "createTime") != num(t, ev, "createTime") {
+	if edited["uid"] != a.UID || edited["name"] != "改名" || edited["desc"] != nil || numOf(t, edited, "eventTime") != soon+1000 ||
+		!sameStrings(toStrings(edited["memberUidList"]), []string{b.UID, c.UID}) || numOf(t, edited, "createTime") != numOf(t, ev, "createTime") {
 		t.Fatalf("edited %v", edited)
 	}
 	// The creator, no longer a host, may still edit; the list must include them.
@@ -132,10 +132,10 @@ func TestEventLifecycle(t *testing.T) {
 	c.Post("/event/"+eid+"/notify", nil).MustOK(t)
 	resttest.Pause()
 	c.Post("/event/"+eid+"/notify", nil).MustOK(t)
-	if got := obj(t, c.Get("/event/"+eid, nil).MustOK(t)); num(t, got, "notify") != 1 {
+	if got := obj(t, c.Get("/event/"+eid, nil).MustOK(t)); numOf(t, got, "notify") != 1 {
 		t.Fatalf("booked %v", got)
 	}
-	if got := obj(t, b.Get("/event/"+eid, nil).MustOK(t)); num(t, got, "notify") != 0 {
+	if got := obj(t, b.Get("/event/"+eid, nil).MustOK(t)); numOf(t, got, "notify") != 0 {
 		t.Fatalf("not booked %v", got)
 	}
 	d := srv.Onboard("Dave")
@@ -148,7 +148,7 @@ func TestEventLifecycle(t *testing.T) {
 	rid, _ := started["roomId"].(string)
 	rr := obj(t, started["roomResult"])
 	if !hex32.MatchString(rid) || rr["roomId"] != rid || rr["uid"] != b.UID || rr["name"] != "回来" ||
-		num(t, rr, "inviteOnly") != 0 || num(t, rr, "memberTotal") != 0 ||
+		numOf(t, rr, "inviteOnly") != 0 || numOf(t, rr, "memberTotal") != 0 ||
 		!sameStrings(uidsOf(t, rr["memberList"]), []string{b.UID}) || started["uid"] != a.UID {
 		t.Fatalf("started %v", started)
 	}
@@ -156,7 +156,7 @@ func TestEventLifecycle(t *testing.T) {
 	for _, booker := range []*resttest.Client{c, d} {
 		got := messagesTo(t, booker, "chaoqer://room/"+rid)
 		if len(got) != 1 || got[0]["title"] != "你预约的活动已经开始了" || got[0]["content"] != "回来" ||
-			num(t, got[0], "originPushType") != 0 || got[0]["originUid"] != nil {
+			numOf(t, got[0], "originPushType") != 0 || got[0]["originUid"] != nil {
 			t.Fatalf("started notice %v", got)
 		}
 	}
@@ -203,15 +203,15 @@ func TestEventTimeRules(t *testing.T) {
 		return ev["eventId"].(string)
 	}
 	early := mk("early", 3*time.Hour)
-	if got := obj(t, c.Get("/event/"+early, nil).MustOK(t)); num(t, got, "eventTimeStatus") != 0 {
+	if got := obj(t, c.Get("/event/"+early, nil).MustOK(t)); numOf(t, got, "eventTimeStatus") != 0 {
 		t.Fatalf("status %v", got)
 	}
 	past := mk("past", -40*time.Minute)
-	if got := obj(t, c.Get("/event/"+past, nil).MustOK(t)); num(t, got, "eventTimeStatus") != 2 {
+	if got := obj(t, c.Get("/event/"+past, nil).MustOK(t)); numOf(t, got, "eventTimeStatus") != 2 {
 		t.Fatalf("status %v", got)
 	}
 	recent := mk("recent", -20*time.Minute)
-	if got := obj(t, c.Get("/event/"+recent, nil).MustOK(t)); num(t, got, "eventTimeStatus") != 1 {
+	if got := obj(t, c.Get("/event/"+recent, nil).MustOK(t)); numOf(t, got, "eventTimeStatus") != 1 {
 		t.Fatalf("status %v", got)
 	}
 	b.Post("/event/"+early+"/start", nil).MustFail(t, "日程时间未开始", 0)
@@ -269,8 +269,8 @@ func TestEventList(t *testing.T) {
 	}
 	for _, it := range items {
 		er := obj(t, it["eventResult"])
-		if it["sequenceId"] != fmt.Sprintf("%d:%s", num(t, it, "eventTime"), it["eventId"]) ||
-			num(t, er, "eventTime") != num(t, it, "eventTime") || er["eventId"] != it["eventId"] {
+		if it["sequenceId"] != fmt.Sprintf("%d:%s", numOf(t, it, "eventTime"), it["eventId"]) ||
+			numOf(t, er, "eventTime") != numOf(t, it, "eventTime") || er["eventId"] != it["eventId"] {
 			t.Fatalf("item %v", it)
 		}
 	}
@@ -333,7 +333,7 @@ func TestReminderJobRunsInTheApp(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 		got = messagesTo(t, c, "chaoqer://event/"+eid)
 	}
-	if len(got) != 1 || got[0]["title"] != "你预约的日程开始了" || got[0]["content"] != "马上开始" || num(t, got[0], "originPushType") != 0 {
+	if len(got) != 1 || got[0]["title"] != "你预约的日程开始了" || got[0]["content"] != "马上开始" || numOf(t, got[0], "originPushType") != 0 {
 		t.Fatalf("due reminder %v", got)
 	}
 }

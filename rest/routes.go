@@ -69,4 +69,23 @@ var routes = []route{
 	// Push (P1): the implemented path and the documented one.
 	{method: "POST", path: "/push/update/:jPushId", op: "BindPushDevice", rawParams: []string{"jPushId"}},
 	{method: "POST", path: "/push/:jPushId", op: "BindPushDevice", rawParams: []string{"jPushId"}},
+	// The undocumented push admin pages (P2: GET /push, POST /push/template,
+	// POST /push/attach) are not served: operators use the sendNotice
+	// mutation (spec §12 S3).
+
+	// Aliyun (L1)
+	{method: "POST", path: "/aliyun/image/upload", op: "ImageUpload", result: "createImageUpload.upload"},
+
+	// App (V1-V4); the link preview answers the implemented GET and the documented POST.
+	{method: "GET", path: "/app/version/upgrade", op: "VersionUpgrade", result: "appUpgrade", unsigned: true},
+	{method: "POST", path: "/app/feedback", op: "Feedback"},
+	{method: "POST", path: "/app/report", op: "Report"},
+	{method: "GET", path: "/app/link/preview/:linkMD5", op: "LinkPreview", result: "linkPreview"},
+	{method: "POST", path: "/app/link/preview/:linkMD5", op: "LinkPreview", result: "linkPreview"},
+
+	// H5 share pages: anonymous and unsigned, on GET and the documented POST.
+	{method: "GET", path: "/h5/weixin/config", op: "WeixinConfig", result: "wechatJSConfig", anonymous: true, unsigned: true},
+	{method: "POST", path: "/h5/weixin/config", op: "WeixinConfig", result: "wechatJSConfig", anonymous: true, unsigned: true},
+	{method: "GET", path: "/h5/profile/:uid", op: "H5Profile", result: "publicUser", anonymous: true, unsigned: true},
+	{method: "POST", path: "/h5/profile/:uid", op: "H5Profile", result: "publicUser", anonymous: true, unsigned: true},
 }

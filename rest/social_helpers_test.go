@@ -12,31 +12,8 @@ import (
 	"chaoqer/rest/resttest"
 )
 
-// obj and list read decoded JSON.
-func obj(t testing.TB, v any) map[string]any {
-	t.Helper()
-	m, ok := v.(map[string]any)
-	if !ok {
-		t.Fatalf("expected an object, got %#v", v)
-	}
-	return m
-}
-
-func list(t testing.TB, v any) []map[string]any {
-	t.Helper()
-	raw, ok := obj(t, v)["list"].([]any)
-	if !ok {
-		t.Fatalf("expected a list page, got %#v", v)
-	}
-	out := make([]map[string]any, len(raw))
-	for i, e := range raw {
-		out[i] = obj(t, e)
-	}
-	return out
-}
-
-// num reads a JSON number field as int64.
-func num(t testing.TB, m map[string]any, key string) int64 {
+// numOf reads a JSON number field as int64.
+func numOf(t *testing.T, m map[string]any, key string) int64 {
 	t.Helper()
 	n, ok := m[key].(json.Number)
 	if !ok {
@@ -47,7 +24,7 @@ func num(t testing.TB, m map[string]any, key string) int64 {
 }
 
 // uids returns the uid fields of a list of objects.
-func uidsOf(t testing.TB, v any) []string {
+func uidsOf(t *testing.T, v any) []string {
 	t.Helper()
 	raw, _ := v.([]any)
 	out := make([]string, len(raw))
@@ -71,7 +48,7 @@ func sameStrings(a, b []string) bool {
 
 // connect simulates uid being connected to a room (the live presence the
 // WebSocket hub keeps) with a role (0 audience, 1 speaker, 2 host) and ruid.
-func connect(t testing.TB, srv *resttest.Server, roomID, uid string, role int, ruid int64) {
+func connect(t *testing.T, srv *resttest.Server, roomID, uid string, role int, ruid int64) {
 	t.Helper()
 	now := time.Now().UnixMilli()
 	err := srv.App.DB.Client.Presence.Create().SetRoomID(roomID).SetUID(uid).SetRuid(ruid).SetRole(role).
@@ -82,7 +59,7 @@ func connect(t testing.TB, srv *resttest.Server, roomID, uid string, role int, r
 	}
 }
 
-func disconnect(t testing.TB, srv *resttest.Server, roomID, uid string) {
+func disconnect(t *testing.T, srv *resttest.Server, roomID, uid string) {
 	t.Helper()
 	_, err := srv.App.DB.Client.Presence.Delete().
 		Where(presence.RoomID(roomID), presence.UID(uid)).Exec(context.Background())
@@ -92,7 +69,7 @@ func disconnect(t testing.TB, srv *resttest.Server, roomID, uid string) {
 }
 
 // messages returns the bodies of c's stored messages, newest first.
-func messages(t testing.TB, c *resttest.Client) []map[string]any {
+func messages(t *testing.T, c *resttest.Client) []map[string]any {
 	t.Helper()
 	items := list(t, c.Get("/user/message", resttest.P{"count": 100}).MustOK(t))
 	out := make([]map[string]any, len(items))
@@ -107,7 +84,7 @@ func messages(t testing.TB, c *resttest.Client) []map[string]any {
 }
 
 // messagesTo counts c's messages whose url is url.
-func messagesTo(t testing.TB, c *resttest.Client, url string) []map[string]any {
+func messagesTo(t *testing.T, c *resttest.Client, url string) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, m := range messages(t, c) {

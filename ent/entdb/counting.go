@@ -10,31 +10,48 @@ import (
 )
 
 // countingDriver counts every statement sent through ent, inside or outside
-// transactions.
+// transactions: globally, and per request when the context carries a
+// counter (see WithCounter).
 type countingDriver struct {
 	*entsql.Driver
 	n *atomic.Int64
 }
 
+type counterKey struct{}
+
+// WithCounter returns a context whose statements are also counted in the
+// returned counter (tests and the statement-count debug header use it).
+func WithCounter(ctx context.Context) (context.Context, *atomic.Int64) {
+	c := new(atomic.Int64)
+	return context.WithValue(ctx, counterKey{}, c), c
+}
+
+func count(ctx context.Context, global *atomic.Int64) {
+	global.Add(1)
+	if c, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
+		c.Add(1)
+	}
+}
+
 func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
+	count(ctx, d.n)
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
 func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
-	d.n.Add(1)
+	count(ctx, d.n)
 	return d.Driver.Query(ctx, query, args, v)
 }
 
 // ExecContext lets ent's generated client run raw statements (FeatureExecQuery).
 func (d *countingDriver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
-	d.n.Add(1)
+	count(ctx, d.n)
 	return d.Driver.ExecContext(ctx, query, args...)
 }
 
 // QueryContext lets ent's generated client run raw queries (FeatureExecQuery).
 func (d *countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
-	d.n.Add(1)
+	count(ctx, d.n)
 	return d.Driver.QueryContext(ctx, query, args...)
 }
 
@@ -57,18 +74,18 @@ type countingTx struct {
 }
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
+	count(ctx, t.n)
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
-	t.n.Add(1)
+	count(ctx, t.n)
 	return t.Tx.Query(ctx, query, args, v)
 }
 
 // ExecContext runs a raw statement inside the transaction.
 func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
-	t.n.Add(1)
+	count(ctx, t.n)
 	return t.Tx.(interface {
 		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
 	}).ExecContext(ctx, query, args...)
@@ -76,8 +93,33 @@ func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any)
 
 // QueryContext runs a raw query inside the transaction.
 func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
-	t.n.Add(1)
+	count(ctx, t.n)
 	return t.Tx.(interface {
 		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
 	}).QueryContext(ctx, query, args...)
 }
+
+// Stmt is a prepared statement whose executions are counted like ent's.
+type Stmt struct {
+	stmt *stdsql.Stmt
+	n    *atomic.Int64
+}
+
+// Prepare prepares a hand-written query (with `?` placeholders) once for the
+// pool; hot read paths use it to skip parsing and planning on every call.
+func (db *DB) Prepare(ctx context.Context, query string) (*Stmt, error) {
+	st, err := db.SQL.PrepareContext(ctx, Rebind(db.Dialect, query))
+	if err != nil {
+		return nil, err
+	}
+	return &Stmt{stmt: st, n: db.stmts}, nil
+}
+
+// QueryContext runs the prepared query.
+func (s *Stmt) QueryContext(ctx context.Context, args ...any) (*stdsql.Rows, error) {
+	count(ctx, s.n)
+	return s.stmt.QueryContext(ctx, args...)
+}
+
+// Close releases the statement.
+func (s *Stmt) Close() error { return s.stmt.Close() }

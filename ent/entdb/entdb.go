@@ -7,6 +7,7 @@ package entdb
 import (
 	"context"
 	stdsql "database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -19,7 +20,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	_ "github.com/lib/pq"  // PostgreSQL driver "postgres"
+	"github.com/lib/pq"    // PostgreSQL driver "postgres"
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
 
 	"chaoqer/ent"
@@ -34,6 +35,29 @@ type DB struct {
 	SQL     *stdsql.DB
 	Dialect string
 	stmts   *atomic.Int64
+}
+
+// IsPostgres reports whether the database is PostgreSQL.
+func (db *DB) IsPostgres() bool { return db.Dialect == dialect.Postgres }
+
+// StringList passes a list of strings as one query parameter: a text array
+// on PostgreSQL (use `= ANY(?)`), a JSON array on SQLite (use
+// `IN (SELECT value FROM json_each(?))`). One statement shape serves any
+// number of keys, so it can be prepared once.
+func (db *DB) StringList(values []string) any {
+	if db.IsPostgres() {
+		return pq.StringArray(values)
+	}
+	b, _ := json.Marshal(values)
+	return string(b)
+}
+
+// InList is the SQL condition "column is one of the StringList parameter".
+func (db *DB) InList(column string) string {
+	if db.IsPostgres() {
+		return column + " = ANY(?)"
+	}
+	return column + " IN (SELECT value FROM json_each(?))"
 }
 
 // Statements reports how many SQL statements have run through the client so far.
@@ -174,4 +198,14 @@ func Rebind(dialectName, query string) string {
 		b.WriteByte(query[i])
 	}
 	return b.String()
+}
+
+// IgnoreConflict clears the error ent reports for an `ON CONFLICT DO
+// NOTHING` insert that hit the conflict (no row came back): the row was
+// already there, which is what the caller wanted.
+func IgnoreConflict(err error) error {
+	if errors.Is(err, stdsql.ErrNoRows) {
+		return nil
+	}
+	return err
 }

@@ -449,6 +449,7 @@ var (
 		{Name: "sequence_id", Type: field.TypeString, Size: 64},
 		{Name: "live_state", Type: field.TypeString, Nullable: true, Size: 2147483647},
 		{Name: "empty_since", Type: field.TypeInt64, Nullable: true},
+		{Name: "ruid_seq", Type: field.TypeInt64, Default: 0},
 	}
 	// RoomsTable holds the schema information for the "rooms" table.
 	RoomsTable = &schema.Table{

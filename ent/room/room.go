@@ -31,6 +31,8 @@ const (
 	FieldLiveState = "live_state"
 	// FieldEmptySince holds the string denoting the empty_since field in the database.
 	FieldEmptySince = "empty_since"
+	// FieldRuidSeq holds the string denoting the ruid_seq field in the database.
+	FieldRuidSeq = "ruid_seq"
 	// Table holds the table name of the room in the database.
 	Table = "rooms"
 )
@@ -48,6 +50,7 @@ var Columns = []string{
 	FieldSequenceID,
 	FieldLiveState,
 	FieldEmptySince,
+	FieldRuidSeq,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -73,6 +76,8 @@ var (
 	DefaultClosed bool
 	// SequenceIDValidator is a validator for the "sequence_id" field. It is called by the builders before save.
 	SequenceIDValidator func(string) error
+	// DefaultRuidSeq holds the default value on creation for the "ruid_seq" field.
+	DefaultRuidSeq int64
 	// IDValidator is a validator for the "id" field. It is called by the builders before save.
 	IDValidator func(string) error
 )
@@ -133,4 +138,9 @@ func ByLiveState(opts ...sql.OrderTermOption) OrderOption {
 // ByEmptySince orders the results by the empty_since field.
 func ByEmptySince(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEmptySince, opts...).ToFunc()
+}
+
+// ByRuidSeq orders the results by the ruid_seq field.
+func ByRuidSeq(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldRuidSeq, opts...).ToFunc()
 }

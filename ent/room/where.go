@@ -113,6 +113,11 @@ func EmptySince(v int64) predicate.Room {
 	return predicate.Room(sql.FieldEQ(FieldEmptySince, v))
 }
 
+// RuidSeq applies equality check predicate on the "ruid_seq" field. It's identical to RuidSeqEQ.
+func RuidSeq(v int64) predicate.Room {
+	return predicate.Room(sql.FieldEQ(FieldRuidSeq, v))
+}
+
 // UIDEQ applies the EQ predicate on the "uid" field.
 func UIDEQ(v string) predicate.Room {
 	return predicate.Room(sql.FieldEQ(FieldUID, v))
@@ -656,6 +661,46 @@ func EmptySinceIsNil() predicate.Room {
 // EmptySinceNotNil applies the NotNil predicate on the "empty_since" field.
 func EmptySinceNotNil() predicate.Room {
 	return predicate.Room(sql.FieldNotNull(FieldEmptySince))
+}
+
+// RuidSeqEQ applies the EQ predicate on the "ruid_seq" field.
+func RuidSeqEQ(v int64) predicate.Room {
+	return predicate.Room(sql.FieldEQ(FieldRuidSeq, v))
+}
+
+// RuidSeqNEQ applies the NEQ predicate on the "ruid_seq" field.
+func RuidSeqNEQ(v int64) predicate.Room {
+	return predicate.Room(sql.FieldNEQ(FieldRuidSeq, v))
+}
+
+// RuidSeqIn applies the In predicate on the "ruid_seq" field.
+func RuidSeqIn(vs ...int64) predicate.Room {
+	return predicate.Room(sql.FieldIn(FieldRuidSeq, vs...))
+}
+
+// RuidSeqNotIn applies the NotIn predicate on the "ruid_seq" field.
+func RuidSeqNotIn(vs ...int64) predicate.Room {
+	return predicate.Room(sql.FieldNotIn(FieldRuidSeq, vs...))
+}
+
+// RuidSeqGT applies the GT predicate on the "ruid_seq" field.
+func RuidSeqGT(v int64) predicate.Room {
+	return predicate.Room(sql.FieldGT(FieldRuidSeq, v))
+}
+
+// RuidSeqGTE applies the GTE predicate on the "ruid_seq" field.
+func RuidSeqGTE(v int64) predicate.Room {
+	return predicate.Room(sql.FieldGTE(FieldRuidSeq, v))
+}
+
+// RuidSeqLT applies the LT predicate on the "ruid_seq" field.
+func RuidSeqLT(v int64) predicate.Room {
+	return predicate.Room(sql.FieldLT(FieldRuidSeq, v))
+}
+
+// RuidSeqLTE applies the LTE predicate on the "ruid_seq" field.
+func RuidSeqLTE(v int64) predicate.Room {
+	return predicate.Room(sql.FieldLTE(FieldRuidSeq, v))
 }
 
 // And groups predicates with the AND operator between them.

@@ -34,6 +34,9 @@ func (Room) Fields() []ent.Field {
 		field.Text("live_state").Optional().Nillable(),
 		// empty_since is when the last connection left (for the sweeper).
 		field.Int64("empty_since").Optional().Nillable(),
+		// ruid_seq is the last room-local id (ruid) handed to a connection;
+		// incremented atomically on every join (spec §12 B19).
+		field.Int64("ruid_seq").Default(0),
 	}
 }
 

@@ -147,8 +147,16 @@ func (s *Service) TouchActive(uid string, c viewer.Client) {
 	}()
 }
 
+// maxDeviceID bounds a push registration id (JPush's are about 20 characters).
+const maxDeviceID = 128
+
+const msgBadDeviceID = "jPushId格式不正确"
+
 // BindDevice makes deviceID the only push device of uid (spec §9.3).
 func (s *Service) BindDevice(ctx context.Context, uid, deviceID string) error {
+	if strings.TrimSpace(deviceID) == "" || len(deviceID) > maxDeviceID {
+		return errs.Failure(msgBadDeviceID)
+	}
 	cur, err := s.db.PushDevice.Query().Where(pushdevice.ID(deviceID)).Only(ctx)
 	if err == nil && cur.UID == uid {
 		return nil // already bound: nothing to do

@@ -36,6 +36,13 @@ func (s *Store) Acquire(ctx context.Context, key string, ttl time.Duration) (boo
 	return s.put(ctx, key, "", ttl, true)
 }
 
+// SetIfAbsent stores value under key for ttl unless an unexpired value is
+// already there; it reports whether this call stored it. Instances racing to
+// initialise a shared value (e.g. a signing key) agree on the winner's.
+func (s *Store) SetIfAbsent(ctx context.Context, key, value string, ttl time.Duration) (bool, error) {
+	return s.put(ctx, key, value, ttl, true)
+}
+
 // Set stores value under key for ttl, replacing any previous value.
 func (s *Store) Set(ctx context.Context, key, value string, ttl time.Duration) error {
 	_, err := s.put(ctx, key, value, ttl, false)
@@ -52,7 +59,6 @@ func (s *Store) put(ctx context.Context, key, value string, ttl time.Duration, o
 		}),
 	}
 	if onlyIfExpired {
-		// The builder qualifies the column with the table itself.
 		opts = append(opts, entsql.UpdateWhere(entsql.LTE(kv.FieldExpireTime, now)))
 	}
 	query, args := entsql.Dialect(s.dialect).

@@ -3,14 +3,36 @@
 package model
 
 import (
+	"bytes"
 	"chaoqer/graph/account"
+	"chaoqer/graph/appinfo"
 	"chaoqer/graph/club"
 	"chaoqer/graph/event"
+	"chaoqer/graph/live"
 	"chaoqer/graph/message"
 	"chaoqer/graph/page"
 	"chaoqer/graph/room"
+	"chaoqer/graph/storage"
 	"chaoqer/graph/user"
+	"fmt"
+	"io"
+	"strconv"
 )
+
+type AppVersionInput struct {
+	// 1 iOS, 2 Android.
+	ClientType    int     `json:"clientType"`
+	VersionCode   int     `json:"versionCode"`
+	VersionName   string  `json:"versionName"`
+	VersionDesc   *string `json:"versionDesc,omitempty"`
+	ForcedUpgrade *bool   `json:"forcedUpgrade,omitempty"`
+	DownloadURL   string  `json:"downloadUrl"`
+}
+
+type AppVersionPayload struct {
+	Message string           `json:"message"`
+	Version *appinfo.Version `json:"version"`
+}
 
 type BindPushDevicePayload struct {
 	Message string `json:"message"`
@@ -50,6 +72,10 @@ type CreateRoomInput struct {
 	InviteOnly *int `json:"inviteOnly,omitempty"`
 }
 
+type DeleteAppVersionPayload struct {
+	Message string `json:"message"`
+}
+
 type DeleteEventPayload struct {
 	Message string `json:"message"`
 }
@@ -79,12 +105,52 @@ type EventPayload struct {
 	Event   *event.Event `json:"event,omitempty"`
 }
 
+type FeedbackInput struct {
+	// 0 the app (default), 1 a room.
+	OriginFeedbackType *int `json:"originFeedbackType,omitempty"`
+	// The room id for room feedback; required (may be empty) for app feedback.
+	OriginID *string `json:"originId,omitempty"`
+	// 0 (the only type).
+	FeedbackType *int `json:"feedbackType,omitempty"`
+	// Up to 500 characters.
+	FeedbackContent *string `json:"feedbackContent,omitempty"`
+	// Up to three image URLs (uploads with imageDir feedback).
+	FeedbackImageList []string `json:"feedbackImageList,omitempty"`
+}
+
+type FeedbackPayload struct {
+	Message string `json:"message"`
+}
+
+type ImageUploadInput struct {
+	// avatar, cover, room or feedback.
+	ImageDir *string `json:"imageDir,omitempty"`
+}
+
+type ImageUploadPayload struct {
+	Message string               `json:"message"`
+	Upload  *storage.ImageUpload `json:"upload"`
+}
+
 type InviteToRoomPayload struct {
 	Message string `json:"message"`
 }
 
 type LeaveClubPayload struct {
 	Message string `json:"message"`
+}
+
+type LiveMessageInput struct {
+	RoomID string    `json:"roomId"`
+	Event  string    `json:"event"`
+	Action *string   `json:"action,omitempty"`
+	Data   live.JSON `json:"data,omitempty"`
+}
+
+type LivePayload struct {
+	Message string `json:"message"`
+	// False when the rules refused the action (nothing changed).
+	Applied bool `json:"applied"`
 }
 
 type LoginPayload struct {
@@ -118,6 +184,27 @@ type MessageEdge struct {
 type Mutation struct {
 }
 
+type NoticeInput struct {
+	UID string `json:"uid"`
+	// 0 system, 1 official (default).
+	OriginPushType *int   `json:"originPushType,omitempty"`
+	Title          string `json:"title"`
+	Content        string `json:"content"`
+	// A deep link such as chaoqer://room/{roomId}.
+	URL *string `json:"url,omitempty"`
+}
+
+type PinLiveItemInput struct {
+	RoomID string `json:"roomId"`
+	// Key of the pin (clients use the MD5 of the item).
+	Md5 string `json:"md5"`
+	// image or link.
+	Tool     string `json:"tool"`
+	ToolData string `json:"toolData"`
+	// The member whose item is pinned; their tool is cleared when it matches.
+	ToUID *string `json:"toUid,omitempty"`
+}
+
 type ProfileInput struct {
 	// Up to 20 characters.
 	Nickname *string `json:"nickname,omitempty"`
@@ -133,6 +220,21 @@ type ProfilePayload struct {
 }
 
 type Query struct {
+}
+
+type ReportInput struct {
+	// 1 a user, 2 a room.
+	OriginReportType *int `json:"originReportType,omitempty"`
+	// The uid or room id.
+	OriginID *string `json:"originId,omitempty"`
+	// 1 涉嫌违法违规, 2 色情淫秽, 3 暴力血腥, 4 广告营销, 5 其它.
+	ReportReasonType *int `json:"reportReasonType,omitempty"`
+	// Up to 500 characters; kept as written for reason 5.
+	Reason *string `json:"reason,omitempty"`
+}
+
+type ReportPayload struct {
+	Message string `json:"message"`
 }
 
 type RequestCaptchaInput struct {
@@ -165,9 +267,16 @@ type RoomToken struct {
 	Token  string `json:"token"`
 }
 
+type SendNoticePayload struct {
+	Message string `json:"message"`
+}
+
 type ShareRoomPayload struct {
 	Message     string `json:"message"`
 	RoomCacheID string `json:"roomCacheId"`
+}
+
+type Subscription struct {
 }
 
 type UserEntryConnection struct {
@@ -184,4 +293,189 @@ type UserEntryEdge struct {
 type UserPayload struct {
 	Message string        `json:"message"`
 	User    *user.Profile `json:"user,omitempty"`
+}
+
+// Actions on a room's live state.
+type LiveAction string
+
+const (
+	// A host opens the stage (only when nothing is live).
+	LiveActionOpen LiveAction = "OPEN"
+	// A host closes it.
+	LiveActionClose LiveAction = "CLOSE"
+	// A host or speaker goes up (after OPEN or DOWN).
+	LiveActionUp LiveAction = "UP"
+	// A host, or whoever is up, comes down (after UP).
+	LiveActionDown LiveAction = "DOWN"
+)
+
+var AllLiveAction = []LiveAction{
+	LiveActionOpen,
+	LiveActionClose,
+	LiveActionUp,
+	LiveActionDown,
+}
+
+func (e LiveAction) IsValid() bool {
+	switch e {
+	case LiveActionOpen, LiveActionClose, LiveActionUp, LiveActionDown:
+		return true
+	}
+	return false
+}
+
+func (e LiveAction) String() string {
+	return string(e)
+}
+
+func (e *LiveAction) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LiveAction(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LiveAction", str)
+	}
+	return nil
+}
+
+func (e LiveAction) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LiveAction) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LiveAction) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A member's role in a live room.
+type LiveRole string
+
+const (
+	LiveRoleAudience LiveRole = "AUDIENCE"
+	LiveRoleSpeaker  LiveRole = "SPEAKER"
+	LiveRoleHost     LiveRole = "HOST"
+)
+
+var AllLiveRole = []LiveRole{
+	LiveRoleAudience,
+	LiveRoleSpeaker,
+	LiveRoleHost,
+}
+
+func (e LiveRole) IsValid() bool {
+	switch e {
+	case LiveRoleAudience, LiveRoleSpeaker, LiveRoleHost:
+		return true
+	}
+	return false
+}
+
+func (e LiveRole) String() string {
+	return string(e)
+}
+
+func (e *LiveRole) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LiveRole(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LiveRole", str)
+	}
+	return nil
+}
+
+func (e LiveRole) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LiveRole) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LiveRole) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a host or speaker shows the room.
+type LiveTool string
+
+const (
+	LiveToolImage LiveTool = "IMAGE"
+	// A link (kept to 500 characters; its preview is fetched).
+	LiveToolLink LiveTool = "LINK"
+	// An emoji shown for 14 seconds.
+	LiveToolIcon LiveTool = "ICON"
+	// Stops showing the current image or link (data must match it).
+	LiveToolClear LiveTool = "CLEAR"
+)
+
+var AllLiveTool = []LiveTool{
+	LiveToolImage,
+	LiveToolLink,
+	LiveToolIcon,
+	LiveToolClear,
+}
+
+func (e LiveTool) IsValid() bool {
+	switch e {
+	case LiveToolImage, LiveToolLink, LiveToolIcon, LiveToolClear:
+		return true
+	}
+	return false
+}
+
+func (e LiveTool) String() string {
+	return string(e)
+}
+
+func (e *LiveTool) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = LiveTool(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid LiveTool", str)
+	}
+	return nil
+}
+
+func (e LiveTool) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *LiveTool) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e LiveTool) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

@@ -5,8 +5,10 @@ package push
 
 import (
 	"context"
+	"hash/fnv"
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // Origin push types (who a notification is from).
@@ -80,25 +82,39 @@ func (l Log) Unbind(_ context.Context, uid string) error {
 	return nil
 }
 
-// Queue runs pushes on a few background workers. When the buffer is full a
-// push is dropped and logged rather than slowing the request down.
+// Queue runs pushes on a few background workers. A user's pushes always go
+// to the same worker, so they reach the provider in order (a logout's unbind
+// never overtakes the bind before it). When a worker's buffer is full a push
+// is dropped and logged rather than slowing the request down.
 type Queue struct {
 	sender Sender
-	jobs   chan func(context.Context)
+	shards []chan func(context.Context)
 	log    *slog.Logger
 	wg     sync.WaitGroup
-	once   sync.Once
+	// mu guards closed: enqueues (shared) never send on a closed channel.
+	mu     sync.RWMutex
+	closed bool
 }
 
-// NewQueue starts workers goroutines sending through s.
+// jobTimeout bounds one push, retries included, so a hung provider cannot
+// hold a worker forever.
+const jobTimeout = time.Minute
+
+// NewQueue starts workers goroutines sending through s, with buffer pushes
+// of room in total.
 func NewQueue(s Sender, workers, buffer int, log *slog.Logger) *Queue {
-	q := &Queue{sender: s, jobs: make(chan func(context.Context), buffer), log: log}
+	workers = max(workers, 1)
+	q := &Queue{sender: s, log: log}
 	for i := 0; i < workers; i++ {
+		jobs := make(chan func(context.Context), max(buffer/workers, 1))
+		q.shards = append(q.shards, jobs)
 		q.wg.Add(1)
 		go func() {
 			defer q.wg.Done()
-			for job := range q.jobs {
-				job(context.Background())
+			for job := range jobs {
+				ctx, cancel := context.WithTimeout(context.Background(), jobTimeout)
+				job(ctx)
+				cancel()
 			}
 		}()
 	}
@@ -111,8 +127,16 @@ func (q *Queue) enqueue(what, uid string, job func(context.Context) error) {
 			q.log.Warn("push failed", "what", what, "uid", uid, "err", err)
 		}
 	}
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(uid))
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if q.closed {
+		q.log.Warn("push queue closed, dropped", "what", what, "uid", uid)
+		return
+	}
 	select {
-	case q.jobs <- run:
+	case q.shards[h.Sum32()%uint32(len(q.shards))] <- run:
 	default:
 		q.log.Warn("push queue full, dropped", "what", what, "uid", uid)
 	}
@@ -138,8 +162,16 @@ func (q *Queue) Unbind(uid string) {
 	q.enqueue("unbind", uid, func(ctx context.Context) error { return q.sender.Unbind(ctx, uid) })
 }
 
-// Close stops accepting pushes and waits for the queued ones.
+// Close stops accepting pushes and waits for the queued ones. Pushes queued
+// after Close are dropped. Close may be called more than once.
 func (q *Queue) Close() {
-	q.once.Do(func() { close(q.jobs) })
+	q.mu.Lock()
+	if !q.closed {
+		q.closed = true
+		for _, jobs := range q.shards {
+			close(jobs)
+		}
+	}
+	q.mu.Unlock()
 	q.wg.Wait()
 }

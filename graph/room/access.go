@@ -75,22 +75,21 @@ func (s *Service) CloseAs(ctx context.Context, uid, roomID string) error {
 	return s.Close(ctx, r.ID)
 }
 
-// Close closes an open room without any permission check: it is marked
-// closed (which removes it from every feed) and its presence, pins and
-// raised hands are deleted, in one transaction; then OnClose is called. It
-// answers 400000 (errs.RoomNotFound) when there is no open room roomID, so
-// of two concurrent closes only one succeeds and calls OnClose.
+// Close closes a room without any permission check: it is marked closed
+// (which removes it from every feed) and its presence, pins and raised hands
+// are deleted, in one transaction; then OnClose is called. Closing a closed
+// or missing room does nothing (and calls no hook), so it is safe for the
+// live service's automatic closes and for concurrent closes.
 func (s *Service) Close(ctx context.Context, roomID string) error {
 	nowMs := ids.Ms(s.now())
+	closed := false
 	err := entdb.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		n, err := tx.Room.Update().Where(entroom.ID(roomID), entroom.Closed(false)).
 			SetClosed(true).SetCloseTime(nowMs).ClearLiveState().Save(ctx)
-		if err != nil {
+		if err != nil || n == 0 {
 			return err
 		}
-		if n == 0 {
-			return errs.RoomNotFound
-		}
+		closed = true
 		if _, err := tx.Presence.Delete().Where(presence.RoomID(roomID)).Exec(ctx); err != nil {
 			return err
 		}
@@ -103,7 +102,7 @@ func (s *Service) Close(ctx context.Context, roomID string) error {
 	if err != nil {
 		return err
 	}
-	if s.OnClose != nil {
+	if closed && s.OnClose != nil {
 		s.OnClose(ctx, roomID)
 	}
 	return nil

@@ -2,7 +2,7 @@ package user
 
 import (
 	"context"
-	"strings"
+	"fmt"
 
 	"chaoqer/ent"
 	"chaoqer/ent/entdb"
@@ -13,13 +13,14 @@ import (
 )
 
 // profilesSQL reads profiles of normal accounts with the viewer's relations
-// to them; one statement whatever the number of uids.
+// to them; one statement whatever the number of uids (the %s is the
+// dialect's "id in list" condition, see entdb.InList).
 const profilesSQL = `SELECT p.id, p.nickname, p.avatar, p.bio,
   EXISTS (SELECT 1 FROM user_blocks b WHERE b.uid = ? AND b.target_uid = p.id),
   EXISTS (SELECT 1 FROM user_cards c WHERE c.holder_uid = p.id AND c.sender_uid = ? AND c.deleted = 0),
   (SELECT COUNT(*) FROM user_cards t WHERE t.holder_uid = p.id AND t.deleted = 0)
 FROM user_profiles p JOIN accounts a ON a.id = p.id
-WHERE a.status = 1 AND p.id IN (`
+WHERE a.status = 1 AND %s`
 
 // Profiles loads the profiles of uids as seen by viewerUID ("" = anonymous).
 // Unknown users and accounts that are not in status 1 are absent from the map.
@@ -28,19 +29,11 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string)
 	if len(uids) == 0 {
 		return out, nil
 	}
-	var q strings.Builder
-	q.WriteString(profilesSQL)
-	args := make([]any, 0, len(uids)+2)
-	args = append(args, viewerUID, viewerUID)
-	for i, u := range uids {
-		if i > 0 {
-			q.WriteString(", ")
-		}
-		q.WriteString("?")
-		args = append(args, u)
+	stmt, err := s.profilesStmt(ctx)
+	if err != nil {
+		return nil, err
 	}
-	q.WriteString(")")
-	rows, err := s.db.QueryContext(ctx, entdb.Rebind(s.dialect, q.String()), args...)
+	rows, err := stmt.QueryContext(ctx, viewerUID, viewerUID, s.store.StringList(uids))
 	if err != nil {
 		return nil, err
 	}
@@ -58,6 +51,14 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string)
 		out[p.UID] = p
 	}
 	return out, rows.Err()
+}
+
+// profilesStmt prepares the profile query on first use.
+func (s *Service) profilesStmt(ctx context.Context) (*entdb.Stmt, error) {
+	s.prepare.Do(func() {
+		s.stmt, s.stmtErr = s.store.Prepare(ctx, fmt.Sprintf(profilesSQL, s.store.InList("p.id")))
+	})
+	return s.stmt, s.stmtErr
 }
 
 // Profile loads one profile as seen by viewerUID; 200002 when there is none.

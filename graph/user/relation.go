@@ -6,6 +6,7 @@ import (
 	"chaoqer/ent"
 	"chaoqer/ent/block"
 	"chaoqer/ent/card"
+	"chaoqer/ent/entdb"
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/message"
@@ -32,10 +33,10 @@ func (s *Service) Block(ctx context.Context, uid, target string) error {
 		return err
 	}
 	nowMs := ids.Ms(s.now())
-	return s.db.Block.Create().SetUID(uid).SetTargetUID(target).SetCreateTime(nowMs).
+	return entdb.IgnoreConflict(s.db.Block.Create().SetUID(uid).SetTargetUID(target).SetCreateTime(nowMs).
 		SetSequenceID(ids.Seq(nowMs, target)).
 		OnConflictColumns(block.FieldUID, block.FieldTargetUID).DoNothing().
-		Exec(ctx)
+		Exec(ctx))
 }
 
 // Unblock removes uid's block of target (a no-op when there is none).

@@ -6,6 +6,7 @@ package user
 import (
 	"context"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 
@@ -51,7 +52,10 @@ type SessionCache interface {
 // Service implements profiles, blocks and cards.
 type Service struct {
 	db       *ent.Client
-	dialect  string
+	store    *entdb.DB
+	prepare  sync.Once
+	stmt     *entdb.Stmt
+	stmtErr  error
 	sessions SessionCache
 	messages *message.Service
 	live     map[string]bool
@@ -66,7 +70,7 @@ func New(db *entdb.DB, sessions SessionCache, messages *message.Service, liveUID
 			live[u] = true
 		}
 	}
-	return &Service{db: db.Client, dialect: db.Dialect, sessions: sessions, messages: messages, live: live, now: time.Now}
+	return &Service{db: db.Client, store: db, sessions: sessions, messages: messages, live: live, now: time.Now}
 }
 
 // SetClock replaces the time source (tests).

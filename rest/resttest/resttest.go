@@ -20,7 +20,9 @@ import (
 	"testing"
 	"time"
 
+	"chaoqer/ent"
 	"chaoqer/ent/entdb/entdbtest"
+	"chaoqer/graph/ids"
 	"chaoqer/rest"
 	"chaoqer/rest/app"
 )
@@ -46,6 +48,7 @@ type Server struct {
 	App     *app.App
 	t       testing.TB
 	mobiles atomic.Int64
+	seeded  atomic.Int64
 }
 
 // Start starts a server; configure may adjust the configuration.
@@ -62,6 +65,7 @@ func Start(t testing.TB, configure ...func(*app.Config)) *Server {
 		AgoraAppID:       AgoraAppID,
 		AgoraCertificate: AgoraCertificate,
 		LogLevel:         slog.LevelWarn,
+		CountStatements:  true,
 	}
 	for _, f := range configure {
 		f(&cfg)
@@ -207,6 +211,16 @@ func (c *Client) Delete(path string, p P) *Response { return c.Call("DELETE", pa
 // Call makes a signed legacy call; tamper (if not nil) may change the final
 // parameters after signing.
 func (c *Client) Call(method, path string, p P, tamper func(P)) *Response {
+	params := c.SignedParams(p)
+	if tamper != nil {
+		tamper(params)
+	}
+	return c.Send(method, path, params, "application/json")
+}
+
+// SignedParams returns a copy of p with ts and the sign made with the
+// client's secret (the anonymous secret when it has none).
+func (c *Client) SignedParams(p P) P {
 	params := P{}
 	for k, v := range p {
 		params[k] = v
@@ -217,10 +231,7 @@ func (c *Client) Call(method, path string, p P, tamper func(P)) *Response {
 		secret = c.Secret
 	}
 	params["sign"] = rest.Sign(normalise(params), secret)
-	if tamper != nil {
-		tamper(params)
-	}
-	return c.Send(method, path, params, "application/json")
+	return params
 }
 
 // normalise gives values the shape the server sees after parsing JSON.
@@ -275,13 +286,18 @@ func queryText(v any) string {
 	}
 }
 
+// AuthorizationHeader is the client's Authorization header value.
+func (c *Client) AuthorizationHeader() string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(c.UID+":"+c.Token))
+}
+
 // Do sends req with the client's headers.
 func (c *Client) Do(req *http.Request) *Response {
 	req.Header.Set("Client-Type", strconv.Itoa(c.ClientType))
 	req.Header.Set("Version-Name", "9.9.9")
 	req.Header.Set("Version-Code", strconv.Itoa(c.VersionCode))
 	if c.UID != "" {
-		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c.UID+":"+c.Token)))
+		req.Header.Set("Authorization", c.AuthorizationHeader())
 	}
 	for k, v := range c.Headers {
 		req.Header.Set(k, v)
@@ -307,5 +323,43 @@ func (c *Client) GraphQL(query string, vars map[string]any) *Response {
 	return c.Do(req)
 }
 
+// Statements is how many SQL statements the request behind r ran.
+func (r *Response) Statements() int {
+	n, err := strconv.Atoi(r.Headers.Get("X-Sql-Statements"))
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
 // Pause waits out the duplicate-call window between identical calls.
 func Pause() { time.Sleep(600 * time.Millisecond) }
+
+// SeedUsers inserts n ready users (status 1, profile "Seed<i>") directly into
+// the database, for tests that need many users; it returns their uids.
+func (s *Server) SeedUsers(n int) []string {
+	s.t.Helper()
+	ctx := context.Background()
+	db := s.App.DB.Client
+	now := time.Now().UnixMilli()
+	uids := make([]string, n)
+	accounts := make([]*ent.AccountCreate, n)
+	profiles := make([]*ent.ProfileCreate, n)
+	for i := range uids {
+		uid := ids.New()
+		uids[i] = uid
+		mobile := fmt.Sprintf("1390%07d", s.seeded.Add(1))
+		accounts[i] = db.Account.Create().SetID(uid).SetCountryCode("86").SetMobile(mobile).
+			SetMobileMd5(ids.MD5("86:" + mobile)).SetStatus(1).
+			SetCreateTime(now).SetUpdateTime(now).SetActiveTime(now)
+		profiles[i] = db.Profile.Create().SetID(uid).SetNickname(fmt.Sprintf("Seed%d", i)).
+			SetAvatar("https://cdn.example.com/seed.jpg").SetCreateTime(now).SetUpdateTime(now)
+	}
+	if err := db.Account.CreateBulk(accounts...).Exec(ctx); err != nil {
+		s.t.Fatalf("seeding accounts: %v", err)
+	}
+	if err := db.Profile.CreateBulk(profiles...).Exec(ctx); err != nil {
+		s.t.Fatalf("seeding profiles: %v", err)
+	}
+	return uids
+}

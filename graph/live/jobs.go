@@ -1,0 +1,189 @@
+package live
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log/slog"
+	"time"
+
+	"chaoqer/ent"
+	"chaoqer/ent/entdb"
+	"chaoqer/ent/linkpreview"
+	"chaoqer/ent/presence"
+	"chaoqer/ent/room"
+	"chaoqer/ent/roompin"
+	"chaoqer/ent/roomrequest"
+	"chaoqer/graph/ids"
+)
+
+// sweepLease is the kvstore key that lets one instance sweep at a time.
+const sweepLease = "live:sweeper"
+
+// Run refreshes this instance's presence rows, removes the rows of
+// instances that stopped refreshing, and sweeps abandoned rooms, until ctx
+// ends.
+func (s *Service) Run(ctx context.Context) {
+	refresh := time.NewTicker(s.cfg.RefreshEvery)
+	defer refresh.Stop()
+	sweep := time.NewTicker(s.cfg.SweepEvery)
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-refresh.C:
+			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("live rooms: refreshing presence", "err", err)
+			}
+			if err := s.Reap(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("live rooms: removing stale presence", "err", err)
+			}
+		case <-sweep.C:
+			if err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("live rooms: sweeping empty rooms", "err", err)
+			}
+		}
+	}
+}
+
+// Refresh marks every presence row of this instance as seen now (one
+// statement), and ends local connections whose row another instance
+// removed (this instance looked dead to it), so their clients reconnect.
+func (s *Service) Refresh(ctx context.Context) error {
+	started := s.now()
+	current, err := s.db.Client.Presence.Query().Where(presence.InstanceID(s.cfg.InstanceID)).
+		Select(presence.FieldConnID).Strings(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.Client.Presence.Update().Where(presence.InstanceID(s.cfg.InstanceID)).
+		SetSeenTime(ids.Ms(started)).Save(ctx); err != nil {
+		return err
+	}
+	have := make(map[string]bool, len(current))
+	for _, id := range current {
+		have[id] = true
+	}
+	for _, c := range s.hub.all() {
+		c.mu.Lock()
+		lost := c.ready && !c.closing && !have[c.ID] && c.joined.Before(started)
+		c.mu.Unlock()
+		if lost {
+			c.kick()
+		}
+	}
+	return nil
+}
+
+// Reap removes presence rows of other instances not seen for StaleAfter,
+// as leaves that never close a room (a crash is not a host leaving).
+func (s *Service) Reap(ctx context.Context) error {
+	stale, err := s.db.Client.Presence.Query().
+		Where(presence.SeenTimeLT(s.nowMs()-s.cfg.StaleAfter.Milliseconds()), presence.InstanceIDNEQ(s.cfg.InstanceID)).
+		Limit(1000).All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range stale {
+		if err := s.leave(ctx, p.RoomID, p.UID, p.ConnID, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Sweep closes open rooms that nobody has been connected to for SweepAfter
+// (counted from the last leave, or from the creation for a room nobody
+// joined). One instance sweeps at a time; closing is idempotent anyway.
+func (s *Service) Sweep(ctx context.Context) error {
+	took, err := s.kv.Acquire(ctx, sweepLease, s.cfg.SweepEvery/2)
+	if err != nil || !took {
+		return err
+	}
+	cutoff := s.nowMs() - s.cfg.SweepAfter.Milliseconds()
+	q := `SELECT r.id FROM rooms r WHERE r.closed = ? AND COALESCE(r.empty_since, r.create_time) < ?
+		AND NOT EXISTS (SELECT 1 FROM room_presences p WHERE p.room_id = r.id) LIMIT 200`
+	rows, err := s.db.Client.QueryContext(ctx, entdb.Rebind(s.db.Dialect, q), false, cutoff)
+	if err != nil {
+		return err
+	}
+	var rooms []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		rooms = append(rooms, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, id := range rooms {
+		if err := s.closeRoom(ctx, id); err != nil {
+			return err
+		}
+	}
+	if len(rooms) > 0 {
+		s.log.Info("live rooms: closed abandoned rooms", "count", len(rooms))
+	}
+	return nil
+}
+
+// DBCloser is a minimal RoomCloser: it marks the room closed and deletes its
+// live state (presence, pins, requests). The room service's own Close, which
+// also removes feed visibility, replaces it in the assembled server.
+type DBCloser struct {
+	Client *ent.Client
+	Now    func() time.Time
+}
+
+// Close closes roomID; closing a closed or missing room does nothing.
+func (d DBCloser) Close(ctx context.Context, roomID string) error {
+	now := time.Now
+	if d.Now != nil {
+		now = d.Now
+	}
+	return entdb.WithTx(ctx, d.Client, func(tx *ent.Tx) error {
+		n, err := tx.Room.Update().Where(room.ID(roomID), room.Closed(false)).
+			SetClosed(true).SetCloseTime(ids.Ms(now())).ClearLiveState().Save(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+		if _, err := tx.Presence.Delete().Where(presence.RoomID(roomID)).Exec(ctx); err != nil {
+			return err
+		}
+		if _, err := tx.RoomPin.Delete().Where(roompin.RoomID(roomID)).Exec(ctx); err != nil {
+			return err
+		}
+		_, err = tx.RoomRequest.Delete().Where(roomrequest.RoomID(roomID)).Exec(ctx)
+		return err
+	})
+}
+
+// DBLinkRecorder records shared links in link_previews (id = MD5 of the
+// text, status 0 = not fetched yet) for the preview fetcher to pick up.
+type DBLinkRecorder struct {
+	Client *ent.Client
+	Log    *slog.Logger
+	Now    func() time.Time
+}
+
+// Record inserts the link unless it is already known.
+func (d DBLinkRecorder) Record(ctx context.Context, text string) {
+	now := time.Now
+	if d.Now != nil {
+		now = d.Now
+	}
+	ms := ids.Ms(now())
+	err := d.Client.LinkPreview.Create().SetID(ids.MD5(text)).SetLink(text).SetStatus(0).
+		SetCreateTime(ms).SetUpdateTime(ms).
+		OnConflictColumns(linkpreview.FieldID).DoNothing().Exec(ctx)
+	if err != nil && !isNoRows(err) && d.Log != nil {
+		d.Log.Warn("recording a shared link", "err", err)
+	}
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -1,0 +1,135 @@
+package user
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"chaoqer/ent"
+	"chaoqer/ent/entdb/entdbtest"
+	"chaoqer/graph/errs"
+	"chaoqer/graph/ids"
+	"chaoqer/graph/message"
+	"chaoqer/graph/push"
+	"chaoqer/graph/viewer"
+)
+
+type statusSetter struct{}
+
+func (statusSetter) SetStatus(ctx context.Context, db *ent.Client, uid string, status int) error {
+	return db.Account.UpdateOneID(uid).SetStatus(status).Exec(ctx)
+}
+
+func newService(t *testing.T, live ...string) (*Service, *ent.Client) {
+	db := entdbtest.Open(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	q := push.NewQueue(push.Log{Logger: log}, 1, 100, log)
+	t.Cleanup(q.Close)
+	return New(db, statusSetter{}, message.New(db.Client, q), live), db.Client
+}
+
+// account inserts an account with an empty profile in status.
+func account(t *testing.T, db *ent.Client, status int) string {
+	uid := ids.New()
+	now := time.Now().UnixMilli()
+	db.Account.Create().SetID(uid).SetCountryCode("86").SetMobile(uid[:11]).SetMobileMd5(ids.MD5(uid)).
+		SetStatus(status).SetCreateTime(now).SetUpdateTime(now).SetActiveTime(now).ExecX(context.Background())
+	db.Profile.Create().SetID(uid).SetNickname("n" + uid[:4]).SetAvatar("a").SetCreateTime(now).SetUpdateTime(now).
+		ExecX(context.Background())
+	return uid
+}
+
+func str(s string) *string { return &s }
+
+func TestUTF16Length(t *testing.T) {
+	for s, n := range map[string]int{"": 0, "abc": 3, "中文": 2, "😀": 2, "a😀b": 4} {
+		if got := utf16Len(s); got != n {
+			t.Errorf("utf16Len(%q) = %d, want %d", s, got, n)
+		}
+	}
+}
+
+func TestInitProfileValidatesAndSetsStatus(t *testing.T) {
+	s, db := newService(t)
+	ctx := context.Background()
+	uid := account(t, db, viewer.StatusDefault)
+	v := &viewer.Viewer{UID: uid, Status: viewer.StatusDefault}
+	for in, msg := range map[*ProfileInput]string{
+		{Avatar: str("a")}:                      "名字不能为空",
+		{Nickname: str("  "), Avatar: str("a")}: "名字不能为空",
+		{Nickname: str(strings.Repeat("😀", 10) + "x"), Avatar: str("a")}: "设置的名字不能超过20个字",
+		{Nickname: str("n")}: "头像不能为空",
+	} {
+		err := s.InitProfile(ctx, v, *in)
+		if e, ok := errs.As(err); !ok || e.Message != msg {
+			t.Errorf("%+v: %v, want %s", in, err, msg)
+		}
+	}
+	if err := s.InitProfile(ctx, v, ProfileInput{Nickname: str("Neo"), Avatar: str("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if st := db.Account.GetX(ctx, uid).Status; st != viewer.StatusNormal {
+		t.Fatalf("status %d after init", st)
+	}
+	p, err := s.Profile(ctx, uid, uid)
+	if err != nil || p.Nickname != "Neo" || p.Avatar != "x" {
+		t.Fatalf("profile %+v %v", p, err)
+	}
+}
+
+func TestProfilesOnlyShowNormalAccounts(t *testing.T) {
+	s, db := newService(t)
+	ctx := context.Background()
+	normal := account(t, db, viewer.StatusNormal)
+	for _, st := range []int{viewer.StatusDefault, viewer.StatusLimited, viewer.StatusFrozen, viewer.StatusDeleted} {
+		uid := account(t, db, st)
+		if _, err := s.Profile(ctx, normal, uid); err != errs.UserNotFound {
+			t.Errorf("status %d visible: %v", st, err)
+		}
+	}
+	m, err := s.Profiles(ctx, "", []string{normal, ids.New()})
+	if err != nil || len(m) != 1 || m[normal] == nil {
+		t.Fatalf("batch: %v %v", m, err)
+	}
+}
+
+func TestAllowLiveComesFromConfig(t *testing.T) {
+	s, db := newService(t)
+	ctx := context.Background()
+	uid := account(t, db, viewer.StatusNormal)
+	other := account(t, db, viewer.StatusNormal)
+	s.live = map[string]bool{uid: true}
+	m, err := s.Profiles(ctx, "", []string{uid, other})
+	if err != nil || !m[uid].AllowLive || m[other].AllowLive {
+		t.Fatalf("allowLive: %+v %+v %v", m[uid], m[other], err)
+	}
+}
+
+func TestViewerRelations(t *testing.T) {
+	s, db := newService(t)
+	ctx := context.Background()
+	a, b, c := account(t, db, 1), account(t, db, 1), account(t, db, 1)
+	if err := s.Block(ctx, a, b); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SendCard(ctx, a, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SendCard(ctx, b, c); err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Profiles(ctx, a, []string{a, b, c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m[a].Blocked || m[a].SendCard || !m[b].Blocked || m[b].SendCard || m[c].Blocked || !m[c].SendCard || m[c].CardTotal != 2 {
+		t.Fatalf("relations seen by a: %+v %+v %+v", m[a], m[b], m[c])
+	}
+	anon, _ := s.Profiles(ctx, "", []string{b, c})
+	if anon[b].Blocked || anon[c].SendCard || anon[c].CardTotal != 2 {
+		t.Fatalf("anonymous view: %+v %+v", anon[b], anon[c])
+	}
+}
