@@ -2,9 +2,9 @@ package room
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
-	"chaoqer/ent/entdb"
 	"chaoqer/graph/page"
 )
 
@@ -61,14 +61,19 @@ func (s *Service) Feed(ctx context.Context, uid string, args page.Args) ([]*Feed
 		clubCond, clubArgs = " AND r.sequence_id < ? AND "+cursorInClub, []any{after, roomID}
 		publicCond, publicArgs = " AND ("+cursorInClub+" OR r.sequence_id < ?)", []any{roomID, after}
 	}
-	q := strings.NewReplacer("{club}", clubCond, "{public}", publicCond).Replace(feedSQL)
 	qargs := []any{uid, false}
 	qargs = append(qargs, clubArgs...)
 	qargs = append(qargs, limit, false)
 	qargs = append(qargs, publicArgs...)
 	qargs = append(qargs, limit, limit)
-
-	rows, err := s.db.QueryContext(ctx, entdb.Rebind(s.dialect, q), qargs...)
+	// One prepared statement per cursor kind (none, segment 1, "ms:id").
+	stmt, err := s.stmts.get(s.store, "feed"+strconv.Itoa(len(clubArgs)), func() string {
+		return strings.NewReplacer("{club}", clubCond, "{public}", publicCond).Replace(feedSQL)
+	})
+	if err != nil {
+		return nil, page.Info{}, err
+	}
+	rows, err := stmt.QueryContext(ctx, qargs...)
 	if err != nil {
 		return nil, page.Info{}, err
 	}

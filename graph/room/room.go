@@ -12,7 +12,9 @@ package room
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"chaoqer/ent"
@@ -100,6 +102,7 @@ type Input struct {
 // Service implements rooms.
 type Service struct {
 	db       *ent.Client
+	store    *entdb.DB
 	dialect  string
 	clubs    *club.Service
 	users    *user.Service
@@ -107,6 +110,7 @@ type Service struct {
 	kv       *kvstore.Store
 	tokens   agora.Builder
 	now      func() time.Time
+	stmts    statements
 
 	// OnClose, if set, is called after a room has been closed (by its host,
 	// its creator or Close), e.g. to tell the room's sockets. Set it before
@@ -116,7 +120,7 @@ type Service struct {
 
 // New returns the room service.
 func New(db *entdb.DB, clubs *club.Service, users *user.Service, messages *message.Service, kv *kvstore.Store, tokens agora.Builder) *Service {
-	return &Service{db: db.Client, dialect: db.Dialect, clubs: clubs, users: users, messages: messages,
+	return &Service{db: db.Client, store: db, dialect: db.Dialect, clubs: clubs, users: users, messages: messages,
 		kv: kv, tokens: tokens, now: time.Now}
 }
 
@@ -286,13 +290,14 @@ func (s *Service) Get(ctx context.Context, viewerUID, roomID string) (*Room, err
 }
 
 // presenceSQL reads, for every room at once, how many users are connected
-// and the first MaxMembers of them (hosts first, then by ruid).
+// and the first MaxMembers of them (hosts first, then by ruid). The %s is
+// the dialect's "id in list" condition (entdb.InList).
 const presenceSQL = `SELECT x.room_id, x.uid, x.total FROM (
   SELECT p.room_id, p.uid,
     COUNT(*) OVER (PARTITION BY p.room_id) AS total,
     ROW_NUMBER() OVER (PARTITION BY p.room_id
       ORDER BY CASE WHEN p.role = 2 THEN 0 ELSE 1 END, p.ruid, p.uid) AS rn
-  FROM room_presences p WHERE p.room_id IN (%s)
+  FROM room_presences p WHERE %s
 ) x WHERE x.rn <= ? ORDER BY x.room_id, x.rn`
 
 // Presences loads who is connected to each room; every requested room is in
@@ -302,14 +307,16 @@ func (s *Service) Presences(ctx context.Context, roomIDs []string) (map[string]*
 	if len(roomIDs) == 0 {
 		return out, nil
 	}
-	args := make([]any, 0, len(roomIDs)+1)
 	for _, id := range roomIDs {
 		out[id] = &Presence{}
-		args = append(args, id)
 	}
-	args = append(args, MaxMembers)
-	q := strings.Replace(presenceSQL, "%s", placeholders(len(roomIDs)), 1)
-	rows, err := s.db.QueryContext(ctx, entdb.Rebind(s.dialect, q), args...)
+	stmt, err := s.stmts.get(s.store, "presence", func() string {
+		return fmt.Sprintf(presenceSQL, s.store.InList("p.room_id"))
+	})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, s.store.StringList(roomIDs), MaxMembers)
 	if err != nil {
 		return nil, err
 	}
@@ -330,8 +337,29 @@ func (s *Service) Presences(ctx context.Context, roomIDs []string) (map[string]*
 	return out, rows.Err()
 }
 
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+// statements are the service's hot queries, prepared once on first use
+// (their text does not depend on the number of ids).
+type statements struct {
+	mu    sync.Mutex
+	stmts map[string]*entdb.Stmt
+}
+
+func (p *statements) get(db *entdb.DB, name string, query func() string) (*entdb.Stmt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if st, ok := p.stmts[name]; ok {
+		return st, nil
+	}
+	// Not the request's context: a canceled request must not spoil it.
+	st, err := db.Prepare(context.Background(), query())
+	if err != nil {
+		return nil, err // not remembered: the next call tries again
+	}
+	if p.stmts == nil {
+		p.stmts = map[string]*entdb.Stmt{}
+	}
+	p.stmts[name] = st
+	return st, nil
 }
 
 func boolInt(b bool) int {
