@@ -57,7 +57,7 @@ func seedRooms(t *testing.T, srv *resttest.Server, viewer *resttest.Client, n in
 		rooms[i] = rc
 		for j, uid := range people {
 			pres = append(pres, db.Presence.Create().SetRoomID(id).SetUID(uid).SetRuid(int64(j)).SetRole(j%3).
-				SetConnID(ids.New()).SetInstanceID("test").SetCreateTime(at).SetSeenTime(at))
+				SetConnID(ids.New()).SetInstanceID("test").SetCreateTime(at).SetSeenTime(time.Now().UnixMilli()))
 		}
 	}
 	if err := db.Room.CreateBulk(rooms...).Exec(ctx); err != nil {

@@ -1,29 +1,41 @@
 #!/usr/bin/env bash
-# Load test of the GraphQL room feed (20 rooms with club, creator and members).
+# Load test of the GraphQL room feed: roomFeed(first: 20) with every room's
+# club, creator and connected members (room_feed.lua), with wrk.
 #
-# Seeds 8 users, 3 clubs and 40 rooms (20 club rooms, 20 public) through the
-# GraphQL API of a running server, marks users as connected to every room
-# (room_presences rows, as the WebSocket hub would) when DATABASE_URL is a
-# PostgreSQL URL, then runs wrk with room_feed.lua as one of the users.
+#   DATABASE_URL=postgres://… .ci/load/room_feed.sh        # builds and starts the binary
+#   BASE=http://host:port DATABASE_URL=postgres://… .ci/load/room_feed.sh   # a running server
 #
-#   # the server must let the seed numbers log in with 8888:
-#   CHAOQER_WHITE_MOBILES=$(.ci/load/room_feed.sh mobiles) DATABASE_URL=postgres://… ./chaoqer &
-#   BASE=http://127.0.0.1:8080 DATABASE_URL=postgres://… .ci/load/room_feed.sh
+# It seeds 8 users, 3 clubs and 40 rooms (20 club rooms, 20 public) through
+# the GraphQL API, then marks 7 users as connected to every room
+# (room_presences rows, as the live service would) with psql when
+# DATABASE_URL is a PostgreSQL URL, and runs wrk as one of the users.
+# A running server (BASE) must let the seed numbers log in with 8888:
+# CHAOQER_WHITE_MOBILES=$(.ci/load/room_feed.sh mobiles).
 #
-# Settings: BASE (http://127.0.0.1:8080), DATABASE_URL (for presence; without
-# it only the viewer's own empty rooms show in full), THREADS (2),
-# CONNECTIONS (16), DURATION (10s), MOBILE_BASE (13900000000; use another one
-# to seed again on the same database).
+# Settings: THREADS (2), CONNECTIONS (16), DURATION (10s), RUNS (1),
+# MOBILE_BASE (13900000000; change it to seed again on the same database),
+# PORT (18198, for the server this script starts), GOGC (passed on to it).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 MOBILE_BASE=${MOBILE_BASE:-13900000000}
 mobiles() { for i in 0 1 2 3 4 5 6 7; do printf '%s%s' "$([ $i -gt 0 ] && echo ,)" $((MOBILE_BASE + i)); done; echo; }
 if [ "${1:-}" = mobiles ]; then mobiles; exit 0; fi
 
-BASE=${BASE:-http://127.0.0.1:8080}
-THREADS=${THREADS:-2} CONNECTIONS=${CONNECTIONS:-16} DURATION=${DURATION:-10s}
+THREADS=${THREADS:-2} CONNECTIONS=${CONNECTIONS:-16} DURATION=${DURATION:-10s} RUNS=${RUNS:-1}
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 WORK=$(mktemp -d /tmp/room-feed-load.XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+PID=
+trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+
+if [ -z "${BASE:-}" ]; then
+  PORT=${PORT:-18198}
+  BASE=http://127.0.0.1:$PORT
+  (cd "$HERE/../.." && go build -o "$WORK/chaoqer" .)
+  CHAOQER_ADDR=127.0.0.1:$PORT DATABASE_URL="${DATABASE_URL:-sqlite://$WORK/load.db}" \
+    CHAOQER_WHITE_MOBILES="$(mobiles)" CHAOQER_LOG_LEVEL=warn "$WORK/chaoqer" >"$WORK/server.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 100); do curl -fs -o /dev/null "$BASE/playground" && break; sleep 0.1; done
+fi
 
 echo "== seeding through $BASE/graphql"
 MOBILES=$(mobiles) BASE="$BASE" python3 - "$WORK" <<'PY'
@@ -71,7 +83,8 @@ with open(os.path.join(work, "presence.sql"), "w") as f:
     for r in rooms:
         for j, u in enumerate(users[1:]):
             f.write("INSERT INTO room_presences (room_id, uid, ruid, role, conn_id, instance_id, tool, tool_data, create_time, seen_time) "
-                    "VALUES ('%s', '%s', %d, %d, 'load-%d', 'load', '', '', 0, 0);\n" % (r, u["uid"], j + 1, 2 if j == 0 else j % 2, j))
+                    "VALUES ('%s', '%s', %d, %d, 'load-%d', 'load', '', '', 0, (EXTRACT(EPOCH FROM now()) * 1000)::bigint + 86400000);\n"
+                    % (r, u["uid"], j + 1, 2 if j == 0 else j % 2, j))
 print("seeded %d users, %d clubs, %d rooms" % (len(users), len(clubs), len(rooms)))
 PY
 
@@ -79,12 +92,17 @@ case "${DATABASE_URL:-}" in
   postgres://*|postgresql://*)
     psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -f "$WORK/presence.sql"
     echo "marked 7 users connected to every room" ;;
-  *) echo "DATABASE_URL is not PostgreSQL: no presence rows (most feed items will have no room)" ;;
+  *) echo "DATABASE_URL is not PostgreSQL: no presence rows (feed items of rooms the viewer did not create have no room)" ;;
 esac
 
 export AUTH
 AUTH=$(cat "$WORK/auth")
 echo "== warm-up"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s "$HERE/room_feed.lua" "$BASE/graphql" >/dev/null
-echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION (GraphQL roomFeed(first: 20))"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/room_feed.lua" "$BASE/graphql"
+for run in $(seq "$RUNS"); do
+  echo "== run $run: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, GraphQL roomFeed(first: 20) ($(uptime | sed 's/.*load/load/'))"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/room_feed.lua" "$BASE/graphql"
+done
+if [ -n "$PID" ]; then
+  echo "server peak RSS: $(awk '/VmHWM/ {print $2 " " $3}' /proc/$PID/status)"
+fi
