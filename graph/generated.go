@@ -338,9 +338,12 @@ type ComplexityRoot struct {
 		Events         func(childComplexity int, first *int, after *string) int
 		LinkPreview    func(childComplexity int, linkMd5 *string, link *string) int
 		LiveRoom       func(childComplexity int, roomID string) int
+		PublicClub     func(childComplexity int, clubID string) int
+		PublicEvent    func(childComplexity int, eventID string) int
 		PublicUser     func(childComplexity int, uid string) int
 		Room           func(childComplexity int, roomID string) int
 		RoomFeed       func(childComplexity int, first *int, after *string) int
+		RoomSnapshot   func(childComplexity int, roomCacheID string) int
 		RoomToken      func(childComplexity int, roomID string) int
 		User           func(childComplexity int, uid string) int
 		Viewer         func(childComplexity int) int
@@ -389,6 +392,21 @@ type ComplexityRoot struct {
 		Room    func(childComplexity int) int
 	}
 
+	RoomSnapshot struct {
+		ClubID       func(childComplexity int) int
+		ClubResult   func(childComplexity int) int
+		CreateTime   func(childComplexity int) int
+		FromMember   func(childComplexity int) int
+		IsClosed     func(childComplexity int) int
+		IsInviteOnly func(childComplexity int) int
+		MemberList   func(childComplexity int) int
+		MemberTotal  func(childComplexity int) int
+		Name         func(childComplexity int) int
+		RoomCacheID  func(childComplexity int) int
+		RoomID       func(childComplexity int) int
+		UID          func(childComplexity int) int
+	}
+
 	RoomToken struct {
 		RoomID func(childComplexity int) int
 		Token  func(childComplexity int) int
@@ -401,6 +419,24 @@ type ComplexityRoot struct {
 	ShareRoomPayload struct {
 		Message     func(childComplexity int) int
 		RoomCacheID func(childComplexity int) int
+	}
+
+	SnapshotClub struct {
+		ClubID      func(childComplexity int) int
+		Cover       func(childComplexity int) int
+		CreateTime  func(childComplexity int) int
+		MemberTotal func(childComplexity int) int
+		Name        func(childComplexity int) int
+		UID         func(childComplexity int) int
+	}
+
+	SnapshotUser struct {
+		Avatar    func(childComplexity int) int
+		Bio       func(childComplexity int) int
+		CanGoLive func(childComplexity int) int
+		CardTotal func(childComplexity int) int
+		Nickname  func(childComplexity int) int
+		UID       func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -539,6 +575,9 @@ type QueryResolver interface {
 	Event(ctx context.Context, eventID string) (*event.Event, error)
 	Events(ctx context.Context, first *int, after *string) (*model.EventEntryConnection, error)
 	PublicUser(ctx context.Context, uid string) (*user.Profile, error)
+	PublicClub(ctx context.Context, clubID string) (*club.Club, error)
+	PublicEvent(ctx context.Context, eventID string) (*event.Event, error)
+	RoomSnapshot(ctx context.Context, roomCacheID string) (*room.Snapshot, error)
 	WechatJSConfig(ctx context.Context, url *string) (*wechat.JSConfig, error)
 	LiveRoom(ctx context.Context, roomID string) (*live.Snapshot, error)
 	Room(ctx context.Context, roomID string) (*room.Room, error)
@@ -1827,6 +1866,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.LiveRoom(childComplexity, args["roomId"].(string)), true
+	case "Query.publicClub":
+		if e.ComplexityRoot.Query.PublicClub == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicClub_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicClub(childComplexity, args["clubId"].(string)), true
+	case "Query.publicEvent":
+		if e.ComplexityRoot.Query.PublicEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Query_publicEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PublicEvent(childComplexity, args["eventId"].(string)), true
 	case "Query.publicUser":
 		if e.ComplexityRoot.Query.PublicUser == nil {
 			break
@@ -1860,6 +1921,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.RoomFeed(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.roomSnapshot":
+		if e.ComplexityRoot.Query.RoomSnapshot == nil {
+			break
+		}
+
+		args, err := ec.field_Query_roomSnapshot_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RoomSnapshot(childComplexity, args["roomCacheId"].(string)), true
 	case "Query.roomToken":
 		if e.ComplexityRoot.Query.RoomToken == nil {
 			break
@@ -2033,6 +2105,79 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RoomPayload.Room(childComplexity), true
 
+	case "RoomSnapshot.clubId":
+		if e.ComplexityRoot.RoomSnapshot.ClubID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.ClubID(childComplexity), true
+	case "RoomSnapshot.club":
+		if e.ComplexityRoot.RoomSnapshot.ClubResult == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.ClubResult(childComplexity), true
+	case "RoomSnapshot.createTime":
+		if e.ComplexityRoot.RoomSnapshot.CreateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.CreateTime(childComplexity), true
+	case "RoomSnapshot.sharer":
+		if e.ComplexityRoot.RoomSnapshot.FromMember == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.FromMember(childComplexity), true
+	case "RoomSnapshot.closed":
+		if e.ComplexityRoot.RoomSnapshot.IsClosed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.IsClosed(childComplexity), true
+	case "RoomSnapshot.inviteOnly":
+		if e.ComplexityRoot.RoomSnapshot.IsInviteOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.IsInviteOnly(childComplexity), true
+	case "RoomSnapshot.members":
+		if e.ComplexityRoot.RoomSnapshot.MemberList == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.MemberList(childComplexity), true
+	case "RoomSnapshot.memberTotal":
+		if e.ComplexityRoot.RoomSnapshot.MemberTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.MemberTotal(childComplexity), true
+	case "RoomSnapshot.name":
+		if e.ComplexityRoot.RoomSnapshot.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.Name(childComplexity), true
+	case "RoomSnapshot.roomCacheId":
+		if e.ComplexityRoot.RoomSnapshot.RoomCacheID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.RoomCacheID(childComplexity), true
+	case "RoomSnapshot.roomId":
+		if e.ComplexityRoot.RoomSnapshot.RoomID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.RoomID(childComplexity), true
+	case "RoomSnapshot.uid":
+		if e.ComplexityRoot.RoomSnapshot.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomSnapshot.UID(childComplexity), true
+
 	case "RoomToken.roomId":
 		if e.ComplexityRoot.RoomToken.RoomID == nil {
 			break
@@ -2065,6 +2210,80 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ShareRoomPayload.RoomCacheID(childComplexity), true
+
+	case "SnapshotClub.clubId":
+		if e.ComplexityRoot.SnapshotClub.ClubID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotClub.ClubID(childComplexity), true
+	case "SnapshotClub.cover":
+		if e.ComplexityRoot.SnapshotClub.Cover == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotClub.Cover(childComplexity), true
+	case "SnapshotClub.createTime":
+		if e.ComplexityRoot.SnapshotClub.CreateTime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotClub.CreateTime(childComplexity), true
+	case "SnapshotClub.memberTotal":
+		if e.ComplexityRoot.SnapshotClub.MemberTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotClub.MemberTotal(childComplexity), true
+	case "SnapshotClub.name":
+		if e.ComplexityRoot.SnapshotClub.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotClub.Name(childComplexity), true
+	case "SnapshotClub.uid":
+		if e.ComplexityRoot.SnapshotClub.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotClub.UID(childComplexity), true
+
+	case "SnapshotUser.avatar":
+		if e.ComplexityRoot.SnapshotUser.Avatar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotUser.Avatar(childComplexity), true
+	case "SnapshotUser.bio":
+		if e.ComplexityRoot.SnapshotUser.Bio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotUser.Bio(childComplexity), true
+	case "SnapshotUser.allowLive":
+		if e.ComplexityRoot.SnapshotUser.CanGoLive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotUser.CanGoLive(childComplexity), true
+	case "SnapshotUser.cardTotal":
+		if e.ComplexityRoot.SnapshotUser.CardTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotUser.CardTotal(childComplexity), true
+	case "SnapshotUser.nickname":
+		if e.ComplexityRoot.SnapshotUser.Nickname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotUser.Nickname(childComplexity), true
+	case "SnapshotUser.uid":
+		if e.ComplexityRoot.SnapshotUser.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SnapshotUser.UID(childComplexity), true
 
 	case "Subscription.roomEvents":
 		if e.ComplexityRoot.Subscription.RoomEvents == nil {
@@ -2967,6 +3186,36 @@ func (ec *executionContext) childFields_RoomPayload(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type RoomPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_RoomSnapshot(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "roomCacheId":
+		return ec.fieldContext_RoomSnapshot_roomCacheId(ctx, field)
+	case "roomId":
+		return ec.fieldContext_RoomSnapshot_roomId(ctx, field)
+	case "uid":
+		return ec.fieldContext_RoomSnapshot_uid(ctx, field)
+	case "name":
+		return ec.fieldContext_RoomSnapshot_name(ctx, field)
+	case "clubId":
+		return ec.fieldContext_RoomSnapshot_clubId(ctx, field)
+	case "inviteOnly":
+		return ec.fieldContext_RoomSnapshot_inviteOnly(ctx, field)
+	case "createTime":
+		return ec.fieldContext_RoomSnapshot_createTime(ctx, field)
+	case "closed":
+		return ec.fieldContext_RoomSnapshot_closed(ctx, field)
+	case "club":
+		return ec.fieldContext_RoomSnapshot_club(ctx, field)
+	case "members":
+		return ec.fieldContext_RoomSnapshot_members(ctx, field)
+	case "memberTotal":
+		return ec.fieldContext_RoomSnapshot_memberTotal(ctx, field)
+	case "sharer":
+		return ec.fieldContext_RoomSnapshot_sharer(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RoomSnapshot", field.Name)
+}
+
 func (ec *executionContext) childFields_RoomToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "roomId":
@@ -2993,6 +3242,42 @@ func (ec *executionContext) childFields_ShareRoomPayload(ctx context.Context, fi
 		return ec.fieldContext_ShareRoomPayload_roomCacheId(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShareRoomPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_SnapshotClub(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "clubId":
+		return ec.fieldContext_SnapshotClub_clubId(ctx, field)
+	case "uid":
+		return ec.fieldContext_SnapshotClub_uid(ctx, field)
+	case "name":
+		return ec.fieldContext_SnapshotClub_name(ctx, field)
+	case "cover":
+		return ec.fieldContext_SnapshotClub_cover(ctx, field)
+	case "createTime":
+		return ec.fieldContext_SnapshotClub_createTime(ctx, field)
+	case "memberTotal":
+		return ec.fieldContext_SnapshotClub_memberTotal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SnapshotClub", field.Name)
+}
+
+func (ec *executionContext) childFields_SnapshotUser(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uid":
+		return ec.fieldContext_SnapshotUser_uid(ctx, field)
+	case "nickname":
+		return ec.fieldContext_SnapshotUser_nickname(ctx, field)
+	case "avatar":
+		return ec.fieldContext_SnapshotUser_avatar(ctx, field)
+	case "bio":
+		return ec.fieldContext_SnapshotUser_bio(ctx, field)
+	case "cardTotal":
+		return ec.fieldContext_SnapshotUser_cardTotal(ctx, field)
+	case "allowLive":
+		return ec.fieldContext_SnapshotUser_allowLive(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SnapshotUser", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3969,6 +4254,34 @@ func (ec *executionContext) field_Query_liveRoom_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_publicClub_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "clubId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["clubId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_publicEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_publicUser_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4002,6 +4315,20 @@ func (ec *executionContext) field_Query_roomFeed_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_roomSnapshot_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "roomCacheId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["roomCacheId"] = arg0
 	return args, nil
 }
 
@@ -10043,6 +10370,138 @@ func (ec *executionContext) fieldContext_Query_publicUser(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_publicClub(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicClub(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicClub(ctx, fc.Args["clubId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *club.Club) graphql.Marshaler {
+			return ec.marshalNClub2ᚖchaoqerᚋgraphᚋclubᚐClub(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicClub(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Club(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicClub_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_publicEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_publicEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PublicEvent(ctx, fc.Args["eventId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *event.Event) graphql.Marshaler {
+			return ec.marshalNEvent2ᚖchaoqerᚋgraphᚋeventᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_publicEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Event(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_publicEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_roomSnapshot(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_roomSnapshot(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RoomSnapshot(ctx, fc.Args["roomCacheId"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *room.Snapshot) graphql.Marshaler {
+			return ec.marshalNRoomSnapshot2ᚖchaoqerᚋgraphᚋroomᚐSnapshot(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_roomSnapshot(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RoomSnapshot(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_roomSnapshot_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_wechatJSConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11078,6 +11537,309 @@ func (ec *executionContext) fieldContext_RoomPayload_room(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _RoomSnapshot_roomCacheId(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_roomCacheId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoomCacheID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_roomCacheId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSnapshot", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomSnapshot_roomId(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_roomId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RoomID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_roomId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSnapshot", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomSnapshot_uid(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSnapshot", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomSnapshot_name(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSnapshot", field, false, false, "String")
+}
+
+func (ec *executionContext) _RoomSnapshot_clubId(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_clubId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClubID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_clubId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSnapshot", field, false, false, "ID")
+}
+
+func (ec *executionContext) _RoomSnapshot_inviteOnly(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_inviteOnly(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsInviteOnly(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_inviteOnly(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSnapshot", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _RoomSnapshot_createTime(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_createTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTimestamp2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_createTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSnapshot", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _RoomSnapshot_closed(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_closed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsClosed(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_closed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSnapshot", field, true, false, "Boolean")
+}
+
+func (ec *executionContext) _RoomSnapshot_club(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_club(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClubResult, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *room.SnapshotClub) graphql.Marshaler {
+			return ec.marshalOSnapshotClub2ᚖchaoqerᚋgraphᚋroomᚐSnapshotClub(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_club(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSnapshot",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SnapshotClub(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSnapshot_members(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_members(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberList, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []room.SnapshotUser) graphql.Marshaler {
+			return ec.marshalNSnapshotUser2ᚕchaoqerᚋgraphᚋroomᚐSnapshotUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_members(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSnapshot",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SnapshotUser(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RoomSnapshot_memberTotal(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_memberTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_memberTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RoomSnapshot", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RoomSnapshot_sharer(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RoomSnapshot_sharer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FromMember, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *room.SnapshotUser) graphql.Marshaler {
+			return ec.marshalOSnapshotUser2ᚖchaoqerᚋgraphᚋroomᚐSnapshotUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_RoomSnapshot_sharer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RoomSnapshot",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SnapshotUser(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RoomToken_roomId(ctx context.Context, field graphql.CollectedField, obj *model.RoomToken) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11191,6 +11953,282 @@ func (ec *executionContext) _ShareRoomPayload_roomCacheId(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_ShareRoomPayload_roomCacheId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ShareRoomPayload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SnapshotClub_clubId(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotClub_clubId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ClubID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotClub_clubId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotClub", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SnapshotClub_uid(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotClub_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotClub_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotClub", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SnapshotClub_name(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotClub_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotClub_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotClub", field, false, false, "String")
+}
+
+func (ec *executionContext) _SnapshotClub_cover(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotClub_cover(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cover, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotClub_cover(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotClub", field, false, false, "String")
+}
+
+func (ec *executionContext) _SnapshotClub_createTime(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotClub_createTime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreateTime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNTimestamp2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotClub_createTime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotClub", field, false, false, "Timestamp")
+}
+
+func (ec *executionContext) _SnapshotClub_memberTotal(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotClub_memberTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MemberTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotClub_memberTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotClub", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SnapshotUser_uid(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotUser_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotUser_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotUser", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SnapshotUser_nickname(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotUser_nickname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nickname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotUser_nickname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SnapshotUser_avatar(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotUser_avatar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Avatar, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotUser_avatar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SnapshotUser_bio(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotUser_bio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotUser_bio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotUser", field, false, false, "String")
+}
+
+func (ec *executionContext) _SnapshotUser_cardTotal(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotUser_cardTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CardTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotUser_cardTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotUser", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SnapshotUser_allowLive(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SnapshotUser_allowLive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanGoLive(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SnapshotUser_allowLive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SnapshotUser", field, true, false, "Boolean")
 }
 
 func (ec *executionContext) _Subscription_roomEvents(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
@@ -16042,6 +17080,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_publicUser(ctx, field)
 				})
+		case "publicClub":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicClub(ctx, field)
+				})
+		case "publicEvent":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_publicEvent(ctx, field)
+				})
+		case "roomSnapshot":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_roomSnapshot(ctx, field)
+				})
 		case "wechatJSConfig":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -16421,6 +17477,94 @@ func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var roomSnapshotImplementors = []string{"RoomSnapshot"}
+
+func (ec *executionContext) _RoomSnapshot(ctx context.Context, sel ast.SelectionSet, obj *room.Snapshot) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomSnapshotImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RoomSnapshot")
+		case "roomCacheId":
+			out.Values[i] = ec._RoomSnapshot_roomCacheId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "roomId":
+			out.Values[i] = ec._RoomSnapshot_roomId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uid":
+			out.Values[i] = ec._RoomSnapshot_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._RoomSnapshot_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "clubId":
+			out.Values[i] = ec._RoomSnapshot_clubId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "inviteOnly":
+			out.Values[i] = ec._RoomSnapshot_inviteOnly(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTime":
+			out.Values[i] = ec._RoomSnapshot_createTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "closed":
+			out.Values[i] = ec._RoomSnapshot_closed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "club":
+			out.Values[i] = ec._RoomSnapshot_club(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "members":
+			out.Values[i] = ec._RoomSnapshot_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memberTotal":
+			out.Values[i] = ec._RoomSnapshot_memberTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sharer":
+			out.Values[i] = ec._RoomSnapshot_sharer(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var roomTokenImplementors = []string{"RoomToken"}
 
 func (ec *executionContext) _RoomToken(ctx context.Context, sel ast.SelectionSet, obj *model.RoomToken) graphql.Marshaler {
@@ -16510,6 +17654,122 @@ func (ec *executionContext) _ShareRoomPayload(ctx context.Context, sel ast.Selec
 			}
 		case "roomCacheId":
 			out.Values[i] = ec._ShareRoomPayload_roomCacheId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var snapshotClubImplementors = []string{"SnapshotClub"}
+
+func (ec *executionContext) _SnapshotClub(ctx context.Context, sel ast.SelectionSet, obj *room.SnapshotClub) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, snapshotClubImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SnapshotClub")
+		case "clubId":
+			out.Values[i] = ec._SnapshotClub_clubId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uid":
+			out.Values[i] = ec._SnapshotClub_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SnapshotClub_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cover":
+			out.Values[i] = ec._SnapshotClub_cover(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createTime":
+			out.Values[i] = ec._SnapshotClub_createTime(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "memberTotal":
+			out.Values[i] = ec._SnapshotClub_memberTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var snapshotUserImplementors = []string{"SnapshotUser"}
+
+func (ec *executionContext) _SnapshotUser(ctx context.Context, sel ast.SelectionSet, obj *room.SnapshotUser) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, snapshotUserImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SnapshotUser")
+		case "uid":
+			out.Values[i] = ec._SnapshotUser_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "nickname":
+			out.Values[i] = ec._SnapshotUser_nickname(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "avatar":
+			out.Values[i] = ec._SnapshotUser_avatar(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "bio":
+			out.Values[i] = ec._SnapshotUser_bio(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cardTotal":
+			out.Values[i] = ec._SnapshotUser_cardTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "allowLive":
+			out.Values[i] = ec._SnapshotUser_allowLive(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17316,6 +18576,14 @@ func (ec *executionContext) marshalNCloseRoomPayload2ᚖchaoqerᚋgraphᚋmodel�
 	return ec._CloseRoomPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNClub2ᚖchaoqerᚋgraphᚋclubᚐClub(ctx context.Context, sel ast.SelectionSet, v *club.Club) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Club!")
+		return graphql.Null
+	}
+	return ec._Club(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNClubEntry2ᚖchaoqerᚋgraphᚋclubᚐMembership(ctx context.Context, sel ast.SelectionSet, v *club.Membership) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ClubEntry!")
@@ -17396,6 +18664,14 @@ func (ec *executionContext) marshalNDeleteEventPayload2ᚖchaoqerᚋgraphᚋmode
 		return graphql.Null
 	}
 	return ec._DeleteEventPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEvent2ᚖchaoqerᚋgraphᚋeventᚐEvent(ctx context.Context, sel ast.SelectionSet, v *event.Event) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Event!")
+		return graphql.Null
+	}
+	return ec._Event(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNEventEntry2ᚖchaoqerᚋgraphᚋeventᚐFeedItem(ctx context.Context, sel ast.SelectionSet, v *event.FeedItem) graphql.Marshaler {
@@ -17841,6 +19117,14 @@ func (ec *executionContext) marshalNRoomPayload2ᚖchaoqerᚋgraphᚋmodelᚐRoo
 	return ec._RoomPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNRoomSnapshot2ᚖchaoqerᚋgraphᚋroomᚐSnapshot(ctx context.Context, sel ast.SelectionSet, v *room.Snapshot) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RoomSnapshot!")
+		return graphql.Null
+	}
+	return ec._RoomSnapshot(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSendNoticePayload2ᚖchaoqerᚋgraphᚋmodelᚐSendNoticePayload(ctx context.Context, sel ast.SelectionSet, v *model.SendNoticePayload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "SendNoticePayload!")
@@ -17855,6 +19139,26 @@ func (ec *executionContext) marshalNShareRoomPayload2ᚖchaoqerᚋgraphᚋmodel�
 		return graphql.Null
 	}
 	return ec._ShareRoomPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSnapshotUser2chaoqerᚋgraphᚋroomᚐSnapshotUser(ctx context.Context, sel ast.SelectionSet, v room.SnapshotUser) graphql.Marshaler {
+	return ec._SnapshotUser(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSnapshotUser2ᚕchaoqerᚋgraphᚋroomᚐSnapshotUserᚄ(ctx context.Context, sel ast.SelectionSet, v []room.SnapshotUser) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSnapshotUser2chaoqerᚋgraphᚋroomᚐSnapshotUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -18257,6 +19561,20 @@ func (ec *executionContext) marshalORoomToken2ᚖchaoqerᚋgraphᚋmodelᚐRoomT
 		return graphql.Null
 	}
 	return ec._RoomToken(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSnapshotClub2ᚖchaoqerᚋgraphᚋroomᚐSnapshotClub(ctx context.Context, sel ast.SelectionSet, v *room.SnapshotClub) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SnapshotClub(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSnapshotUser2ᚖchaoqerᚋgraphᚋroomᚐSnapshotUser(ctx context.Context, sel ast.SelectionSet, v *room.SnapshotUser) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SnapshotUser(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {

@@ -81,11 +81,13 @@ func TestWeixinConfig(t *testing.T) {
 	if _, ok := res["url"]; ok || res["signature"] != wechat.Signature("TICKET", res["nonceStr"].(string), res["timestamp"].(string), "null") {
 		t.Fatalf("without url: %v", res)
 	}
-	// A stale Authorization header does not matter on share pages.
+	// Share pages check an Authorization header when one is sent (spec §2.9).
 	stale := srv.Anonymous()
 	stale.UID, stale.Token = "0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef"
 	req, _ := http.NewRequest("GET", srv.URL+"/h5/weixin/config"+q, nil)
-	stale.Do(req).MustOK(t)
+	if r := stale.Do(req); r.HTTP != 401 {
+		t.Fatalf("stale Authorization on a share page: %s", r)
+	}
 	// GraphQL
 	r := srv.Anonymous().GraphQL(`query($u: String) { wechatJSConfig(url: $u) { appId url signature } }`, map[string]any{"u": page})
 	if gqlField(t, r, "wechatJSConfig")["url"] != page {
@@ -113,11 +115,23 @@ func TestH5Profile(t *testing.T) {
 			t.Fatalf("no bio is omitted: %v", res)
 		}
 	}
-	// Bo holds Amy's card; viewed anonymously even with Amy's session.
-	req, _ := http.NewRequest("GET", srv.URL+"/h5/profile/"+b.UID, nil)
-	res := a.Do(req).MustOK(t).(map[string]any)
+	// Bo holds Amy's card. Anonymously the page shows no relations; with
+	// Amy's session (spec §2.9: a sent Authorization is checked and used)
+	// it shows hers, and a stale session is refused.
+	res := h5Call(t, "GET", srv.URL+"/h5/profile/"+b.UID, "", "").MustOK(t).(map[string]any)
 	if res["cardTotal"] != json.Number("1") || res["blocked"] != json.Number("0") || res["sendCard"] != json.Number("0") {
 		t.Fatalf("as seen by nobody: %v", res)
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/h5/profile/"+b.UID, nil)
+	res = a.Do(req).MustOK(t).(map[string]any)
+	if res["cardTotal"] != json.Number("1") || res["blocked"] != json.Number("1") || res["sendCard"] != json.Number("1") {
+		t.Fatalf("as seen by Amy: %v", res)
+	}
+	stale := *a
+	stale.Token = "ffffffffffffffffffffffffffffffff"
+	req, _ = http.NewRequest("GET", srv.URL+"/h5/profile/"+b.UID, nil)
+	if r := stale.Do(req); r.HTTP != 401 {
+		t.Fatalf("stale session on a share page: %s", r)
 	}
 	h5Call(t, "GET", srv.URL+"/h5/profile/0123456789abcdef0123456789abcdef", "", "").MustFail(t, "用户不存在", 200002)
 	h5Call(t, "GET", srv.URL+"/h5/profile/"+srv.Login().UID, "", "").MustFail(t, "用户不存在", 200002)

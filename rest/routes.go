@@ -83,9 +83,16 @@ var routes = []route{
 	{method: "GET", path: "/app/link/preview/:linkMD5", op: "LinkPreview", result: "linkPreview"},
 	{method: "POST", path: "/app/link/preview/:linkMD5", op: "LinkPreview", result: "linkPreview"},
 
-	// H5 share pages: anonymous and unsigned, on GET and the documented POST.
-	{method: "GET", path: "/h5/weixin/config", op: "WeixinConfig", result: "wechatJSConfig", anonymous: true, unsigned: true},
-	{method: "POST", path: "/h5/weixin/config", op: "WeixinConfig", result: "wechatJSConfig", anonymous: true, unsigned: true},
-	{method: "GET", path: "/h5/profile/:uid", op: "H5Profile", result: "publicUser", anonymous: true, unsigned: true},
-	{method: "POST", path: "/h5/profile/:uid", op: "H5Profile", result: "publicUser", anonymous: true, unsigned: true},
+	// H5 share pages (spec §2.9): unsigned, on GET and the documented POST;
+	// anonymous unless an Authorization header is sent, which is then checked.
+	{method: "GET", path: "/h5/weixin/config", op: "WeixinConfig", result: "wechatJSConfig", unsigned: true},
+	{method: "POST", path: "/h5/weixin/config", op: "WeixinConfig", result: "wechatJSConfig", unsigned: true},
+	{method: "GET", path: "/h5/profile/:uid", op: "H5Profile", result: "publicUser", unsigned: true},
+	{method: "POST", path: "/h5/profile/:uid", op: "H5Profile", result: "publicUser", unsigned: true},
+	{method: "GET", path: "/h5/club/:clubId", op: "H5Club", result: "publicClub", unsigned: true},
+	{method: "POST", path: "/h5/club/:clubId", op: "H5Club", result: "publicClub", unsigned: true},
+	{method: "GET", path: "/h5/event/:eventId", op: "H5Event", result: "publicEvent", unsigned: true},
+	{method: "POST", path: "/h5/event/:eventId", op: "H5Event", result: "publicEvent", unsigned: true},
+	{method: "GET", path: "/h5/room/:roomCacheId", op: "H5Room", result: "roomSnapshot", unsigned: true},
+	{method: "POST", path: "/h5/room/:roomCacheId", op: "H5Room", result: "roomSnapshot", unsigned: true},
 }

@@ -53,6 +53,15 @@ type SnapshotUser struct {
 	AllowLive int     `json:"allowLive"`
 }
 
+// IsInviteOnly reports whether the room was private.
+func (s *Snapshot) IsInviteOnly() bool { return s.InviteOnly != 0 }
+
+// IsClosed reports whether the room has closed.
+func (s *Snapshot) IsClosed() bool { return s.Closed != 0 }
+
+// CanGoLive reports the user's allowLive flag.
+func (u *SnapshotUser) CanGoLive() bool { return u.AllowLive != 0 }
+
 func snapshotUser(p *user.Profile) SnapshotUser {
 	return SnapshotUser{UID: p.UID, Nickname: p.Nickname, Avatar: p.Avatar, Bio: p.Bio,
 		CardTotal: p.CardTotal, AllowLive: boolInt(p.AllowLive)}
