@@ -37,7 +37,6 @@ func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger) *executor.Execut
 	e.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	e.SetErrorPresenter(ErrorPresenter(log))
 	e.SetRecoverFunc(RecoverFunc(log))
-	e.AroundFields(MarkInternal)
 	return e
 }
 
@@ -84,7 +83,6 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	}
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(RecoverFunc(log))
-	srv.AroundFields(MarkInternal)
 	if opts.AroundOperations != nil {
 		srv.AroundOperations(opts.AroundOperations)
 	}

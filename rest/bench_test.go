@@ -1,6 +1,8 @@
 package rest_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -33,6 +35,76 @@ func BenchmarkLegacyProfile(b *testing.B) {
 			w := httptest.NewRecorder()
 			h.ServeHTTP(w, r)
 			if w.Code != http.StatusOK {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+		}
+	})
+}
+
+// roomFeedQuery is the page a feed screen shows: 20 rooms with their club,
+// creator and up to 6 connected members.
+const roomFeedQuery = `query Feed($first: Int) {
+  roomFeed(first: $first) {
+    edges {
+      cursor
+      node {
+        roomId
+        createTime
+        room {
+          roomId name inviteOnly createTime memberTotal
+          creator { uid nickname avatar }
+          club { clubId name cover memberTotal viewerHasJoined }
+          members { uid nickname avatar bio viewerHasBlocked viewerSentCard cardTotal allowLive }
+        }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}`
+
+// roomFeedCardQuery selects what a feed card shows.
+const roomFeedCardQuery = `query Feed($first: Int) {
+  roomFeed(first: $first) {
+    edges {
+      cursor
+      node {
+        room {
+          roomId name memberTotal createTime
+          creator { uid nickname }
+          club { clubId name }
+          members { uid nickname avatar }
+        }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}`
+
+// BenchmarkGraphQLRoomFeed measures the GraphQL room feed (20 rooms with
+// club, creator and 6 members each) through the in-process HTTP stack.
+func BenchmarkGraphQLRoomFeed(b *testing.B) {
+	for name, q := range map[string]string{"full": roomFeedQuery, "card": roomFeedCardQuery} {
+		b.Run(name, func(b *testing.B) { benchmarkGraphQL(b, q) })
+	}
+}
+
+func benchmarkGraphQL(b *testing.B, query string) {
+	srv := resttest.Start(b)
+	v := srv.Onboard("Viewer")
+	seedRooms(b, srv, v, 40)
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"first": 20}})
+	auth := v.AuthorizationHeader()
+	h := srv.App.Handler()
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			r := httptest.NewRequest("POST", "/graphql", bytes.NewReader(body))
+			r.Header.Set("Authorization", auth)
+			r.Header.Set("Content-Type", "application/json")
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, r)
+			if w.Code != http.StatusOK || bytes.Contains(w.Body.Bytes(), []byte(`"errors"`)) {
 				b.Fatalf("status %d: %s", w.Code, w.Body)
 			}
 		}

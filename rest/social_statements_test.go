@@ -30,7 +30,7 @@ func statements(t *testing.T, srv *resttest.Server, c *resttest.Client, call fun
 
 // seedRooms makes n open rooms visible to viewer: every other one a room of
 // one of viewer's clubs, the rest public, each with 7 users connected.
-func seedRooms(t *testing.T, srv *resttest.Server, viewer *resttest.Client, n int) {
+func seedRooms(t testing.TB, srv *resttest.Server, viewer *resttest.Client, n int) {
 	t.Helper()
 	ctx := context.Background()
 	var clubIDs []string

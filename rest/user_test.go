@@ -9,7 +9,7 @@ import (
 	"chaoqer/rest/resttest"
 )
 
-func obj(t *testing.T, v any) map[string]any {
+func obj(t testing.TB, v any) map[string]any {
 	t.Helper()
 	m, ok := v.(map[string]any)
 	if !ok {

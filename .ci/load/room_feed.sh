@@ -13,6 +13,7 @@
 # CHAOQER_WHITE_MOBILES=$(.ci/load/room_feed.sh mobiles).
 #
 # Settings: THREADS (2), CONNECTIONS (16), DURATION (10s), RUNS (1),
+# FEED (full or card: which fields the query selects, see room_feed.lua),
 # MOBILE_BASE (13900000000; change it to seed again on the same database),
 # PORT (18198, for the server this script starts), GOGC (passed on to it).
 set -euo pipefail
@@ -32,7 +33,7 @@ if [ -z "${BASE:-}" ]; then
   BASE=http://127.0.0.1:$PORT
   (cd "$HERE/../.." && go build -o "$WORK/chaoqer" .)
   CHAOQER_ADDR=127.0.0.1:$PORT DATABASE_URL="${DATABASE_URL:-sqlite://$WORK/load.db}" \
-    CHAOQER_WHITE_MOBILES="$(mobiles)" CHAOQER_LOG_LEVEL=warn "$WORK/chaoqer" >"$WORK/server.log" 2>&1 &
+    CHAOQER_WHITE_MOBILES="$(mobiles)" CHAOQER_LOG_LEVEL=warn CHAOQER_DEBUG_SQL_COUNT=true "$WORK/chaoqer" >"$WORK/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 100); do curl -fs -o /dev/null "$BASE/playground" && break; sleep 0.1; done
 fi
@@ -102,6 +103,11 @@ wrk -t"$THREADS" -c"$CONNECTIONS" -d2s -s "$HERE/room_feed.lua" "$BASE/graphql" 
 for run in $(seq "$RUNS"); do
   echo "== run $run: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, GraphQL roomFeed(first: 20) ($(uptime | sed 's/.*load/load/'))"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/room_feed.lua" "$BASE/graphql"
+  if [ -n "$PID" ]; then
+    echo "statements per request: $(curl -s -o /dev/null -D - -H "Authorization: $AUTH" -H 'Content-Type: application/json' \
+      --data "{\"query\":\"{ roomFeed(first: 20) { edges { node { room { roomId club { name } members { nickname } } } } } }\"}" \
+      "$BASE/graphql" | awk -F': ' 'tolower($1)=="x-sql-statements" {print $2}' | tr -d '\r')"
+  fi
 done
 if [ -n "$PID" ]; then
   echo "server peak RSS: $(awk '/VmHWM/ {print $2 " " $3}' /proc/$PID/status)"
