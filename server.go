@@ -25,7 +25,7 @@ import (
 // buys throughput, while the soft limit keeps the heap bounded.
 const (
 	defaultGCPercent   = 300
-	defaultMemoryLimit = 160 << 20
+	defaultMemoryLimit = 128 << 20
 )
 
 func main() {
