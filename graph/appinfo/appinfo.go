@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf16"
 
 	"chaoqer/ent"
 	entversion "chaoqer/ent/appversion"
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
+	"chaoqer/graph/text"
 	"chaoqer/graph/viewer"
 )
 
@@ -118,7 +118,7 @@ func (s *Service) PublishVersion(ctx context.Context, in VersionInput) (*Version
 	case strings.TrimSpace(in.DownloadURL) == "":
 		return nil, errs.Failure(msgNoDownloadURL)
 	}
-	if utf16Len(in.VersionDesc) > maxVersionDescUnits {
+	if text.Len(in.VersionDesc) > maxVersionDescUnits {
 		return nil, errs.Failure(fmt.Sprintf("版本说明不能超过%d个字", maxVersionDescUnits))
 	}
 	id := VersionID(in.ClientType, in.VersionCode)
@@ -153,17 +153,6 @@ func (s *Service) DeleteVersion(ctx context.Context, versionID string) error {
 	}
 	return nil
 }
-
-// utf16Len counts UTF-16 code units, the unit of the legacy length limits.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
-
-func blank(s *string) bool { return s == nil || strings.TrimSpace(*s) == "" }
 
 func intOr0(p *int) int {
 	if p == nil {

@@ -7,6 +7,7 @@ import (
 	"chaoqer/ent"
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
+	"chaoqer/graph/text"
 	"chaoqer/graph/viewer"
 )
 
@@ -63,9 +64,9 @@ func (s *Service) Feedback(ctx context.Context, uid string, client viewer.Client
 		return errs.Failure(msgNoFeedbackOrigin)
 	case intOr0(in.FeedbackType) != 0:
 		return errs.Failure(msgBadFeedbackType)
-	case blank(in.FeedbackContent):
+	case text.Blank(in.FeedbackContent):
 		return errs.Failure(msgNoFeedback)
-	case utf16Len(*in.FeedbackContent) > maxTextUnits:
+	case text.Len(*in.FeedbackContent) > maxTextUnits:
 		return errs.Failure(msgLongFeedback)
 	case len(in.FeedbackImageList) > maxFeedbackImages:
 		return errs.Failure(msgTooManyImages)
@@ -108,13 +109,13 @@ func (s *Service) Report(ctx context.Context, uid string, in ReportInput) error 
 	switch {
 	case origin != ReportOnUser && origin != ReportOnRoom:
 		return errs.Failure(msgBadReportOrigin)
-	case blank(in.OriginID):
+	case text.Blank(in.OriginID):
 		return errs.Failure(msgNoReportOrigin)
 	case reason < 1 || reason > 5:
 		return errs.Failure(msgBadReason)
-	case blank(in.Reason):
+	case text.Blank(in.Reason):
 		return errs.Failure(msgNoReason)
-	case utf16Len(*in.Reason) > maxTextUnits:
+	case text.Len(*in.Reason) > maxTextUnits:
 		return errs.Failure(msgLongReason)
 	}
 	var targetUID, content string

@@ -9,6 +9,7 @@ import (
 	entprofile "chaoqer/ent/profile"
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
+	"chaoqer/graph/text"
 	"chaoqer/graph/viewer"
 )
 
@@ -85,16 +86,16 @@ type ProfileInput struct {
 }
 
 func (in ProfileInput) validate(withBio bool) error {
-	if blank(in.Nickname) {
+	if text.Blank(in.Nickname) {
 		return errs.Failure(msgNoNickname)
 	}
-	if utf16Len(*in.Nickname) > 20 {
+	if text.Len(*in.Nickname) > 20 {
 		return errs.Failure(msgLongNickname)
 	}
-	if blank(in.Avatar) {
+	if text.Blank(in.Avatar) {
 		return errs.Failure(msgNoAvatar)
 	}
-	if withBio && in.Bio != nil && utf16Len(*in.Bio) > 1000 {
+	if withBio && in.Bio != nil && text.Len(*in.Bio) > 1000 {
 		return errs.Failure(msgLongBio)
 	}
 	return nil
@@ -129,7 +130,7 @@ func (s *Service) UpdateProfile(ctx context.Context, uid string, in ProfileInput
 	}
 	upd := s.db.Profile.Update().Where(entprofile.ID(uid)).
 		SetNickname(*in.Nickname).SetAvatar(*in.Avatar).SetUpdateTime(ids.Ms(s.now()))
-	if blank(in.Bio) {
+	if text.Blank(in.Bio) {
 		upd.ClearBio()
 	} else {
 		upd.SetBio(*in.Bio)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf16"
 
 	"chaoqer/ent"
 	entaccount "chaoqer/ent/account"
@@ -75,17 +74,6 @@ func New(db *entdb.DB, sessions SessionCache, messages *message.Service, liveUID
 
 // SetClock replaces the time source (tests).
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
-
-// utf16Len counts UTF-16 code units, the unit of the legacy length limits.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
-
-func blank(s *string) bool { return s == nil || strings.TrimSpace(*s) == "" }
 
 // Exists reports whether uid is a user others can see (account status 1).
 func (s *Service) Exists(ctx context.Context, uid string) (bool, error) {

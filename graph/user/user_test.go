@@ -44,14 +44,6 @@ func account(t *testing.T, db *ent.Client, status int) string {
 
 func str(s string) *string { return &s }
 
-func TestUTF16Length(t *testing.T) {
-	for s, n := range map[string]int{"": 0, "abc": 3, "中文": 2, "😀": 2, "a😀b": 4} {
-		if got := utf16Len(s); got != n {
-			t.Errorf("utf16Len(%q) = %d, want %d", s, got, n)
-		}
-	}
-}
-
 func TestInitProfileValidatesAndSetsStatus(t *testing.T) {
 	s, db := newService(t)
 	ctx := context.Background()
