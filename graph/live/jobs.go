@@ -2,18 +2,10 @@ package live
 
 import (
 	"context"
-	"database/sql"
-	"errors"
-	"log/slog"
 	"time"
 
-	"chaoqer/ent"
 	"chaoqer/ent/entdb"
-	"chaoqer/ent/linkpreview"
 	"chaoqer/ent/presence"
-	"chaoqer/ent/room"
-	"chaoqer/ent/roompin"
-	"chaoqer/ent/roomrequest"
 	"chaoqer/graph/ids"
 )
 
@@ -131,59 +123,3 @@ func (s *Service) Sweep(ctx context.Context) error {
 	}
 	return nil
 }
-
-// DBCloser is a minimal RoomCloser: it marks the room closed and deletes its
-// live state (presence, pins, requests). The room service's own Close, which
-// also removes feed visibility, replaces it in the assembled server.
-type DBCloser struct {
-	Client *ent.Client
-	Now    func() time.Time
-}
-
-// Close closes roomID; closing a closed or missing room does nothing.
-func (d DBCloser) Close(ctx context.Context, roomID string) error {
-	now := time.Now
-	if d.Now != nil {
-		now = d.Now
-	}
-	return entdb.WithTx(ctx, d.Client, func(tx *ent.Tx) error {
-		n, err := tx.Room.Update().Where(room.ID(roomID), room.Closed(false)).
-			SetClosed(true).SetCloseTime(ids.Ms(now())).ClearLiveState().Save(ctx)
-		if err != nil || n == 0 {
-			return err
-		}
-		if _, err := tx.Presence.Delete().Where(presence.RoomID(roomID)).Exec(ctx); err != nil {
-			return err
-		}
-		if _, err := tx.RoomPin.Delete().Where(roompin.RoomID(roomID)).Exec(ctx); err != nil {
-			return err
-		}
-		_, err = tx.RoomRequest.Delete().Where(roomrequest.RoomID(roomID)).Exec(ctx)
-		return err
-	})
-}
-
-// DBLinkRecorder records shared links in link_previews (id = MD5 of the
-// text, status 0 = not fetched yet) for the preview fetcher to pick up.
-type DBLinkRecorder struct {
-	Client *ent.Client
-	Log    *slog.Logger
-	Now    func() time.Time
-}
-
-// Record inserts the link unless it is already known.
-func (d DBLinkRecorder) Record(ctx context.Context, text string) {
-	now := time.Now
-	if d.Now != nil {
-		now = d.Now
-	}
-	ms := ids.Ms(now())
-	err := d.Client.LinkPreview.Create().SetID(ids.MD5(text)).SetLink(text).SetStatus(0).
-		SetCreateTime(ms).SetUpdateTime(ms).
-		OnConflictColumns(linkpreview.FieldID).DoNothing().Exec(ctx)
-	if err != nil && !isNoRows(err) && d.Log != nil {
-		d.Log.Warn("recording a shared link", "err", err)
-	}
-}
-
-func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

@@ -45,11 +45,11 @@ func newEnv(t *testing.T, cfg Config) *env {
 	t.Helper()
 	db := entdbtest.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rec := &recorder{next: DBLinkRecorder{Client: db.Client}}
+	rec := &recorder{next: dbLinkRecorder{Client: db.Client}}
 	if cfg.CloseGrace == 0 {
 		cfg.CloseGrace = 20 * time.Millisecond
 	}
-	s := New(db, kvstore.New(db.Client, db.Dialect), DBCloser{Client: db.Client}, rec, log, cfg)
+	s := New(db, kvstore.New(db.Client, db.Dialect), dbCloser{Client: db.Client}, rec, log, cfg)
 	s.SetBus(bus.NewLocal(s.Deliver))
 	e := &env{t: t, s: s, c: db.Client, links: rec}
 	t.Cleanup(func() {
@@ -284,7 +284,7 @@ func TestJoinClosedOrMissingRoom(t *testing.T) {
 		t.Fatalf("missing room: %v", err)
 	}
 	room := e.room(ids.New())
-	if err := (DBCloser{Client: e.c}).Close(context.Background(), room); err != nil {
+	if err := (dbCloser{Client: e.c}).Close(context.Background(), room); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.s.Connect(context.Background(), room, ids.New()); err != ErrRoomClosed {
