@@ -450,3 +450,20 @@ func TestLiveRoomAcrossInstances(t *testing.T) {
 	b.conn.Close(websocket.StatusNormalClosure, "")
 	a.expect("connection", "leave", bob.UID)
 }
+
+// TestLiveRoomPrivacy: a private room's socket, like its reads and token, is
+// only for its creator, invited users and users already in it (spec §12 S5).
+func TestLiveRoomPrivacy(t *testing.T) {
+	srv := resttest.Start(t, fastRooms)
+	alice, bob, eve := srv.Onboard("Alice"), srv.Onboard("Bob"), srv.Onboard("Eve")
+	room := obj(t, alice.Post("/room", P{"name": "私密", "inviteOnly": 1}).MustOK(t))["roomId"].(string)
+	url := wsURL(srv.URL) + "/room-ws/" + room
+	a := dialRoom(t, "alice", url, auth(alice))
+	a.joined(alice.UID, true)
+	stranger := dialRoom(t, "eve", url, auth(eve))
+	stranger.expect("close", "", "")
+	stranger.ended()
+	alice.Post("/room/"+room+"/invite/"+bob.UID, nil).MustOK(t)
+	b := dialRoom(t, "bob", url, auth(bob))
+	b.joined(bob.UID, false)
+}

@@ -38,10 +38,15 @@ var ErrRoomClosed = errors.New("live: room closed or missing")
 // connected to.
 var ErrNotMember = errors.New("live: not connected to the room")
 
-// RoomCloser closes a room without permission checks: closed=1, close_time,
-// feed visibility removed, presence/pin/request rows deleted. It must be
-// idempotent (closing a closed room is a no-op).
-type RoomCloser interface {
+// Rooms is what the live service needs of the room service.
+type Rooms interface {
+	// MayJoin tells whether uid may connect to the room: it must be open
+	// and, when private, uid its creator, an invited or an already
+	// connected user. Any error refuses the connection.
+	MayJoin(ctx context.Context, uid, roomID string) error
+	// Close closes a room without permission checks: closed=1, close_time,
+	// feed visibility removed, presence/pin/request rows deleted. It must be
+	// idempotent (closing a closed room is a no-op).
 	Close(ctx context.Context, roomID string) error
 }
 
@@ -97,7 +102,7 @@ func (c *Config) defaults() {
 type Service struct {
 	db     *entdb.DB
 	kv     *kvstore.Store
-	closer RoomCloser
+	rooms  Rooms
 	links  LinkRecorder
 	log    *slog.Logger
 	cfg    Config
@@ -112,9 +117,9 @@ type Service struct {
 }
 
 // New returns the service. Set its bus with SetBus before use.
-func New(db *entdb.DB, kv *kvstore.Store, closer RoomCloser, links LinkRecorder, log *slog.Logger, cfg Config) *Service {
+func New(db *entdb.DB, kv *kvstore.Store, rooms Rooms, links LinkRecorder, log *slog.Logger, cfg Config) *Service {
 	cfg.defaults()
-	s := &Service{db: db, kv: kv, closer: closer, links: links, log: log, cfg: cfg, now: time.Now}
+	s := &Service{db: db, kv: kv, rooms: rooms, links: links, log: log, cfg: cfg, now: time.Now}
 	s.hub.rooms = map[string]map[*Conn]struct{}{}
 	s.icons.timers = map[string]*time.Timer{}
 	return s

@@ -11,6 +11,7 @@ import (
 	"chaoqer/ent/presence"
 	"chaoqer/ent/roompin"
 	"chaoqer/ent/roomrequest"
+	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 )
 
@@ -223,6 +224,12 @@ func (s *Service) Connect(ctx context.Context, room, uid string) (*Conn, error) 
 	if s.shuttingDown.Load() {
 		return nil, ErrRoomClosed
 	}
+	if err := s.rooms.MayJoin(ctx, uid, room); err != nil {
+		if errors.Is(err, errs.RoomNotFound) {
+			return nil, ErrRoomClosed
+		}
+		return nil, err
+	}
 	s.conns.Add(1)
 	// Registered before the join so nothing published meanwhile is missed;
 	// it waits in the connection until the join sequence has been sent.
@@ -386,7 +393,7 @@ func (s *Service) leave(ctx context.Context, room, uid, connID string, mayClose 
 
 // closeRoom closes a room and ends its connections everywhere.
 func (s *Service) closeRoom(ctx context.Context, room string) error {
-	if err := s.closer.Close(ctx, room); err != nil {
+	if err := s.rooms.Close(ctx, room); err != nil {
 		return err
 	}
 	s.RoomClosed(ctx, room)

@@ -238,6 +238,15 @@ func (s *Service) loadOpen(ctx context.Context, viewerUID, roomID string) (*Room
 	return r, nil
 }
 
+// MayJoin tells whether uid may connect to the live room roomID: it must be
+// open and, when private, uid its creator, invited or already connected
+// (400000 otherwise). The live service asks before every join, so the
+// privacy of a room holds for its WebSocket and subscriptions too.
+func (s *Service) MayJoin(ctx context.Context, uid, roomID string) error {
+	_, err := s.loadOpen(ctx, uid, roomID)
+	return err
+}
+
 // mayEnter checks the privacy of r: anyone may enter a room that is not
 // private; a private one only its creator, invited users and connected
 // users (400000 for anyone else, as if it did not exist).
