@@ -100,13 +100,13 @@ func (c *Config) defaults() {
 
 // Service is the live-room service of one instance.
 type Service struct {
-	db     *entdb.DB
-	kv     *kvstore.Store
-	rooms  Rooms
-	links  LinkRecorder
-	log    *slog.Logger
-	cfg    Config
-	now    func() time.Time
+	db    *entdb.DB
+	kv    *kvstore.Store
+	rooms Rooms
+	links LinkRecorder
+	log   *slog.Logger
+	cfg   Config
+	now   func() time.Time
 
 	bus   bus.Bus
 	hub   hub
