@@ -11,6 +11,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	_ "net/http/pprof" // served only on CHAOQER_PPROF_ADDR
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -56,6 +57,16 @@ func run(cfg app.Config, log *slog.Logger) error {
 		return err
 	}
 	defer a.Close()
+	if addr := os.Getenv("CHAOQER_PPROF_ADDR"); addr != "" {
+		// Profiling on its own listener (keep it on loopback): the Go
+		// runtime's /debug/pprof handlers, never on the public address.
+		go func() {
+			log.Info("pprof listening", "addr", addr)
+			if err := http.ListenAndServe(addr, http.DefaultServeMux); err != nil {
+				log.Error("pprof listener stopped", "err", err)
+			}
+		}()
+	}
 
 	srv := &http.Server{
 		Addr:              cfg.Addr,
