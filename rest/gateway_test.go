@@ -2,11 +2,14 @@ package rest_test
 
 import (
 	"bytes"
+	"fmt"
 	"encoding/base64"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"chaoqer/rest"
 	"chaoqer/rest/app"
 	"chaoqer/rest/resttest"
 )
@@ -246,3 +249,43 @@ func TestDuplicateCallGuard(t *testing.T) {
 }
 
 type appConfig = app.Config
+
+// TestSignFreshness: with CHAOQER_SIGN_MAX_SKEW set, ts must be recent and a
+// signed request cannot be replayed (spec §1.4 [REC]).
+func TestSignFreshness(t *testing.T) {
+	srv := resttest.Start(t, func(c *appConfig) { c.SignMaxSkew = 5 * time.Minute })
+	a := srv.Onboard("Fresh")
+	a.Get("/user/message/unread_total", nil).MustOK(t)
+	resign := func(ts int64) func(P) {
+		return func(p P) {
+			p["ts"] = ts
+			delete(p, "sign")
+			p["sign"] = rest.Sign(signable(p), a.Secret)
+		}
+	}
+	if r := a.Call("GET", "/user/message/unread_total", nil, resign(time.Now().Add(-6*time.Minute).UnixMilli())); r.HTTP != 401 {
+		t.Fatalf("stale ts: %s", r)
+	}
+	if r := a.Call("GET", "/user/message/unread_total", nil, resign(time.Now().Add(6*time.Minute).UnixMilli())); r.HTTP != 401 {
+		t.Fatalf("future ts: %s", r)
+	}
+	replayed := a.SignedParams(P{})
+	first := a.Send("GET", "/user/message/unread_total", replayed, "")
+	first.MustOK(t)
+	if r := a.Send("GET", "/user/message/unread_total", replayed, ""); r.HTTP != 401 {
+		t.Fatalf("replayed request: %s", r)
+	}
+	bad := func(p P) { p["ts"] = "soon"; delete(p, "sign"); p["sign"] = rest.Sign(signable(p), a.Secret) }
+	if r := a.Call("GET", "/user/message/unread_total", nil, bad); r.HTTP != 400 {
+		t.Fatalf("ts not a number: %s", r)
+	}
+}
+
+// signable is p as the server sees a GET query: every value as text.
+func signable(p P) map[string]any {
+	out := map[string]any{}
+	for k, v := range p {
+		out[k] = fmt.Sprint(v)
+	}
+	return out
+}

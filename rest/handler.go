@@ -9,7 +9,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gin-gonic/gin"
@@ -105,6 +107,10 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 				c.AbortWithStatus(http.StatusUnauthorized)
 				return
 			}
+			if status := s.checkFreshness(ctx, v, signText(params["ts"]), signText(sign)); status != 0 {
+				c.AbortWithStatus(status)
+				return
+			}
 		}
 		vars, bindErr := s.variables(r, c.Params, params, fromQuery)
 		if bindErr != nil {
@@ -120,6 +126,36 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 		resp := s.execute(ctx, r.op, vars)
 		s.respond(c, r, resp, params)
 	}
+}
+
+// checkFreshness applies the optional ts window and replay check: a ts that
+// is not a number is a 400, one outside the window or a signature seen
+// before a 401.
+func (s *Server) checkFreshness(ctx context.Context, v *viewer.Viewer, ts, sign string) int {
+	skew := s.cfg.SignMaxSkew
+	if skew <= 0 {
+		return 0
+	}
+	ms, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return http.StatusBadRequest
+	}
+	if d := time.Since(time.UnixMilli(ms)); d > skew || d < -skew {
+		return http.StatusUnauthorized
+	}
+	caller := "anonymous"
+	if v != nil {
+		caller = v.UID
+	}
+	fresh, err := s.cfg.Replays.Acquire(ctx, "replay:"+caller+":"+ts+":"+strings.ToLower(sign), 2*skew)
+	if err != nil {
+		s.cfg.Log.Error("replay check", "err", err)
+		return http.StatusInternalServerError
+	}
+	if !fresh {
+		return http.StatusUnauthorized
+	}
+	return 0
 }
 
 // statusOf maps an authentication failure to its HTTP status.

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
@@ -42,7 +43,19 @@ type Config struct {
 	Prepare func(ctx context.Context, v *viewer.Viewer, c viewer.Client) context.Context
 	// DefaultSecret signs anonymous calls.
 	DefaultSecret string
-	Log           *slog.Logger
+	// SignMaxSkew, when positive, also requires ts to be within this much of
+	// the server's clock and refuses a (caller, ts, sign) seen before within
+	// twice that window (spec §1.4 [REC], §12 S1). Zero keeps the legacy
+	// behaviour: ts is not checked.
+	SignMaxSkew time.Duration
+	// Replays remembers signatures for the replay check, shared by instances.
+	Replays Acquirer
+	Log     *slog.Logger
+}
+
+// Acquirer takes a key for a while unless it is already taken (kvstore).
+type Acquirer interface {
+	Acquire(ctx context.Context, key string, ttl time.Duration) (bool, error)
 }
 
 // Server serves the legacy routes.

@@ -149,6 +149,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 		Auth:          accounts,
 		Prepare:       a.Resolver.Prepare,
 		DefaultSecret: cfg.DefaultSecret,
+		SignMaxSkew:   cfg.SignMaxSkew,
+		Replays:       kv,
 		Log:           log,
 	})
 	if err != nil {

@@ -26,6 +26,9 @@ type Config struct {
 	CORSOrigins   []string // CHAOQER_CORS_ORIGINS; empty = any origin
 	Env           string   // CHAOQER_ENV: JPush alias prefix
 	LogLevel      slog.Level
+	// SignMaxSkew enables the ts window and replay check of legacy signed
+	// calls (CHAOQER_SIGN_MAX_SKEW; 0 = off, as the legacy gateway).
+	SignMaxSkew time.Duration
 	// CountStatements adds the X-Sql-Statements response header
 	// (CHAOQER_DEBUG_SQL_COUNT).
 	CountStatements bool
@@ -178,6 +181,9 @@ func ConfigFromEnv() (Config, error) {
 	}
 	if c.Push.APNsProduction, err = boolEnv("JPUSH_APNS_PRODUCTION", false); err != nil {
 		return c, err
+	}
+	if c.SignMaxSkew, err = time.ParseDuration(env("CHAOQER_SIGN_MAX_SKEW", "0")); err != nil || c.SignMaxSkew < 0 {
+		return c, fmt.Errorf("CHAOQER_SIGN_MAX_SKEW: a duration such as 5m, or 0 for off")
 	}
 	if c.SessionCacheTTL, err = time.ParseDuration(env("CHAOQER_SESSION_CACHE_TTL", "2s")); err != nil {
 		return c, fmt.Errorf("CHAOQER_SESSION_CACHE_TTL: %w", err)
