@@ -2,8 +2,8 @@ package rest_test
 
 import (
 	"bytes"
-	"fmt"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
