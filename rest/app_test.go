@@ -166,18 +166,7 @@ func TestFeedback(t *testing.T) {
 	c.ClientType, c.VersionCode = 2, 42
 	ok := resttest.P{"originFeedbackType": 0, "originId": "", "feedbackType": 0, "feedbackContent": "很好用",
 		"feedbackImageList": []string{"https://cdn/1.jpg", "https://cdn/2.jpg"}}
-	with := func(k string, v any) resttest.P {
-		p := resttest.P{}
-		for kk, vv := range ok {
-			p[kk] = vv
-		}
-		if v == nil {
-			delete(p, k)
-		} else {
-			p[k] = v
-		}
-		return p
-	}
+	with := func(k string, v any) resttest.P { return withParam(ok, k, v) }
 	for _, c2 := range []struct {
 		p   resttest.P
 		msg string
@@ -240,18 +229,7 @@ func TestReport(t *testing.T) {
 	srv := resttest.Start(t)
 	a, b := srv.Onboard("Ann"), srv.Onboard("Ben")
 	ok := resttest.P{"originReportType": 1, "originId": b.UID, "reportReasonType": 4, "reason": "发广告"}
-	with := func(k string, v any) resttest.P {
-		p := resttest.P{}
-		for kk, vv := range ok {
-			p[kk] = vv
-		}
-		if v == nil {
-			delete(p, k)
-		} else {
-			p[k] = v
-		}
-		return p
-	}
+	with := func(k string, v any) resttest.P { return withParam(ok, k, v) }
 	for _, c := range []struct {
 		p   resttest.P
 		msg string
@@ -328,4 +306,18 @@ func TestLinkPreview(t *testing.T) {
 	if r := srv.Anonymous().Get("/app/link/preview/"+key, nil); r.HTTP != 401 {
 		t.Fatalf("anonymous: %s", r)
 	}
+}
+
+// withParam is a copy of base with k set to v, or removed when v is nil.
+func withParam(base resttest.P, k string, v any) resttest.P {
+	p := resttest.P{}
+	for kk, vv := range base {
+		p[kk] = vv
+	}
+	if v == nil {
+		delete(p, k)
+	} else {
+		p[k] = v
+	}
+	return p
 }

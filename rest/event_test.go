@@ -274,21 +274,7 @@ func TestEventList(t *testing.T) {
 			t.Fatalf("item %v", it)
 		}
 	}
-	var paged []string
-	last := ""
-	for i := 0; i < 10; i++ {
-		p := P{"count": 1}
-		if last != "" {
-			p["lastId"] = last
-		}
-		page := list(t, c.Get("/event", p).MustOK(t))
-		if len(page) == 0 {
-			break
-		}
-		paged = append(paged, page[0]["eventId"].(string))
-		last = page[0]["sequenceId"].(string)
-	}
-	if !sameStrings(paged, want) {
+	if paged := pageOneByOne(t, c, "/event", "eventId"); !sameStrings(paged, want) {
 		t.Fatalf("paged %v", paged)
 	}
 	c.Get("/event", P{"count": 0}).MustFail(t, "count只能在0到100之间", 0)

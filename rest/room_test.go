@@ -157,21 +157,7 @@ func TestRoomFeed(t *testing.T) {
 	}
 
 	// Paging one by one crosses from the club segment into the public one.
-	var paged []string
-	last := ""
-	for i := 0; i < 10; i++ {
-		p := P{"count": 1}
-		if last != "" {
-			p["lastId"] = last
-		}
-		page := list(t, b.Get("/room", p).MustOK(t))
-		if len(page) == 0 {
-			break
-		}
-		paged = append(paged, page[0]["roomId"].(string))
-		last = page[0]["sequenceId"].(string)
-	}
-	if !sameStrings(paged, want) {
+	if paged := pageOneByOne(t, b, "/room", "roomId"); !sameStrings(paged, want) {
 		t.Fatalf("paged feed %v, want %v", paged, want)
 	}
 	// Two per page: the page that ends the club segment fills from the public one.

@@ -94,3 +94,25 @@ func messagesTo(t *testing.T, c *resttest.Client, url string) []map[string]any {
 	}
 	return out
 }
+
+// pageOneByOne pages path with count 1 until the end and returns each
+// item's idKey, following the sequenceIds as lastId.
+func pageOneByOne(t *testing.T, c *resttest.Client, path, idKey string) []string {
+	t.Helper()
+	var got []string
+	last := ""
+	for i := 0; i < 100; i++ {
+		p := P{"count": 1}
+		if last != "" {
+			p["lastId"] = last
+		}
+		page := list(t, c.Get(path, p).MustOK(t))
+		if len(page) == 0 {
+			return got
+		}
+		got = append(got, page[0][idKey].(string))
+		last = page[0]["sequenceId"].(string)
+	}
+	t.Fatalf("%s: paging did not end", path)
+	return nil
+}
