@@ -61,7 +61,7 @@ func Start(t testing.TB, configure ...func(*app.Config)) *Server {
 		DefaultSecret:    app.DefaultSecret,
 		Introspection:    true,
 		Env:              "test",
-		SessionCacheTTL:  2 * time.Second,
+		SessionCacheTTL:  time.Minute, // one instance: long enough that statement counts never include a session reload
 		AgoraAppID:       AgoraAppID,
 		AgoraCertificate: AgoraCertificate,
 		LogLevel:         slog.LevelWarn,
