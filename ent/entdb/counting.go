@@ -121,5 +121,27 @@ func (s *Stmt) QueryContext(ctx context.Context, args ...any) (*stdsql.Rows, err
 	return s.stmt.QueryContext(ctx, args...)
 }
 
+// Stmt returns the statement named name, preparing query() on first use and
+// keeping it for the pool's life; hot read paths use it to skip parsing and
+// planning on every call. A failed prepare is not remembered (the next call
+// tries again), and it never runs on a request's context, which a canceled
+// request could spoil.
+func (db *DB) Stmt(name string, query func() string) (*Stmt, error) {
+	db.prepMu.Lock()
+	defer db.prepMu.Unlock()
+	if st, ok := db.prepared[name]; ok {
+		return st, nil
+	}
+	st, err := db.Prepare(context.Background(), query())
+	if err != nil {
+		return nil, err
+	}
+	if db.prepared == nil {
+		db.prepared = map[string]*Stmt{}
+	}
+	db.prepared[name] = st
+	return st, nil
+}
+
 // Close releases the statement.
 func (s *Stmt) Close() error { return s.stmt.Close() }

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,6 +36,9 @@ type DB struct {
 	SQL     *stdsql.DB
 	Dialect string
 	stmts   *atomic.Int64
+
+	prepMu   sync.Mutex
+	prepared map[string]*Stmt
 }
 
 // IsPostgres reports whether the database is PostgreSQL.

@@ -76,3 +76,23 @@ func TestWithTxRollsBack(t *testing.T) {
 		t.Fatalf("%d rows after a rollback", n)
 	}
 }
+
+func TestStmtIsPreparedOncePerName(t *testing.T) {
+	db := entdbtest.Open(t)
+	builds := 0
+	query := func() string { builds++; return "SELECT COUNT(*) FROM kv_entries" }
+	a, err := db.Stmt("count", query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := db.Stmt("count", query)
+	if a != b || builds != 1 {
+		t.Fatalf("prepared %d times, same statement: %v", builds, a == b)
+	}
+	if _, err := db.Stmt("broken", func() string { return "SELEC nonsense" }); err == nil {
+		t.Fatal("a broken query prepared")
+	}
+	if _, err := db.Stmt("broken", func() string { return "SELECT 1" }); err != nil {
+		t.Fatalf("a failed prepare is remembered: %v", err)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"chaoqer/ent"
@@ -79,10 +78,6 @@ type Service struct {
 	store   *entdb.DB
 	dialect string
 	now     func() time.Time
-
-	prepare   sync.Once
-	clubsStmt *entdb.Stmt
-	stmtErr   error
 }
 
 // New returns the club service.
@@ -131,14 +126,11 @@ func (s *Service) Clubs(ctx context.Context, viewerUID string, clubIDs []string)
 	if len(clubIDs) == 0 {
 		return out, nil
 	}
-	s.prepare.Do(func() {
-		// Not the request's context: a canceled request must not spoil it.
-		s.clubsStmt, s.stmtErr = s.store.Prepare(context.Background(), fmt.Sprintf(clubsSQL, s.store.InList("c.id")))
-	})
-	if s.stmtErr != nil {
-		return nil, s.stmtErr
+	stmt, err := s.store.Stmt("club.clubs", func() string { return fmt.Sprintf(clubsSQL, s.store.InList("c.id")) })
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.clubsStmt.QueryContext(ctx, viewerUID, s.store.StringList(clubIDs))
+	rows, err := stmt.QueryContext(ctx, viewerUID, s.store.StringList(clubIDs))
 	if err != nil {
 		return nil, err
 	}

@@ -67,7 +67,7 @@ func (s *Service) Feed(ctx context.Context, uid string, args page.Args) ([]*Feed
 	qargs = append(qargs, publicArgs...)
 	qargs = append(qargs, limit, limit)
 	// One prepared statement per cursor kind (none, segment 1, "ms:id").
-	stmt, err := s.stmts.get(s.store, "feed"+strconv.Itoa(len(clubArgs)), func() string {
+	stmt, err := s.store.Stmt("room.feed"+strconv.Itoa(len(clubArgs)), func() string {
 		return strings.NewReplacer("{club}", clubCond, "{public}", publicCond).Replace(feedSQL)
 	})
 	if err != nil {

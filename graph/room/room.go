@@ -14,7 +14,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"chaoqer/ent"
@@ -110,7 +109,6 @@ type Service struct {
 	kv       *kvstore.Store
 	tokens   agora.Builder
 	now      func() time.Time
-	stmts    statements
 
 	// OnClose, if set, is called after a room has been closed (by its host,
 	// its creator or Close), e.g. to tell the room's sockets. Set it before
@@ -319,7 +317,7 @@ func (s *Service) Presences(ctx context.Context, roomIDs []string) (map[string]*
 	for _, id := range roomIDs {
 		out[id] = &Presence{}
 	}
-	stmt, err := s.stmts.get(s.store, "presence", func() string {
+	stmt, err := s.store.Stmt("room.presence", func() string {
 		return fmt.Sprintf(presenceSQL, s.store.InList("p.room_id"))
 	})
 	if err != nil {
@@ -344,31 +342,6 @@ func (s *Service) Presences(ctx context.Context, roomIDs []string) (map[string]*
 		p.UIDs = append(p.UIDs, uid)
 	}
 	return out, rows.Err()
-}
-
-// statements are the service's hot queries, prepared once on first use
-// (their text does not depend on the number of ids).
-type statements struct {
-	mu    sync.Mutex
-	stmts map[string]*entdb.Stmt
-}
-
-func (p *statements) get(db *entdb.DB, name string, query func() string) (*entdb.Stmt, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if st, ok := p.stmts[name]; ok {
-		return st, nil
-	}
-	// Not the request's context: a canceled request must not spoil it.
-	st, err := db.Prepare(context.Background(), query())
-	if err != nil {
-		return nil, err // not remembered: the next call tries again
-	}
-	if p.stmts == nil {
-		p.stmts = map[string]*entdb.Stmt{}
-	}
-	p.stmts[name] = st
-	return st, nil
 }
 
 func boolInt(b bool) int {

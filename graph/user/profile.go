@@ -30,7 +30,7 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string)
 	if len(uids) == 0 {
 		return out, nil
 	}
-	stmt, err := s.profilesStmt(ctx)
+	stmt, err := s.profilesStmt()
 	if err != nil {
 		return nil, err
 	}
@@ -54,12 +54,9 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string)
 	return out, rows.Err()
 }
 
-// profilesStmt prepares the profile query on first use.
-func (s *Service) profilesStmt(ctx context.Context) (*entdb.Stmt, error) {
-	s.prepare.Do(func() {
-		s.stmt, s.stmtErr = s.store.Prepare(ctx, fmt.Sprintf(profilesSQL, s.store.InList("p.id")))
-	})
-	return s.stmt, s.stmtErr
+// profilesStmt is the profile query, prepared once for the pool.
+func (s *Service) profilesStmt() (*entdb.Stmt, error) {
+	return s.store.Stmt("user.profiles", func() string { return fmt.Sprintf(profilesSQL, s.store.InList("p.id")) })
 }
 
 // Profile loads one profile as seen by viewerUID; 200002 when there is none.

@@ -6,7 +6,6 @@ package user
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"chaoqer/ent"
@@ -52,9 +51,6 @@ type SessionCache interface {
 type Service struct {
 	db       *ent.Client
 	store    *entdb.DB
-	prepare  sync.Once
-	stmt     *entdb.Stmt
-	stmtErr  error
 	sessions SessionCache
 	messages *message.Service
 	live     map[string]bool
