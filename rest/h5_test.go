@@ -1,11 +1,11 @@
 package rest_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -29,20 +29,13 @@ func fakeWeChat(t *testing.T, calls *atomic.Int64) string {
 	return hs.URL
 }
 
-// raw sends an unsigned request without any client headers.
+// h5Call sends an unsigned request without any client headers and decodes
+// the answer like resttest does.
 func h5Call(t *testing.T, method, target, contentType, body string) *resttest.Response {
 	t.Helper()
-	req, _ := http.NewRequest(method, target, strings.NewReader(body))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	r := &resttest.Response{HTTP: resp.StatusCode, Headers: resp.Header}
-	dec := json.NewDecoder(resp.Body)
+	code, raw, headers := plainHTTP(t, method, target, contentType, []byte(body))
+	r := &resttest.Response{HTTP: code, Raw: raw, Headers: headers}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	_ = dec.Decode(&r.Body)
 	return r
