@@ -60,8 +60,6 @@ var (
 	ClubNotFound      = New(CodeClubNotFound, "圈子不存在")
 	EventNotFound     = New(CodeEventNotFound, "日程不存在")
 	Unauthenticated   = &Error{Code: CodeFailure, Message: "Authorized Failed", Kind: KindUnauthenticated}
-	// Generic is the legacy default failure text.
-	Generic = Failure("Failure")
 )
 
 // As returns the business error inside err, if there is one.

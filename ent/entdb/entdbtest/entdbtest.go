@@ -59,11 +59,3 @@ func Open(t testing.TB) *entdb.DB {
 	t.Cleanup(func() { db.Close() })
 	return db
 }
-
-// Describe names the database kind the tests run on, for logs.
-func Describe() string {
-	if strings.HasPrefix(os.Getenv("DATABASE_URL"), "postgres") {
-		return "postgres"
-	}
-	return "sqlite"
-}
