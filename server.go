@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	"chaoqer/rest/app"
+	"chaoqer/app"
 )
 
 // Garbage-collector defaults, used unless GOGC / GOMEMLIMIT are set: a

@@ -9,7 +9,7 @@ import (
 
 	"chaoqer/ent/eventreminder"
 	"chaoqer/graph/ids"
-	"chaoqer/rest/app"
+	"chaoqer/app"
 	"chaoqer/rest/resttest"
 )
 

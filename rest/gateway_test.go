@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"chaoqer/rest"
-	"chaoqer/rest/app"
+	"chaoqer/app"
 	"chaoqer/rest/resttest"
 )
 

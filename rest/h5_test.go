@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"chaoqer/graph/wechat"
-	"chaoqer/rest/app"
+	"chaoqer/app"
 	"chaoqer/rest/resttest"
 )
 

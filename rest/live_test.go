@@ -15,7 +15,7 @@ import (
 	"chaoqer/ent/account"
 	"chaoqer/ent/presence"
 	"chaoqer/graph/ids"
-	"chaoqer/rest/app"
+	"chaoqer/app"
 	"chaoqer/rest/resttest"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"chaoqer/rest/app"
+	"chaoqer/app"
 	"chaoqer/rest/resttest"
 )
 

@@ -9,7 +9,7 @@ import (
 
 	"chaoqer/ent/presence"
 	"chaoqer/ent/roominvite"
-	"chaoqer/rest/app"
+	"chaoqer/app"
 	"chaoqer/rest/resttest"
 )
 

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"chaoqer/rest/app"
+	"chaoqer/app"
 	"chaoqer/rest/resttest"
 )
 

@@ -24,7 +24,7 @@ import (
 	"chaoqer/ent/entdb/entdbtest"
 	"chaoqer/graph/ids"
 	"chaoqer/rest"
-	"chaoqer/rest/app"
+	"chaoqer/app"
 )
 
 // Test Agora credentials (the conformance suite's).

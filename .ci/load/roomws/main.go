@@ -31,7 +31,7 @@ import (
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/ids"
 	"chaoqer/rest"
-	"chaoqer/rest/app"
+	"chaoqer/app"
 )
 
 type user struct{ uid, token, secret string }
