@@ -8,7 +8,6 @@ import (
 
 	"chaoqer/ent"
 	"chaoqer/ent/presence"
-	entroom "chaoqer/ent/room"
 	"chaoqer/ent/roompin"
 )
 
@@ -57,18 +56,15 @@ func (s *Service) Handle(ctx context.Context, room, uid string, f *Frame) (bool,
 }
 
 // Act is Handle for callers that are not a connection (GraphQL mutations):
-// uid must be connected to the room.
+// uid must be allowed in the room (Rooms.MayJoin; ErrRoomClosed otherwise,
+// as if it did not exist) and connected to it (ErrNotMember).
 func (s *Service) Act(ctx context.Context, room, uid string, f *Frame) (bool, error) {
+	if err := s.mayReach(ctx, uid, room); err != nil {
+		return false, err
+	}
 	if _, ok, err := s.role(ctx, room, uid); err != nil {
 		return false, err
 	} else if !ok {
-		open, err := s.db.Client.Room.Query().Where(entroom.ID(room), entroom.Closed(false)).Exist(ctx)
-		if err != nil {
-			return false, err
-		}
-		if !open {
-			return false, ErrRoomClosed
-		}
 		return false, ErrNotMember
 	}
 	return s.Handle(ctx, room, uid, f)

@@ -20,6 +20,7 @@ import (
 
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/bus"
+	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/kvstore"
 )
@@ -40,9 +41,9 @@ var ErrNotMember = errors.New("live: not connected to the room")
 
 // Rooms is what the live service needs of the room service.
 type Rooms interface {
-	// MayJoin tells whether uid may connect to the room: it must be open
-	// and, when private, uid its creator, an invited or an already
-	// connected user. Any error refuses the connection.
+	// MayJoin tells whether uid may reach the open room roomID under the
+	// rooms' one access rule (room.Allows, spec §12 S5): connect to it,
+	// read its live state, act in it. Any error refuses.
 	MayJoin(ctx context.Context, uid, roomID string) error
 	// Close closes a room without permission checks: closed=1, close_time,
 	// feed visibility removed, presence/pin/request rows deleted. It must be
@@ -139,6 +140,16 @@ func (s *Service) InstanceID() string { return s.cfg.InstanceID }
 func (s *Service) Config() Config { return s.cfg }
 
 func (s *Service) nowMs() int64 { return ids.Ms(s.now()) }
+
+// mayReach asks the room service whether uid may reach room; a refusal
+// (or a closed or missing room) is ErrRoomClosed, so callers answer 400000.
+func (s *Service) mayReach(ctx context.Context, uid, room string) error {
+	err := s.rooms.MayJoin(ctx, uid, room)
+	if errors.Is(err, errs.RoomNotFound) {
+		return ErrRoomClosed
+	}
+	return err
+}
 
 // Shutdown ends every connection of this instance without closing rooms
 // (clients reconnect elsewhere), waits for their presence rows to go, and

@@ -411,8 +411,12 @@ type Snapshot struct {
 	Hands []string
 }
 
-// Snapshot reads the live state of an open room for viewer.
+// Snapshot reads the live state of an open room for viewer, who must be
+// allowed in it (Rooms.MayJoin; ErrRoomClosed otherwise).
 func (s *Service) Snapshot(ctx context.Context, room, viewer string) (*Snapshot, error) {
+	if err := s.mayReach(ctx, viewer, room); err != nil {
+		return nil, err
+	}
 	r, err := s.db.Client.Room.Get(ctx, room)
 	if ent.IsNotFound(err) || (err == nil && r.Closed) {
 		return nil, ErrRoomClosed
@@ -454,6 +458,9 @@ func (s *Service) Snapshot(ctx context.Context, room, viewer string) (*Snapshot,
 // leaveRoom): every connection of uid in the room is told to close, and the
 // leave is processed as if the current one had closed.
 func (s *Service) Leave(ctx context.Context, room, uid string) error {
+	if err := s.mayReach(ctx, uid, room); err != nil {
+		return err
+	}
 	p, err := s.db.Client.Presence.Query().Where(presence.RoomID(room), presence.UID(uid)).Only(ctx)
 	if ent.IsNotFound(err) {
 		return ErrNotMember

@@ -7,6 +7,7 @@ import (
 
 	"chaoqer/ent"
 	"chaoqer/ent/card"
+	"chaoqer/ent/clubmember"
 	"chaoqer/ent/entdb"
 	"chaoqer/ent/presence"
 	entroom "chaoqer/ent/room"
@@ -20,6 +21,116 @@ import (
 	"chaoqer/graph/push"
 )
 
+// Relation is what the access rule knows about a viewer and a room.
+type Relation struct {
+	Creator    bool // the viewer created the room
+	Invited    bool // the viewer was invited to it (R7, inviteToRoom)
+	Connected  bool // the viewer is connected to it now (socket or subscription)
+	ClubMember bool // the viewer is a member of the room's club
+}
+
+// Allows is the one access rule of rooms (spec §12 S5): whether a viewer
+// in relation rel may reach r at all — read it, its live state and its
+// token, join it, act in it, share it or invite to it. Its creator, users
+// invited to it and users connected to it always may; beyond them, a
+// private (invite-only) room admits nobody, a club room the members of its
+// club, and a public room everyone. Whether the room is open is not part of
+// the rule: each entry point adds what it needs (see CheckAccess).
+func Allows(r *Room, rel Relation) bool {
+	switch {
+	case rel.Creator || rel.Invited || rel.Connected:
+		return true
+	case r.InviteOnly:
+		return false
+	case r.ClubID != nil && *r.ClubID != "":
+		return rel.ClubMember
+	default:
+		return true
+	}
+}
+
+// CheckAccess applies Allows for viewerUID ("" for an anonymous caller) to
+// r, open or closed: nil when allowed, errs.RoomNotFound (400000 活动已解散,
+// the answer for a missing room) when not, so a refused caller learns
+// nothing, not even that the room exists. It costs no statement for public
+// rooms and the creator, one otherwise.
+//
+// Every entry point that takes a room goes through it: Query.room and
+// roomToken, liveRoom, roomEvents and every live-room mutation (through
+// MayJoin), closeRoom, inviteToRoom, shareRoom, the legacy REST routes
+// (they run those operations) and the legacy room socket (MayJoin). Lists
+// use Visible, which applies the same rule to what they already loaded. A
+// Relay node(id:) lookup of a Room must answer what Query.room answers:
+// call Get, which checks this.
+func (s *Service) CheckAccess(ctx context.Context, viewerUID string, r *Room) error {
+	rel := Relation{Creator: viewerUID != "" && viewerUID == r.UID}
+	if Allows(r, rel) {
+		return nil
+	}
+	if viewerUID != "" {
+		var err error
+		if rel, err = s.relation(ctx, viewerUID, r); err != nil {
+			return err
+		}
+		if Allows(r, rel) {
+			return nil
+		}
+	}
+	return errs.RoomNotFound
+}
+
+// relationSQL reads, in one statement, whether a user is invited to a room,
+// connected to it, and a member of a club.
+var relationSQL = `SELECT
+  CASE WHEN EXISTS (SELECT 1 FROM ` + roominvite.Table + ` WHERE ` + roominvite.FieldRoomID + ` = ? AND ` + roominvite.FieldUID + ` = ?) THEN 1 ELSE 0 END,
+  CASE WHEN EXISTS (SELECT 1 FROM ` + presence.Table + ` WHERE ` + presence.FieldRoomID + ` = ? AND ` + presence.FieldUID + ` = ?) THEN 1 ELSE 0 END,
+  CASE WHEN EXISTS (SELECT 1 FROM ` + clubmember.Table + ` WHERE ` + clubmember.FieldClubID + ` = ? AND ` + clubmember.FieldUID + ` = ?) THEN 1 ELSE 0 END`
+
+func (s *Service) relation(ctx context.Context, uid string, r *Room) (Relation, error) {
+	rel := Relation{Creator: uid == r.UID}
+	clubID := ""
+	if r.ClubID != nil {
+		clubID = *r.ClubID
+	}
+	rows, err := s.db.QueryContext(ctx, entdb.Rebind(s.dialect, relationSQL), r.ID, uid, r.ID, uid, clubID, uid)
+	if err != nil {
+		return rel, err
+	}
+	defer rows.Close()
+	if rows.Next() {
+		if err := rows.Scan(&rel.Invited, &rel.Connected, &rel.ClubMember); err != nil {
+			return rel, err
+		}
+	}
+	return rel, rows.Err()
+}
+
+// loadOpen reads one open room viewerUID may reach (CheckAccess); 400000
+// otherwise.
+func (s *Service) loadOpen(ctx context.Context, viewerUID, roomID string) (*Room, error) {
+	r, err := s.load(ctx, roomID)
+	if err != nil {
+		return nil, err
+	}
+	if r.Closed {
+		return nil, errs.RoomNotFound
+	}
+	if err := s.CheckAccess(ctx, viewerUID, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// MayJoin tells whether uid may connect to, read the live state of or act
+// in the live room roomID: it must be open and CheckAccess must allow uid
+// (400000 otherwise). The live service asks it before every join and every
+// action or read that does not come from a connection, so the rule holds
+// for the legacy WebSocket and the GraphQL subscription and mutations too.
+func (s *Service) MayJoin(ctx context.Context, uid, roomID string) error {
+	_, err := s.loadOpen(ctx, uid, roomID)
+	return err
+}
+
 // ErrTokensUnavailable answers a token request on a server without Agora
 // credentials.
 var ErrTokensUnavailable = &errs.Error{Code: errs.CodeFailure, Message: "语音服务暂不可用（未配置声网凭证）", Kind: errs.KindUnavailable}
@@ -31,7 +142,7 @@ const blockedByHostSQL = `SELECT CASE WHEN EXISTS (
 ) THEN 1 ELSE 0 END`
 
 // Token issues the Agora RTC token of a room to uid (spec R4): the room must
-// be open and enterable (400000), and no host connected to it may have
+// be open and reachable (CheckAccess; 400000), and no host connected to it may have
 // blocked uid (400001).
 func (s *Service) Token(ctx context.Context, uid, roomID string) (string, error) {
 	r, err := s.loadOpen(ctx, uid, roomID)
@@ -52,15 +163,13 @@ func (s *Service) Token(ctx context.Context, uid, roomID string) (string, error)
 	return tok, err
 }
 
-// CloseAs closes a room on uid's request (spec R5): uid must be its creator or
-// connected to it as a host, and the room must be open; 400000 otherwise.
+// CloseAs closes a room on uid's request (spec R5): the room must be open
+// and reachable (CheckAccess), and uid its creator or connected to it as a
+// host; 400000 otherwise.
 func (s *Service) CloseAs(ctx context.Context, uid, roomID string) error {
-	r, err := s.load(ctx, roomID)
+	r, err := s.loadOpen(ctx, uid, roomID)
 	if err != nil {
 		return err
-	}
-	if r.Closed {
-		return errs.RoomNotFound
 	}
 	if r.UID != uid {
 		host, err := s.db.Presence.Query().
@@ -109,7 +218,7 @@ func (s *Service) Close(ctx context.Context, roomID string) error {
 }
 
 // Invite records that inviter invites invitee to an open room the inviter
-// may enter (400000 otherwise); an invitation lets the invitee see and join
+// may reach (CheckAccess; 400000 otherwise); an invitation lets the invitee see and join
 // the room even when it is private. The invitee is notified (spec R7) only
 // if they gave the inviter their card and are not in the room already;
 // identical notices within 500 ms are sent once.

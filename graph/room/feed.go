@@ -85,6 +85,9 @@ func (s *Service) Feed(ctx context.Context, uid string, args page.Args) ([]*Feed
 		if err := rows.Scan(&r.ID, &r.UID, &r.Name, &r.ClubID, &r.CreateTime, &r.SequenceID, &seg); err != nil {
 			return nil, page.Info{}, err
 		}
+		if seg == 1 { // segment 1 comes from uid's club memberships
+			r.memberUID = uid
+		}
 		items = append(items, &FeedItem{RoomID: r.ID, CreateTime: r.CreateTime, SequenceID: r.SequenceID, Room: r})
 	}
 	if err := rows.Err(); err != nil {

@@ -1,13 +1,14 @@
 // Package room owns live audio rooms (活动, spec §2.4): creating them, the
-// room feed, who may see a room, Agora tokens, closing, invitations and
+// room feed, who may reach a room, Agora tokens, closing, invitations and
 // share snapshots.
 //
 // Who is in a room right now is the live presence kept in room_presences by
-// the WebSocket hub; this package only reads it. A room is visible to a
-// viewer when it is open and somebody is connected, or the viewer created it
-// (then, while nobody is connected, its member list is just the creator and
-// its member total 0). A private (invite-only) room is visible in addition
-// only to its creator, to users invited to it and to users connected to it.
+// the WebSocket hub; this package only reads it. Who may reach a room at all
+// is one rule, Allows (spec §12 S5), applied through CheckAccess by every
+// entry point that takes a room (see access.go). On top of it a room is
+// shown to a viewer while it is open and somebody is connected, or the
+// viewer created it (then, while nobody is connected, its member list is
+// just the creator and its member total 0).
 package room
 
 import (
@@ -54,6 +55,9 @@ type Room struct {
 	// Presence is who is connected, when already loaded with the room
 	// (nil otherwise: resolvers then load it in a batch).
 	Presence *Presence
+	// memberUID is a user known to be a member of the room's club (the
+	// feed's viewer, for rooms of their clubs), for Visible.
+	memberUID string
 }
 
 // Presence summarises who is connected to a room.
@@ -65,18 +69,25 @@ type Presence struct {
 	UIDs []string
 }
 
-// Visible reports whether viewerUID may see r, given who is connected: an
-// open room with somebody connected, or the viewer's own room. Private rooms
-// need more than this (see Service.Get); where they cannot appear (feeds,
-// events) Visible shows them only to their creator.
+// Visible reports whether viewerUID may see r in a list (the feed, an
+// event's room) without another statement: r must be open, allowed by
+// Allows from what is already known (the viewer created it, is connected
+// among p.UIDs, or is a member of its club when the list came from the
+// viewer's memberships), and somebody must be connected unless the viewer
+// created it. Facts not loaded count as false, so a list never shows more
+// than CheckAccess would.
 func Visible(viewerUID string, r *Room, p *Presence) bool {
 	if r == nil || r.Closed {
 		return false
 	}
-	if viewerUID == r.UID {
-		return true
+	creator := viewerUID != "" && viewerUID == r.UID
+	rel := Relation{Creator: creator, ClubMember: viewerUID != "" && r.memberUID == viewerUID}
+	if p != nil && viewerUID != "" {
+		for _, uid := range p.UIDs {
+			rel.Connected = rel.Connected || uid == viewerUID
+		}
 	}
-	return !r.InviteOnly && p != nil && p.Total > 0
+	return Allows(r, rel) && (creator || (p != nil && p.Total > 0))
 }
 
 // MemberUIDs is the room's member list as viewerUID sees it: the connected
@@ -220,66 +231,10 @@ func (s *Service) load(ctx context.Context, roomID string) (*Room, error) {
 	return r, nil
 }
 
-// loadOpen reads one open room viewerUID may enter (see mayEnter); 400000
-// otherwise.
-func (s *Service) loadOpen(ctx context.Context, viewerUID, roomID string) (*Room, error) {
-	r, err := s.load(ctx, roomID)
-	if err != nil {
-		return nil, err
-	}
-	if r.Closed {
-		return nil, errs.RoomNotFound
-	}
-	if err := s.mayEnter(ctx, viewerUID, r); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-// MayJoin tells whether uid may connect to the live room roomID: it must be
-// open and, when private, uid its creator, invited or already connected
-// (400000 otherwise). The live service asks before every join, so the
-// privacy of a room holds for its WebSocket and subscriptions too.
-func (s *Service) MayJoin(ctx context.Context, uid, roomID string) error {
-	_, err := s.loadOpen(ctx, uid, roomID)
-	return err
-}
-
-// mayEnter checks the privacy of r: anyone may enter a room that is not
-// private; a private one only its creator, invited users and connected
-// users (400000 for anyone else, as if it did not exist).
-func (s *Service) mayEnter(ctx context.Context, viewerUID string, r *Room) error {
-	if !r.InviteOnly || viewerUID == r.UID {
-		return nil
-	}
-	var ok bool
-	rows, err := s.db.QueryContext(ctx, entdb.Rebind(s.dialect, mayEnterSQL), r.ID, viewerUID, r.ID, viewerUID)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if rows.Next() {
-		if err := rows.Scan(&ok); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if !ok {
-		return errs.RoomNotFound
-	}
-	return nil
-}
-
-const mayEnterSQL = `SELECT CASE WHEN
-  EXISTS (SELECT 1 FROM room_invites i WHERE i.room_id = ? AND i.uid = ?)
-  OR EXISTS (SELECT 1 FROM room_presences p WHERE p.room_id = ? AND p.uid = ?)
-THEN 1 ELSE 0 END`
-
-// Get reads a room as viewerUID sees it (spec R2): open, allowed by its
-// privacy, and with somebody connected unless the viewer created it;
-// 400000 otherwise. The room comes with its presence.
+// Get reads a room as viewerUID sees it (spec R2): open, allowed by
+// CheckAccess, and with somebody connected unless the viewer created it;
+// 400000 otherwise. Query.room (and so GET /room/{id}) answers this; a
+// Relay node(id:) lookup of a Room must too. The room comes with its presence.
 func (s *Service) Get(ctx context.Context, viewerUID, roomID string) (*Room, error) {
 	r, err := s.loadOpen(ctx, viewerUID, roomID)
 	if err != nil {
