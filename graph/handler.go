@@ -37,6 +37,7 @@ func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger) *executor.Execut
 	e.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	e.SetErrorPresenter(ErrorPresenter(log))
 	e.SetRecoverFunc(RecoverFunc(log))
+	e.Use(subscriptionsOverWebsocket{})
 	return e
 }
 
@@ -66,7 +67,7 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 				// in cookies, so a foreign page gains nothing by connecting.
 				InsecureSkipVerify: true,
 			}},
-			InitFunc:              opts.WebsocketInit,
+			InitFunc:              markWebsocket(opts.WebsocketInit),
 			InitTimeout:           30 * time.Second,
 			KeepAlivePingInterval: websocketKeepAlive,
 			PingPongInterval:      websocketKeepAlive,
@@ -77,6 +78,7 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	srv.Use(subscriptionsOverWebsocket{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})

@@ -1,0 +1,84 @@
+package rest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"chaoqer/ent/presence"
+	entroom "chaoqer/ent/room"
+	"chaoqer/graph/errs"
+	"chaoqer/rest/resttest"
+)
+
+// roomState is what a refused request must leave unchanged: whether the
+// room is closed and who is connected to it.
+func roomState(t *testing.T, srv *resttest.Server, roomID string) (closed bool, connected []string) {
+	t.Helper()
+	ctx := context.Background()
+	r, err := srv.App.DB.Client.Room.Query().Where(entroom.ID(roomID)).Only(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uids, err := srv.App.DB.Client.Presence.Query().Where(presence.RoomID(roomID)).
+		Order(presence.ByUID()).Select(presence.FieldUID).Strings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.Closed, uids
+}
+
+// TestSubscriptionOverHTTPRefused: a subscription sent as a plain HTTP
+// request (POST or GET) is refused before it runs: roomEvents would join
+// the room, answer one event, leave — and close the room of a creator who
+// was its only host. The room stays open and nobody joins.
+func TestSubscriptionOverHTTPRefused(t *testing.T) {
+	srv := resttest.Start(t)
+	alice, bob := srv.Onboard("Alice"), srv.Onboard("Bob")
+	rid := obj(t, alice.Post("/room", P{"name": "mine"}).MustOK(t))["roomId"].(string)
+	connect(t, srv, rid, bob.UID, 0, 7)
+	doc := `subscription($r: ID!) { roomEvents(roomId: $r) { event } }`
+	vars := map[string]any{"r": rid}
+
+	check := func(name string, r *resttest.Response, status int) {
+		t.Helper()
+		msg, ext := gqlErr(t, r)
+		if r.HTTP != status || ext["code"] != errs.CodeWebsocketRequired || msg == "" || r.Body["data"] != nil {
+			t.Fatalf("%s: %s", name, r)
+		}
+		if closed, uids := roomState(t, srv, rid); closed || !sameStrings(uids, []string{bob.UID}) {
+			t.Fatalf("%s: side effect: closed=%v connected=%v", name, closed, uids)
+		}
+	}
+	check("POST", alice.GraphQL(doc, vars), http.StatusUnprocessableEntity)
+
+	b, _ := json.Marshal(map[string]any{"query": doc, "variables": vars})
+	req, _ := http.NewRequest("POST", srv.URL+"/graphql", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/graphql-response+json")
+	check("POST graphql-response+json", alice.Do(req), http.StatusBadRequest)
+
+	// A forged Upgrade header does not make a POST a WebSocket (the
+	// WebSocket transport refuses the failed handshake).
+	req, _ = http.NewRequest("POST", srv.URL+"/graphql", bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Upgrade", "websocket")
+	if r := alice.Do(req); r.HTTP < 400 || r.HTTP >= 500 {
+		t.Fatalf("POST with an Upgrade header: %s", r)
+	}
+	if closed, uids := roomState(t, srv, rid); closed || !sameStrings(uids, []string{bob.UID}) {
+		t.Fatalf("Upgrade header: side effect: closed=%v connected=%v", closed, uids)
+	}
+
+	vb, _ := json.Marshal(vars)
+	q := url.Values{"query": {doc}, "variables": {string(vb)}}
+	req, _ = http.NewRequest("GET", srv.URL+"/graphql?"+q.Encode(), nil)
+	check("GET", alice.Do(req), http.StatusUnprocessableEntity)
+
+	// Over a WebSocket the same subscription joins.
+	sub := subscribeRoom(t, "alice", srv, alice, rid)
+	sub.joined(alice.UID, true)
+}
