@@ -111,6 +111,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 	users := user.New(db, accounts, messages, cfg.LiveUIDs)
 	clubs := club.New(db)
 	rooms := room.New(db, clubs, users, messages, kv, rtcTokens(cfg, log))
+	clubs.OnDelete = rooms.CloseClubRooms // a deleted club's rooms close with it
 	// The room service closes rooms for the live service (auto-close, sweeper),
 	// and every close, whoever asks for it, ends the room's connections.
 	a.Live = live.New(db, kv, rooms, linkRecorder{a.previews, log}, log,

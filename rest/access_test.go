@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
+	"sort"
 	"testing"
 
+	"chaoqer/ent"
 	"chaoqer/ent/presence"
 	entroom "chaoqer/ent/room"
 	"chaoqer/graph/errs"
@@ -81,4 +84,61 @@ func TestSubscriptionOverHTTPRefused(t *testing.T) {
 	// Over a WebSocket the same subscription joins.
 	sub := subscribeRoom(t, "alice", srv, alice, rid)
 	sub.joined(alice.UID, true)
+}
+
+// TestDeletedClubClosesItsRooms: when the last member (the creator) leaves
+// a club, the club is deleted and its open rooms close in the same
+// transaction, through the rooms' close path: connected sockets get the
+// close event. If that transaction fails, club and rooms stay as they were.
+func TestDeletedClubClosesItsRooms(t *testing.T) {
+	srv := resttest.Start(t, fastRooms)
+	alice, bob := srv.Onboard("Alice"), srv.Onboard("Bob")
+	cid := obj(t, alice.Post("/club", P{"name": "圈", "cover": "c"}).MustOK(t))["clubId"].(string)
+	rid := obj(t, alice.Post("/room", P{"name": "圈内", "clubId": cid}).MustOK(t))["roomId"].(string)
+	alice.Post("/room/"+rid+"/invite/"+bob.UID, nil).MustOK(t)
+	url := wsURL(srv.URL) + "/room-ws/" + rid
+	a := dialRoom(t, "alice", url, auth(alice))
+	a.joined(alice.UID, true)
+	b := dialRoom(t, "bob", url, auth(bob))
+	b.joined(bob.UID, false)
+	a.expect("connection", "join", bob.UID)
+
+	// A failure inside the deleting transaction rolls everything back and
+	// announces nothing.
+	clubs := srv.App.Resolver.Clubs
+	closeRooms := clubs.OnDelete
+	clubs.OnDelete = func(ctx context.Context, tx *ent.Tx, clubID string) error {
+		if err := closeRooms(ctx, tx, clubID); err != nil {
+			return err
+		}
+		return errors.New("injected failure after the rooms closed")
+	}
+	if r := alice.Post("/club/"+cid+"/leave", nil); r.Status() == 1 {
+		t.Fatalf("leave with a failing transaction: %s", r)
+	}
+	clubs.OnDelete = closeRooms
+	alice.Get("/club/"+cid, nil).MustOK(t)
+	if closed, uids := roomState(t, srv, rid); closed || !sameStrings(uids, sortedStrings(alice.UID, bob.UID)) {
+		t.Fatalf("rolled back: closed=%v connected=%v", closed, uids)
+	}
+	b.send(frame("chat", bob.UID, "", "still here"))
+	b.expect("chat", "", bob.UID) // no close event came before it
+	a.expect("chat", "", bob.UID)
+
+	resttest.Pause() // the refused call above was identical
+	alice.Post("/club/"+cid+"/leave", nil).MustOK(t)
+	alice.Get("/club/"+cid, nil).MustFail(t, "圈子不存在", 500000)
+	if closed, uids := roomState(t, srv, rid); !closed || len(uids) != 0 {
+		t.Fatalf("club room after the club went: closed=%v connected=%v", closed, uids)
+	}
+	for _, rc := range []*roomClient{a, b} {
+		rc.expect("close", "", "")
+		rc.ended()
+	}
+	alice.Get("/room/"+rid, nil).MustFail(t, "活动已解散", 400000)
+}
+
+func sortedStrings(s ...string) []string {
+	sort.Strings(s)
+	return s
 }

@@ -78,6 +78,15 @@ type Service struct {
 	store   *entdb.DB
 	dialect string
 	now     func() time.Time
+
+	// OnDelete, if set, runs inside the transaction that deletes a club
+	// (its last member, the creator, left); an error rolls the leave back.
+	// The server sets it to room.Service.CloseClubRooms: a club's rooms
+	// close with it rather than keep the club alive until they close,
+	// since once nobody is a member only their creators and invited users
+	// could still reach them, and a clubId would lead nowhere. Set it
+	// before the server starts serving.
+	OnDelete func(ctx context.Context, tx *ent.Tx, clubID string) error
 }
 
 // New returns the club service.
@@ -198,7 +207,8 @@ const deleteIfAloneSQL = `DELETE FROM clubs WHERE id = ?
   AND NOT EXISTS (SELECT 1 FROM club_members m WHERE m.club_id = ? AND m.uid <> ?)`
 
 // Leave ends uid's membership. The creator may leave only as the last
-// member, which deletes the club.
+// member, which deletes the club and, through OnDelete in the same
+// transaction, closes its open rooms.
 func (s *Service) Leave(ctx context.Context, uid, clubID string) error {
 	if !ids.Valid(clubID) {
 		return errs.ClubNotFound
@@ -236,6 +246,9 @@ func (s *Service) Leave(ctx context.Context, uid, clubID string) error {
 		}
 		if _, err := tx.ClubMember.Delete().Where(clubmember.ClubID(clubID)).Exec(ctx); err != nil {
 			return err
+		}
+		if s.OnDelete != nil {
+			return s.OnDelete(ctx, tx, clubID)
 		}
 		return nil
 	})

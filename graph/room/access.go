@@ -190,22 +190,9 @@ func (s *Service) CloseAs(ctx context.Context, uid, roomID string) error {
 // or missing room does nothing (and calls no hook), so it is safe for the
 // live service's automatic closes and for concurrent closes.
 func (s *Service) Close(ctx context.Context, roomID string) error {
-	nowMs := ids.Ms(s.now())
 	closed := false
-	err := entdb.WithTx(ctx, s.db, func(tx *ent.Tx) error {
-		n, err := tx.Room.Update().Where(entroom.ID(roomID), entroom.Closed(false)).
-			SetClosed(true).SetCloseTime(nowMs).ClearLiveState().Save(ctx)
-		if err != nil || n == 0 {
-			return err
-		}
-		closed = true
-		if _, err := tx.Presence.Delete().Where(presence.RoomID(roomID)).Exec(ctx); err != nil {
-			return err
-		}
-		if _, err := tx.RoomPin.Delete().Where(roompin.RoomID(roomID)).Exec(ctx); err != nil {
-			return err
-		}
-		_, err = tx.RoomRequest.Delete().Where(roomrequest.RoomID(roomID)).Exec(ctx)
+	err := entdb.WithTx(ctx, s.db, func(tx *ent.Tx) (err error) {
+		closed, err = s.closeIn(ctx, tx, roomID)
 		return err
 	})
 	if err != nil {
@@ -215,6 +202,61 @@ func (s *Service) Close(ctx context.Context, roomID string) error {
 		s.OnClose(ctx, roomID)
 	}
 	return nil
+}
+
+// CloseClubRooms closes every open room of clubID inside the caller's
+// transaction tx, each as Close does, and calls OnClose for each once tx
+// has committed (nothing is announced if it rolls back). The club service
+// calls it in the transaction that deletes a club (club.Service.OnDelete),
+// so no open room is left with a clubId that leads nowhere.
+func (s *Service) CloseClubRooms(ctx context.Context, tx *ent.Tx, clubID string) error {
+	roomIDs, err := tx.Room.Query().Where(entroom.ClubID(clubID), entroom.Closed(false)).IDs(ctx)
+	if err != nil {
+		return err
+	}
+	var closed []string
+	for _, id := range roomIDs {
+		ok, err := s.closeIn(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if ok {
+			closed = append(closed, id)
+		}
+	}
+	if len(closed) == 0 || s.OnClose == nil {
+		return nil
+	}
+	tx.OnCommit(func(next ent.Committer) ent.Committer {
+		return ent.CommitFunc(func(ctx context.Context, tx *ent.Tx) error {
+			if err := next.Commit(ctx, tx); err != nil {
+				return err
+			}
+			for _, id := range closed {
+				s.OnClose(ctx, id)
+			}
+			return nil
+		})
+	})
+	return nil
+}
+
+// closeIn closes roomID inside tx if it is open (the steps of Close) and
+// reports whether it did.
+func (s *Service) closeIn(ctx context.Context, tx *ent.Tx, roomID string) (bool, error) {
+	n, err := tx.Room.Update().Where(entroom.ID(roomID), entroom.Closed(false)).
+		SetClosed(true).SetCloseTime(ids.Ms(s.now())).ClearLiveState().Save(ctx)
+	if err != nil || n == 0 {
+		return false, err
+	}
+	if _, err := tx.Presence.Delete().Where(presence.RoomID(roomID)).Exec(ctx); err != nil {
+		return false, err
+	}
+	if _, err := tx.RoomPin.Delete().Where(roompin.RoomID(roomID)).Exec(ctx); err != nil {
+		return false, err
+	}
+	_, err = tx.RoomRequest.Delete().Where(roomrequest.RoomID(roomID)).Exec(ctx)
+	return err == nil, err
 }
 
 // Invite records that inviter invites invitee to an open room the inviter
