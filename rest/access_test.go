@@ -142,3 +142,43 @@ func sortedStrings(s ...string) []string {
 	sort.Strings(s)
 	return s
 }
+
+// TestClubRoomAccess: a club room is for the club's members, its creator
+// and invited users (spec §12 S5); others get 400000 as for a missing room.
+func TestClubRoomAccess(t *testing.T) {
+	srv := resttest.Start(t)
+	alice, bob, carol := srv.Onboard("Alice"), srv.Onboard("Bob"), srv.Onboard("Carol")
+	cid := obj(t, alice.Post("/club", P{"name": "圈", "cover": "c"}).MustOK(t))["clubId"].(string)
+	rid := obj(t, alice.Post("/room", P{"name": "圈内", "clubId": cid}).MustOK(t))["roomId"].(string)
+	connect(t, srv, rid, alice.UID, 2, 1)
+	live := `query($r: ID!) { liveRoom(roomId: $r) { members { uid } } }`
+
+	refused := func(c *resttest.Client) {
+		t.Helper()
+		c.Get("/room/"+rid, nil).MustFail(t, "活动已解散", 400000)
+		c.Get("/room/"+rid+"/token", nil).MustFail(t, "活动已解散", 400000)
+		if _, ext := gqlErr(t, c.GraphQL(live, map[string]any{"r": rid})); ext["errorCode"] != json.Number("400000") {
+			t.Fatalf("liveRoom: %v", ext)
+		}
+	}
+	allowed := func(c *resttest.Client) {
+		t.Helper()
+		if got := obj(t, c.Get("/room/"+rid, nil).MustOK(t)); got["clubId"] != cid {
+			t.Fatalf("room %v", got)
+		}
+		c.Get("/room/"+rid+"/token", nil).MustOK(t)
+		if d := gqlData(t, c.GraphQL(live, map[string]any{"r": rid})); !sameStrings(uidsOf(t, obj(t, d["liveRoom"])["members"]), []string{alice.UID}) {
+			t.Fatalf("liveRoom %v", d)
+		}
+	}
+	refused(bob)
+	bob.Post("/club/"+cid+"/join", nil).MustOK(t)
+	allowed(bob)
+	// A member invites a non-member, who may then reach it too.
+	refused(carol)
+	bob.Post("/room/"+rid+"/invite/"+carol.UID, nil).MustOK(t)
+	allowed(carol)
+	// Leaving the club ends a member's access (Bob was not invited).
+	bob.Post("/club/"+cid+"/leave", nil).MustOK(t)
+	refused(bob)
+}

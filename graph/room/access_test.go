@@ -1,0 +1,155 @@
+package room
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	entroom "chaoqer/ent/room"
+	"chaoqer/graph/errs"
+	"chaoqer/graph/ids"
+)
+
+// TestAllows pins the access rule of spec §12 S5 for each kind of room.
+func TestAllows(t *testing.T) {
+	club := "0123456789abcdef0123456789abcdef"
+	public, private, clubRoom := &Room{}, &Room{InviteOnly: true}, &Room{ClubID: &club}
+	cases := []struct {
+		name string
+		r    *Room
+		rel  Relation
+		want bool
+	}{
+		{"public, stranger", public, Relation{}, true},
+		{"private, stranger", private, Relation{}, false},
+		{"private, club member (no club)", private, Relation{ClubMember: true}, false},
+		{"private, creator", private, Relation{Creator: true}, true},
+		{"private, invited", private, Relation{Invited: true}, true},
+		{"private, connected", private, Relation{Connected: true}, true},
+		{"club, stranger", clubRoom, Relation{}, false},
+		{"club, member", clubRoom, Relation{ClubMember: true}, true},
+		{"club, creator who left the club", clubRoom, Relation{Creator: true}, true},
+		{"club, invited non-member", clubRoom, Relation{Invited: true}, true},
+		{"club, connected non-member", clubRoom, Relation{Connected: true}, true},
+	}
+	for _, c := range cases {
+		if got := Allows(c.r, c.rel); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// TestCheckAccessClubRooms: CheckAccess loads the relation from the
+// database (membership, invitation, presence); Visible, for lists, only
+// admits what it knows and never more than CheckAccess.
+func TestCheckAccessClubRooms(t *testing.T) {
+	s, db := newService(t)
+	ctx := context.Background()
+	creator, member, invited, inside, stranger := ids.New(), ids.New(), ids.New(), ids.New(), ids.New()
+	clubID := ids.New()
+	db.Club.Create().SetID(clubID).SetUID(creator).SetName("c").SetCover("c").SetCreateTime(0).ExecX(ctx)
+	for _, u := range []string{creator, member} {
+		db.ClubMember.Create().SetClubID(clubID).SetUID(u).SetAdmin(false).SetCreateTime(0).SetSequenceID(ids.Seq(0, clubID)).ExecX(ctx)
+	}
+	rid := openRoom(t, db, creator, 0)
+	db.Room.UpdateOneID(rid).SetClubID(clubID).ExecX(ctx)
+	db.RoomInvite.Create().SetRoomID(rid).SetUID(invited).SetInviterUID(member).SetCreateTime(0).ExecX(ctx)
+	connect(t, db, rid, inside, 0, 1)
+	r, err := s.load(ctx, rid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{creator, member, invited, inside} {
+		if err := s.CheckAccess(ctx, u, r); err != nil {
+			t.Errorf("%s refused: %v", u, err)
+		}
+	}
+	for _, u := range []string{stranger, ""} {
+		if err := s.CheckAccess(ctx, u, r); !errors.Is(err, errs.RoomNotFound) {
+			t.Errorf("%q: %v", u, err)
+		}
+		if _, err := s.Get(ctx, u, rid); !errors.Is(err, errs.RoomNotFound) {
+			t.Errorf("Get by %q: %v", u, err)
+		}
+	}
+	p := &Presence{Total: 1, UIDs: []string{inside}}
+	if Visible(stranger, r, p) || Visible(member, r, p) {
+		t.Error("a list shows a club room without knowing the membership")
+	}
+	if !Visible(inside, r, p) || !Visible(creator, r, p) {
+		t.Error("a list hides a club room from its creator or a connected user")
+	}
+	r.memberUID = member
+	if !Visible(member, r, p) || Visible(stranger, r, p) {
+		t.Error("the feed's membership is not applied to the one viewer it concerns")
+	}
+}
+
+// TestCloseClubRoomsInTheCallersTransaction: the rooms close with the
+// caller's transaction and are announced only once it commits.
+func TestCloseClubRoomsInTheCallersTransaction(t *testing.T) {
+	s, db := newService(t)
+	ctx := context.Background()
+	clubID := ids.New()
+	var open []string
+	for i := 0; i < 2; i++ {
+		id := openRoom(t, db, ids.New(), 0)
+		db.Room.UpdateOneID(id).SetClubID(clubID).ExecX(ctx)
+		connect(t, db, id, ids.New(), 2, 1)
+		open = append(open, id)
+	}
+	other := openRoom(t, db, ids.New(), 0)
+	var announced []string
+	s.OnClose = func(_ context.Context, id string) { announced = append(announced, id) }
+	run := func(commit bool) {
+		tx, err := db.Tx(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.CloseClubRooms(ctx, tx, clubID); err != nil {
+			t.Fatal(err)
+		}
+		if len(announced) != 0 {
+			t.Fatalf("announced before the commit: %v", announced)
+		}
+		if commit {
+			err = tx.Commit()
+		} else {
+			err = tx.Rollback()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(false)
+	if n := db.Room.Query().Where(entroom.Closed(true)).CountX(ctx); n != 0 || len(announced) != 0 {
+		t.Fatalf("rolled back: %d closed, announced %v", n, announced)
+	}
+	run(true)
+	closed := db.Room.Query().Where(entroom.Closed(true)).IDsX(ctx)
+	if !sameSet(closed, open) || !sameSet(announced, open) || db.Presence.Query().CountX(ctx) != 0 {
+		t.Fatalf("closed %v, announced %v, want %v", closed, announced, open)
+	}
+	if r := db.Room.GetX(ctx, other); r.Closed {
+		t.Fatal("a room of no club closed")
+	}
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := map[string]int{}
+	for _, x := range a {
+		m[x]++
+	}
+	for _, x := range b {
+		m[x]--
+	}
+	for _, n := range m {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
+}
