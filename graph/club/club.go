@@ -175,6 +175,29 @@ func (s *Service) IsMember(ctx context.Context, uid, clubID string) (bool, error
 	return s.db.ClubMember.Query().Where(clubmember.ClubID(clubID), clubmember.UID(uid)).Exist(ctx)
 }
 
+// holdMembershipSQL reads a membership and, on PostgreSQL, keeps it from
+// being deleted until the transaction ends (SQLite transactions are
+// immediate: one writer at a time).
+const holdMembershipSQL = `SELECT 1 FROM ` + clubmember.Table + ` WHERE ` + clubmember.FieldClubID + ` = ? AND ` + clubmember.FieldUID + ` = ?`
+
+// HoldMembership reports, inside tx, whether uid is a member of the club,
+// and keeps the membership until tx ends: a room created in tx then cannot
+// miss the close of the club's rooms when the club is deleted (Leave
+// deletes the memberships before OnDelete runs, so it waits for tx).
+func (s *Service) HoldMembership(ctx context.Context, tx *ent.Tx, uid, clubID string) (bool, error) {
+	q := holdMembershipSQL
+	if s.store.IsPostgres() {
+		q += " FOR SHARE"
+	}
+	rows, err := tx.QueryContext(ctx, entdb.Rebind(s.dialect, q), clubID, uid)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	found := rows.Next()
+	return found, rows.Err()
+}
+
 // Join makes uid a member of the club; joining twice changes nothing. The
 // club's open rooms show in the member's feed from then on (the feed is
 // derived from memberships).
@@ -244,6 +267,9 @@ func (s *Service) Leave(ctx context.Context, uid, clubID string) error {
 		if n == 0 {
 			return errs.Failure(msgCreatorCannotLeave)
 		}
+		// Deleting the memberships waits for any transaction holding one
+		// (HoldMembership: a club room being created), so OnDelete then
+		// sees that room too.
 		if _, err := tx.ClubMember.Delete().Where(clubmember.ClubID(clubID)).Exec(ctx); err != nil {
 			return err
 		}

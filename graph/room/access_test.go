@@ -3,7 +3,10 @@ package room
 import (
 	"context"
 	"errors"
+	"os"
+	"strings"
 	"testing"
+	"time"
 
 	entroom "chaoqer/ent/room"
 	"chaoqer/graph/errs"
@@ -152,4 +155,82 @@ func sameSet(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// TestClubDeletionWaitsForARoomBeingCreated: on PostgreSQL a club room's
+// creation holds its creator's membership (club.HoldMembership), so a
+// concurrent Leave that deletes the club waits for it and then closes the
+// new room too; no room is left open with a deleted club. (On SQLite every
+// transaction is immediate, so the two cannot interleave at all.)
+func TestClubDeletionWaitsForARoomBeingCreated(t *testing.T) {
+	if !strings.HasPrefix(os.Getenv("DATABASE_URL"), "postgres") {
+		t.Skip("PostgreSQL only: SQLite serializes the two transactions")
+	}
+	s, db := newService(t)
+	s.clubs.OnDelete = s.CloseClubRooms
+	ctx := context.Background()
+	creator, clubID := ids.New(), ids.New()
+	db.Club.Create().SetID(clubID).SetUID(creator).SetName("c").SetCover("c").SetCreateTime(0).ExecX(ctx)
+	db.ClubMember.Create().SetClubID(clubID).SetUID(creator).SetAdmin(false).SetCreateTime(0).
+		SetSequenceID(ids.Seq(0, clubID)).ExecX(ctx)
+
+	tx, err := db.Tx(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if ok, err := s.clubs.HoldMembership(ctx, tx, creator, clubID); !ok || err != nil {
+		t.Fatalf("membership: %v %v", ok, err)
+	}
+	var pid int
+	rows, err := tx.QueryContext(ctx, "SELECT pg_backend_pid()")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		if err := rows.Scan(&pid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows.Close()
+	left := make(chan error, 1)
+	go func() { left <- s.clubs.Leave(ctx, creator, clubID) }()
+	// Wait until the leave is blocked by this transaction.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var n int
+		rows, err := db.QueryContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			_ = rows.Scan(&n)
+		}
+		rows.Close()
+		if n > 0 {
+			break
+		}
+		select {
+		case err := <-left:
+			t.Fatalf("the leave did not wait for the room's creation: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the leave never blocked")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	r, err := s.insert(ctx, tx.Client(), creator, "new", clubID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-left; err != nil {
+		t.Fatal(err)
+	}
+	if got := db.Room.GetX(ctx, r.ID); !got.Closed {
+		t.Fatal("the room created while its club was deleted stayed open")
+	}
 }

@@ -147,21 +147,28 @@ func (s *Service) Create(ctx context.Context, uid string, in Input) (*Room, erro
 		return nil, errs.Failure(msgLongName)
 	}
 	private := in.InviteOnly != nil && *in.InviteOnly > 0
-	clubID := ""
-	if !private && !text.Blank(in.ClubID) {
-		clubID = strings.TrimSpace(*in.ClubID)
-		if !ids.Valid(clubID) {
-			return nil, errs.ClubNotFound
-		}
-		member, err := s.clubs.IsMember(ctx, uid, clubID)
+	if private || text.Blank(in.ClubID) {
+		return s.insert(ctx, s.db, uid, *in.Name, "", private)
+	}
+	clubID := strings.TrimSpace(*in.ClubID)
+	if !ids.Valid(clubID) {
+		return nil, errs.ClubNotFound
+	}
+	// The membership is held while the room is inserted, so the club
+	// cannot be deleted in between and leave the room open without it.
+	var r *Room
+	err := entdb.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+		member, err := s.clubs.HoldMembership(ctx, tx, uid, clubID)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if !member {
-			return nil, errs.ClubNotFound
+			return errs.ClubNotFound
 		}
-	}
-	return s.insert(ctx, s.db, uid, *in.Name, clubID, private)
+		r, err = s.insert(ctx, tx.Client(), uid, *in.Name, clubID, false)
+		return err
+	})
+	return r, err
 }
 
 // CreatePublic opens a public room created by uid through client (e.g. inside
