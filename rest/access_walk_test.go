@@ -120,12 +120,12 @@ var strangerCalls = map[string]strangerCall{
 
 // TestStrangerReachesNoRoom walks every room-taking field of the schema as
 // a logged-in stranger, against a private room and a club room (each with
-// its creator connected and bound to an event), then every legacy route
-// with a :roomId and the legacy room socket: all refuse with 400000 (or
-// hide the room), and nothing changes in the rooms.
+// its creator connected and bound to an event), and anonymously, then
+// every legacy route with a :roomId and the legacy room socket: all refuse
+// with 400000 (or hide the room), and nothing changes in the rooms.
 func TestStrangerReachesNoRoom(t *testing.T) {
 	srv := resttest.Start(t, fastRooms)
-	alice, eve := srv.Onboard("Alice"), srv.Onboard("Eve")
+	alice, eve, anon := srv.Onboard("Alice"), srv.Onboard("Eve"), srv.Anonymous()
 	cid := obj(t, alice.Post("/club", P{"name": "圈", "cover": "c"}).MustOK(t))["clubId"].(string)
 	targets := map[string]string{
 		"private": obj(t, alice.Post("/room", P{"name": "私密", "inviteOnly": 1}).MustOK(t))["roomId"].(string),
@@ -168,6 +168,12 @@ func TestStrangerReachesNoRoom(t *testing.T) {
 					}
 				}
 				name := field + " on the " + kind + " room"
+				if !call.subscription {
+					// Anonymous callers (share pages) learn nothing either.
+					if r := anon.GraphQL(doc, used); r.HTTP >= 500 || strings.Contains(string(r.Raw), rid) {
+						t.Errorf("%s, anonymous: %s", name, r)
+					}
+				}
 				switch {
 				case call.subscription:
 					if got := subscribeOnce(t, srv, eve, doc, used); !strings.Contains(got, `"errorCode":400000`) {
