@@ -347,6 +347,9 @@ func TestShareSnapshot(t *testing.T) {
 	club := obj(t, a.Post("/club", P{"name": "圈", "cover": "c"}).MustOK(t))
 	rid := obj(t, a.Post("/room", P{"name": "分享", "clubId": club["clubId"]}).MustOK(t))["roomId"].(string)
 	connect(t, srv, rid, a.UID, 2, 1)
+	// A club room is shared by those who may reach it (spec §12 S5).
+	b.Get("/room/"+rid+"/cache", nil).MustFail(t, "活动已解散", 400000)
+	b.Post("/club/"+club["clubId"].(string)+"/join", nil).MustOK(t)
 
 	var ids []string
 	for _, method := range []string{"GET", "POST"} {
