@@ -81,7 +81,7 @@ func (s *Service) CheckAccess(ctx context.Context, viewerUID string, r *Room) er
 
 // relationSQL reads, in one statement, whether a user is invited to a room,
 // connected to it, and a member of a club.
-var relationSQL = `SELECT
+const relationSQL = `SELECT
   CASE WHEN EXISTS (SELECT 1 FROM ` + roominvite.Table + ` WHERE ` + roominvite.FieldRoomID + ` = ? AND ` + roominvite.FieldUID + ` = ?) THEN 1 ELSE 0 END,
   CASE WHEN EXISTS (SELECT 1 FROM ` + presence.Table + ` WHERE ` + presence.FieldRoomID + ` = ? AND ` + presence.FieldUID + ` = ?) THEN 1 ELSE 0 END,
   CASE WHEN EXISTS (SELECT 1 FROM ` + clubmember.Table + ` WHERE ` + clubmember.FieldClubID + ` = ? AND ` + clubmember.FieldUID + ` = ?) THEN 1 ELSE 0 END`
@@ -142,8 +142,8 @@ const blockedByHostSQL = `SELECT CASE WHEN EXISTS (
 ) THEN 1 ELSE 0 END`
 
 // Token issues the Agora RTC token of a room to uid (spec R4): the room must
-// be open and reachable (CheckAccess; 400000), and no host connected to it may have
-// blocked uid (400001).
+// be open and reachable (CheckAccess; 400000), and no host connected to it
+// may have blocked uid (400001).
 func (s *Service) Token(ctx context.Context, uid, roomID string) (string, error) {
 	r, err := s.loadOpen(ctx, uid, roomID)
 	if err != nil {
