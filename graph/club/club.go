@@ -4,6 +4,7 @@
 package club
 
 import (
+	"chaoqer/graph/relay"
 	"context"
 	stdsql "database/sql"
 	"errors"
@@ -42,6 +43,9 @@ type Club struct {
 	MemberTotal int
 	Joined      bool // the viewer is a member
 }
+
+// NodeID is the club's Relay global id.
+func (c *Club) NodeID() string { return relay.ID(relay.Club, c.ID) }
 
 // Membership is one club in a user's list of joined clubs.
 type Membership struct {

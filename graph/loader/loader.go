@@ -43,6 +43,8 @@ type Loaders struct {
 	Presence *Loader[string, *room.Presence]
 	// Booked loads whether the viewer booked a reminder of events.
 	Booked *Loader[string, bool]
+	// Events loads events that are not deleted.
+	Events *Loader[string, *event.Event]
 }
 
 // New makes the loaders of a request whose viewer is viewerUID ("" = anonymous).
@@ -63,6 +65,9 @@ func New(s Services, viewerUID string) *Loaders {
 		}),
 		Booked: newLoader(func(ctx context.Context, eventIDs []string) (map[string]bool, error) {
 			return s.Events.Bookings(ctx, viewerUID, eventIDs)
+		}),
+		Events: newLoader(func(ctx context.Context, eventIDs []string) (map[string]*event.Event, error) {
+			return s.Events.Events(ctx, eventIDs)
 		}),
 	}
 }

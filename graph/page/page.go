@@ -32,10 +32,15 @@ func NewArgs(first *int, after *string) (Args, error) {
 	return a, nil
 }
 
-// Info tells whether more items follow and the cursor of the last one.
+// Info is a page's Relay PageInfo: whether more items follow and the
+// cursors of its first and last items. Lists page forward only, so
+// HasPreviousPage is always false (the Relay specification allows that for
+// first/after paging).
 type Info struct {
-	HasNextPage bool
-	EndCursor   *string
+	HasNextPage     bool
+	HasPreviousPage bool
+	StartCursor     *string
+	EndCursor       *string
 }
 
 // Trim cuts a result fetched with limit First+1 down to First items and
@@ -47,8 +52,8 @@ func Trim[T any](items []T, first int, cursor func(T) string) ([]T, Info) {
 		info.HasNextPage = true
 	}
 	if n := len(items); n > 0 {
-		c := cursor(items[n-1])
-		info.EndCursor = &c
+		start, end := cursor(items[0]), cursor(items[n-1])
+		info.StartCursor, info.EndCursor = &start, &end
 	}
 	return items, info
 }
