@@ -18,6 +18,7 @@ import (
 
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
+	"chaoqer/graph/page"
 	"chaoqer/graph/viewer"
 )
 
@@ -122,7 +123,7 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 			c.AbortWithStatus(http.StatusBadRequest)
 			return
 		}
-		ctx = s.cfg.Prepare(ctx, v, client)
+		ctx = page.WithLegacy(s.cfg.Prepare(ctx, v, client))
 		resp := s.execute(ctx, r.op, vars)
 		s.respond(c, r, resp, params)
 	}

@@ -12,7 +12,6 @@ import (
 
 	"chaoqer/ent"
 	entmessage "chaoqer/ent/message"
-	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/page"
 	"chaoqer/graph/push"
@@ -24,7 +23,6 @@ const (
 	TypeAlert  = 0
 )
 
-const msgBadLastID = "lastId类型不正确"
 
 // Notice is a notification to store and push to one user.
 type Notice struct {
@@ -167,11 +165,7 @@ func (s *Service) List(ctx context.Context, uid string, args page.Args) ([]*Mess
 		Order(ent.Desc(entmessage.FieldID)).
 		Limit(args.First + 1)
 	if args.After != "" {
-		before, err := strconv.ParseInt(args.After, 10, 64)
-		if err != nil {
-			return nil, page.Info{}, errs.Failure(msgBadLastID)
-		}
-		q.Where(entmessage.IDLT(before))
+		q.Where(entmessage.IDLT(args.AfterNumber))
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
