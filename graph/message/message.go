@@ -23,7 +23,6 @@ const (
 	TypeAlert  = 0
 )
 
-
 // Notice is a notification to store and push to one user.
 type Notice struct {
 	UID            string
