@@ -72,6 +72,17 @@ func New(s Services, viewerUID string) *Loaders {
 	}
 }
 
+// Clear empties every loader's cache, so that what is read next sees the
+// writes made since (see graph.ReadAfterWrite).
+func (l *Loaders) Clear() {
+	l.Users.ClearAll()
+	l.Clubs.ClearAll()
+	l.Rooms.ClearAll()
+	l.Presence.ClearAll()
+	l.Booked.ClearAll()
+	l.Events.ClearAll()
+}
+
 // Loader is a batched loader that can also fetch a known set of keys at once.
 type Loader[K comparable, V any] struct {
 	*dataloader.Loader[K, V]
