@@ -48,7 +48,7 @@ func (r *Resolver) nodes(ctx context.Context, globalIDs []string) ([]relay.Node,
 		keys[t] = append(keys[t], key)
 	}
 
-	rooms, err := r.Rooms.Visible(ctx, viewerUID, keys[relay.Room])
+	rooms, err := r.Rooms.GetAll(ctx, viewerUID, keys[relay.Room])
 	if err != nil {
 		return nil, err
 	}

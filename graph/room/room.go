@@ -272,13 +272,13 @@ func needsEntry(viewerUID string, r *Room) bool { return r.InviteOnly && r.UID !
 
 // Get reads a room as viewerUID sees it (spec R2): open, allowed by its
 // privacy, and with somebody connected unless the viewer created it;
-// 400000 otherwise. The room comes with its presence. It is Visible for one
+// 400000 otherwise. The room comes with its presence. It is GetAll for one
 // id, so the room query and node(id:) answer alike.
 func (s *Service) Get(ctx context.Context, viewerUID, roomID string) (*Room, error) {
 	if !ids.Valid(roomID) {
 		return nil, errs.RoomNotFound
 	}
-	m, err := s.Visible(ctx, viewerUID, []string{roomID})
+	m, err := s.GetAll(ctx, viewerUID, []string{roomID})
 	if err != nil {
 		return nil, err
 	}
@@ -289,12 +289,12 @@ func (s *Service) Get(ctx context.Context, viewerUID, roomID string) (*Room, err
 	return r, nil
 }
 
-// Visible reads the rooms of roomIDs that viewerUID may see (spec R2): open,
+// GetAll reads the rooms of roomIDs that viewerUID may see (spec R2): open,
 // allowed by their privacy (see mayEnter), and with somebody connected
 // unless the viewer created them. The others are absent from the map; the
 // rooms come with their presence. At most three statements whatever the
 // number of ids.
-func (s *Service) Visible(ctx context.Context, viewerUID string, roomIDs []string) (map[string]*Room, error) {
+func (s *Service) GetAll(ctx context.Context, viewerUID string, roomIDs []string) (map[string]*Room, error) {
 	rooms, err := s.Rooms(ctx, roomIDs)
 	if err != nil {
 		return nil, err
