@@ -4,12 +4,13 @@
 package club
 
 import (
-	"chaoqer/graph/relay"
 	"context"
 	stdsql "database/sql"
 	"errors"
 	"fmt"
 	"time"
+
+	"entgo.io/ent/dialect/sql"
 
 	"chaoqer/ent"
 	entclub "chaoqer/ent/club"
@@ -18,6 +19,7 @@ import (
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/page"
+	"chaoqer/graph/relay"
 	"chaoqer/graph/text"
 	"chaoqer/graph/user"
 )
@@ -278,8 +280,11 @@ func (s *Service) Members(ctx context.Context, clubID string, args page.Args) ([
 	case args.Tie == "":
 		q.Where(clubmember.SequenceIDLT(args.After))
 	default:
-		q.Where(clubmember.Or(clubmember.SequenceIDLT(args.After),
-			clubmember.And(clubmember.SequenceID(args.After), clubmember.UIDLT(args.Tie))))
+		// A row-value comparison, which walks the (club_id, sequence_id,
+		// uid) index on both databases.
+		q.Where(func(sel *sql.Selector) {
+			sel.Where(sql.CompositeLT([]string{clubmember.FieldSequenceID, clubmember.FieldUID}, args.After, args.Tie))
+		})
 	}
 	rows, err := q.All(ctx)
 	if err != nil {

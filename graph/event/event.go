@@ -6,7 +6,6 @@
 package event
 
 import (
-	"chaoqer/graph/relay"
 	"context"
 	stdsql "database/sql"
 	"errors"
@@ -21,6 +20,7 @@ import (
 	"chaoqer/graph/message"
 	"chaoqer/graph/page"
 	"chaoqer/graph/push"
+	"chaoqer/graph/relay"
 	"chaoqer/graph/room"
 	"chaoqer/graph/text"
 	"chaoqer/graph/user"

@@ -4,7 +4,6 @@
 package message
 
 import (
-	"chaoqer/graph/relay"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 	"chaoqer/graph/ids"
 	"chaoqer/graph/page"
 	"chaoqer/graph/push"
+	"chaoqer/graph/relay"
 )
 
 // Message types.

@@ -11,7 +11,6 @@
 package room
 
 import (
-	"chaoqer/graph/relay"
 	"context"
 	"fmt"
 	"strings"
@@ -26,6 +25,7 @@ import (
 	"chaoqer/graph/ids"
 	"chaoqer/graph/kvstore"
 	"chaoqer/graph/message"
+	"chaoqer/graph/relay"
 	"chaoqer/graph/text"
 	"chaoqer/graph/user"
 )

@@ -4,7 +4,6 @@
 package user
 
 import (
-	"chaoqer/graph/relay"
 	"context"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/errs"
 	"chaoqer/graph/message"
+	"chaoqer/graph/relay"
 )
 
 // Messages of the user endpoints.
