@@ -2,6 +2,7 @@ package rest_test
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -71,6 +72,15 @@ func TestGraphQLRequestErrorsOverHTTP(t *testing.T) {
 			if _, ok := r.Body["data"]; ok {
 				t.Errorf("%s error under %s has a data entry: %s", kind, accept, r)
 			}
+		}
+	}
+	// GET answers alike.
+	for accept, status := range map[string]int{"application/json": 200, "application/graphql-response+json": 400} {
+		req, _ := http.NewRequest("GET", srv.URL+"/graphql?query="+url.QueryEscape(`{ viewer { nope } }`), nil)
+		a.Headers = map[string]string{"Accept": accept}
+		r := a.Do(req)
+		if _, ok := r.Body["data"]; r.HTTP != status || ok || r.Body["errors"] == nil {
+			t.Errorf("GET validation error under %s: %s", accept, r)
 		}
 	}
 	// A request that ran keeps its data entry, null or not.
