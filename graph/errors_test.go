@@ -24,6 +24,11 @@ func TestErrorPresenter(t *testing.T) {
 	if e.Message != "用户不存在" || e.Extensions["code"] != errs.ExtBusiness || e.Extensions["errorCode"] != 200002 {
 		t.Errorf("business error: %+v", e)
 	}
+	// A bad argument names it.
+	e = present(ctx, gqlerror.WrapPath(path, errs.BadArgument("after", "after is not a cursor")))
+	if e.Extensions["code"] != errs.ExtBadUserInput || e.Extensions["argument"] != "after" || e.Message != "after is not a cursor" {
+		t.Errorf("bad argument: %+v", e)
+	}
 	// A resolver's own failure is hidden.
 	e = present(ctx, gqlerror.WrapPath(path, errors.New("pq: connection refused to 10.0.0.5")))
 	if e.Message != internalMessage || e.Extensions["code"] != errs.ExtInternal {
