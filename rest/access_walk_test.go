@@ -15,6 +15,7 @@ import (
 	"chaoqer/ent/roompin"
 	"chaoqer/ent/sharesnapshot"
 	"chaoqer/graph"
+	"chaoqer/graph/relay"
 	"chaoqer/rest/resttest"
 )
 
@@ -113,6 +114,12 @@ var strangerCalls = map[string]strangerCall{
 	"Event.room": {hidden: true, docs: []string{
 		`query($event: ID!) { event(eventId: $event) { name room { roomId members { uid } } } }`,
 		`query($event: ID!) { publicEvent(eventId: $event) { name room { roomId members { uid } } } }`}},
+	// Relay refetch: a room the viewer may not reach is null, as for
+	// Query.room (Relay's convention for hidden nodes: no error).
+	"Query.node": {hidden: true, docs: []string{
+		`query($node: ID!) { node(id: $node) { id ... on Room { roomId members { uid } } } }`}},
+	"Query.nodes": {hidden: true, docs: []string{
+		`query($node: ID!) { nodes(ids: [$node]) { id ... on Room { roomId members { uid } } } }`}},
 	// The caller's own new room only: a stranger's createRoom cannot
 	// return anybody else's room.
 	"RoomPayload.room": {hidden: true, docs: []string{`mutation($name: String) { createRoom(input: {name: $name}) { room { roomId } } }`}},
@@ -159,7 +166,7 @@ func TestStrangerReachesNoRoom(t *testing.T) {
 			continue
 		}
 		for kind, rid := range targets {
-			vars := map[string]any{"room": rid, "uid": eve.UID, "event": events[kind], "name": "mine " + kind}
+			vars := map[string]any{"room": rid, "node": relay.ID(relay.Room, rid), "uid": eve.UID, "event": events[kind], "name": "mine " + kind}
 			for _, doc := range call.docs {
 				used := map[string]any{}
 				for k, v := range vars {

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"time"
 
+	"entgo.io/ent/dialect/sql"
+
 	"chaoqer/ent"
 	entclub "chaoqer/ent/club"
 	"chaoqer/ent/clubmember"
@@ -17,6 +19,7 @@ import (
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/page"
+	"chaoqer/graph/relay"
 	"chaoqer/graph/text"
 	"chaoqer/graph/user"
 )
@@ -42,6 +45,9 @@ type Club struct {
 	MemberTotal int
 	Joined      bool // the viewer is a member
 }
+
+// NodeID is the club's Relay global id.
+func (c *Club) NodeID() string { return relay.ID(relay.Club, c.ID) }
 
 // Membership is one club in a user's list of joined clubs.
 type Membership struct {
@@ -299,14 +305,25 @@ func (s *Service) Joined(ctx context.Context, uid string, args page.Args) ([]*Me
 	return items, info, nil
 }
 
-// Members lists a club's members, most recent first. Their sequenceId is the
-// legacy "{joinTime}:{clubId}", which does not tell apart members who joined
-// in the same millisecond; paging is strictly after it (spec §2.3 C4).
+// Members lists a club's members, most recent first (sequence_id, then uid,
+// descending). The stored sequence_id is the legacy "{joinTime}:{clubId}",
+// the same for members who joined in the same millisecond, so an item's
+// cursor (its sequenceId in REST) is page.SeqTie: "{joinTime}:{clubId}:{uid}"
+// (spec §12 B5). A legacy two-part cursor pages strictly after its
+// millisecond, as before (spec §2.3 C4).
 func (s *Service) Members(ctx context.Context, clubID string, args page.Args) ([]*user.Entry, page.Info, error) {
 	q := s.db.ClubMember.Query().Where(clubmember.ClubID(clubID)).
 		Order(ent.Desc(clubmember.FieldSequenceID), ent.Desc(clubmember.FieldUID)).Limit(args.First + 1)
-	if args.After != "" {
+	switch {
+	case args.After == "":
+	case args.Tie == "":
 		q.Where(clubmember.SequenceIDLT(args.After))
+	default:
+		// A row-value comparison, which walks the (club_id, sequence_id,
+		// uid) index on both databases.
+		q.Where(func(sel *sql.Selector) {
+			sel.Where(sql.CompositeLT([]string{clubmember.FieldSequenceID, clubmember.FieldUID}, args.After, args.Tie))
+		})
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
@@ -314,7 +331,7 @@ func (s *Service) Members(ctx context.Context, clubID string, args page.Args) ([
 	}
 	items := make([]*user.Entry, len(rows))
 	for i, r := range rows {
-		items[i] = &user.Entry{UID: r.UID, CreateTime: r.CreateTime, SequenceID: r.SequenceID}
+		items[i] = &user.Entry{UID: r.UID, CreateTime: r.CreateTime, SequenceID: page.TieCursor(r.SequenceID, r.UID)}
 	}
 	items, info := page.Trim(items, args.First, (*user.Entry).Cursor)
 	return items, info, nil

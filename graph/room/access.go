@@ -4,6 +4,7 @@ import (
 	"context"
 	stdsql "database/sql"
 	"errors"
+	"fmt"
 
 	"chaoqer/ent"
 	"chaoqer/ent/card"
@@ -67,42 +68,60 @@ func (s *Service) CheckAccess(ctx context.Context, viewerUID string, r *Room) er
 	if Allows(r, rel) {
 		return nil
 	}
-	if viewerUID != "" {
-		var err error
-		if rel, err = s.relation(ctx, viewerUID, r); err != nil {
-			return err
-		}
-		if Allows(r, rel) {
-			return nil
-		}
+	rels, err := s.relations(ctx, viewerUID, []*Room{r})
+	if err != nil {
+		return err
+	}
+	if viewerUID != "" && Allows(r, rels[r.ID]) {
+		return nil
 	}
 	return errs.RoomNotFound
 }
 
-// relationSQL reads, in one statement, whether a user is invited to a room,
-// connected to it, and a member of a club.
-const relationSQL = `SELECT
-  CASE WHEN EXISTS (SELECT 1 FROM ` + roominvite.Table + ` WHERE ` + roominvite.FieldRoomID + ` = ? AND ` + roominvite.FieldUID + ` = ?) THEN 1 ELSE 0 END,
-  CASE WHEN EXISTS (SELECT 1 FROM ` + presence.Table + ` WHERE ` + presence.FieldRoomID + ` = ? AND ` + presence.FieldUID + ` = ?) THEN 1 ELSE 0 END,
-  CASE WHEN EXISTS (SELECT 1 FROM ` + clubmember.Table + ` WHERE ` + clubmember.FieldClubID + ` = ? AND ` + clubmember.FieldUID + ` = ?) THEN 1 ELSE 0 END`
+// relationsSQL reads, in one statement for a set of rooms (the %s, a
+// StringList of room ids), whether a user is invited to each, connected to
+// it, and a member of its club.
+const relationsSQL = `SELECT r.` + entroom.FieldID + `,
+  CASE WHEN EXISTS (SELECT 1 FROM ` + roominvite.Table + ` i WHERE i.` + roominvite.FieldRoomID + ` = r.` + entroom.FieldID + ` AND i.` + roominvite.FieldUID + ` = ?) THEN 1 ELSE 0 END,
+  CASE WHEN EXISTS (SELECT 1 FROM ` + presence.Table + ` p WHERE p.` + presence.FieldRoomID + ` = r.` + entroom.FieldID + ` AND p.` + presence.FieldUID + ` = ?) THEN 1 ELSE 0 END,
+  CASE WHEN EXISTS (SELECT 1 FROM ` + clubmember.Table + ` m WHERE m.` + clubmember.FieldClubID + ` = r.` + entroom.FieldClubID + ` AND m.` + clubmember.FieldUID + ` = ?) THEN 1 ELSE 0 END
+FROM ` + entroom.Table + ` r WHERE %s`
 
-func (s *Service) relation(ctx context.Context, uid string, r *Room) (Relation, error) {
-	rel := Relation{Creator: uid == r.UID}
-	clubID := ""
-	if r.ClubID != nil {
-		clubID = *r.ClubID
+// relations reads how uid relates to each of rooms (see Relation); a room
+// missing from the answer, or an anonymous uid, relates only as creator
+// (never, for ""). One statement, none when rooms is empty or uid is "".
+func (s *Service) relations(ctx context.Context, uid string, rooms []*Room) (map[string]Relation, error) {
+	out := make(map[string]Relation, len(rooms))
+	if len(rooms) == 0 || uid == "" {
+		return out, nil
 	}
-	rows, err := s.db.QueryContext(ctx, entdb.Rebind(s.dialect, relationSQL), r.ID, uid, r.ID, uid, clubID, uid)
+	roomIDs := make([]string, len(rooms))
+	for i, r := range rooms {
+		roomIDs[i] = r.ID
+		out[r.ID] = Relation{Creator: uid == r.UID}
+	}
+	stmt, err := s.store.Stmt("room.relations", func() string {
+		return fmt.Sprintf(relationsSQL, s.store.InList("r."+entroom.FieldID))
+	})
 	if err != nil {
-		return rel, err
+		return nil, err
+	}
+	rows, err := stmt.QueryContext(ctx, uid, uid, uid, s.store.StringList(roomIDs))
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
-	if rows.Next() {
-		if err := rows.Scan(&rel.Invited, &rel.Connected, &rel.ClubMember); err != nil {
-			return rel, err
+	for rows.Next() {
+		var id string
+		var invited, connected, member int
+		if err := rows.Scan(&id, &invited, &connected, &member); err != nil {
+			return nil, err
 		}
+		rel := out[id]
+		rel.Invited, rel.Connected, rel.ClubMember = invited > 0, connected > 0, member > 0
+		out[id] = rel
 	}
-	return rel, rows.Err()
+	return out, rows.Err()
 }
 
 // loadOpen reads one open room viewerUID may reach (CheckAccess); 400000

@@ -26,6 +26,7 @@ import (
 	"chaoqer/graph/ids"
 	"chaoqer/graph/kvstore"
 	"chaoqer/graph/message"
+	"chaoqer/graph/relay"
 	"chaoqer/graph/text"
 	"chaoqer/graph/user"
 )
@@ -59,6 +60,9 @@ type Room struct {
 	// feed's viewer, for rooms of their clubs), for Visible.
 	memberUID string
 }
+
+// NodeID is the room's Relay global id.
+func (r *Room) NodeID() string { return relay.ID(relay.Room, r.ID) }
 
 // Presence summarises who is connected to a room.
 type Presence struct {
@@ -240,22 +244,65 @@ func (s *Service) load(ctx context.Context, roomID string) (*Room, error) {
 
 // Get reads a room as viewerUID sees it (spec R2): open, allowed by
 // CheckAccess, and with somebody connected unless the viewer created it;
-// 400000 otherwise. Query.room (and so GET /room/{id}) answers this; a
-// Relay node(id:) lookup of a Room must too. The room comes with its presence.
+// 400000 otherwise. The room comes with its presence. It is GetAll for one
+// id, so Query.room (and so GET /room/{id}) and node(id:) answer alike.
 func (s *Service) Get(ctx context.Context, viewerUID, roomID string) (*Room, error) {
-	r, err := s.loadOpen(ctx, viewerUID, roomID)
+	if !ids.Valid(roomID) {
+		return nil, errs.RoomNotFound
+	}
+	m, err := s.GetAll(ctx, viewerUID, []string{roomID})
 	if err != nil {
 		return nil, err
 	}
-	ps, err := s.Presences(ctx, []string{r.ID})
-	if err != nil {
-		return nil, err
-	}
-	r.Presence = ps[r.ID]
-	if r.Presence.Total == 0 && viewerUID != r.UID {
+	r, ok := m[roomID]
+	if !ok {
 		return nil, errs.RoomNotFound
 	}
 	return r, nil
+}
+
+// GetAll reads the rooms of roomIDs that viewerUID may see (spec R2): open,
+// allowed by the access rule (Allows, as CheckAccess applies it), and with
+// somebody connected unless the viewer created them. The others are absent
+// from the map; the rooms come with their presence. At most three
+// statements whatever the number of ids.
+func (s *Service) GetAll(ctx context.Context, viewerUID string, roomIDs []string) (map[string]*Room, error) {
+	rooms, err := s.Rooms(ctx, roomIDs)
+	if err != nil {
+		return nil, err
+	}
+	var open []string
+	var ask []*Room
+	for id, r := range rooms {
+		if r.Closed {
+			delete(rooms, id)
+			continue
+		}
+		open = append(open, id)
+		if !Allows(r, Relation{Creator: viewerUID != "" && viewerUID == r.UID}) {
+			ask = append(ask, r)
+		}
+	}
+	rels, err := s.relations(ctx, viewerUID, ask)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range ask {
+		if !Allows(r, rels[r.ID]) {
+			delete(rooms, r.ID)
+		}
+	}
+	ps, err := s.Presences(ctx, open)
+	if err != nil {
+		return nil, err
+	}
+	for id, r := range rooms {
+		r.Presence = ps[id]
+		if r.Presence.Total == 0 && viewerUID != r.UID {
+			delete(rooms, id)
+		}
+	}
+	return rooms, nil
 }
 
 // presenceSQL reads, for every room at once, how many users are connected
