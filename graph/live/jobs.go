@@ -6,7 +6,6 @@ import (
 
 	"chaoqer/ent/entdb"
 	"chaoqer/ent/presence"
-	"chaoqer/graph/ids"
 )
 
 // sweepLease is the kvstore key that lets one instance sweep at a time.
@@ -42,15 +41,21 @@ func (s *Service) Run(ctx context.Context) {
 // Refresh marks every presence row of this instance as seen now (one
 // statement), and ends local connections whose row another instance
 // removed (this instance looked dead to it), so their clients reconnect.
+//
+// Only connections whose join committed before the snapshot query began
+// can be judged by it: each connection records the refresh generation it
+// read after its commit, and this refresh (generation g, taken before the
+// query) judges only those that read less than g. A join that commits
+// while the query runs reads g or more and is left for the next refresh.
 func (s *Service) Refresh(ctx context.Context) error {
-	started := s.now()
+	generation := s.refreshes.Add(1)
 	current, err := s.db.Client.Presence.Query().Where(presence.InstanceID(s.cfg.InstanceID)).
 		Select(presence.FieldConnID).Strings(ctx)
 	if err != nil {
 		return err
 	}
 	if _, err := s.db.Client.Presence.Update().Where(presence.InstanceID(s.cfg.InstanceID)).
-		SetSeenTime(ids.Ms(started)).Save(ctx); err != nil {
+		SetSeenTime(s.nowMs()).Save(ctx); err != nil {
 		return err
 	}
 	have := make(map[string]bool, len(current))
@@ -59,7 +64,7 @@ func (s *Service) Refresh(ctx context.Context) error {
 	}
 	for _, c := range s.hub.all() {
 		c.mu.Lock()
-		lost := c.ready && !c.closing && !have[c.ID] && c.joined.Before(started)
+		lost := c.ready && !c.closing && !have[c.ID] && c.joinedAt < generation
 		c.mu.Unlock()
 		if lost {
 			c.kick()

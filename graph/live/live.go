@@ -114,6 +114,9 @@ type Service struct {
 
 	conns        sync.WaitGroup
 	shuttingDown atomic.Bool
+	// refreshes counts Refresh calls; it orders joins against refresh
+	// snapshots without relying on clocks.
+	refreshes atomic.Int64
 }
 
 // New returns the service. Set its bus with SetBus before use.

@@ -680,3 +680,71 @@ func TestRUIDsAreUnique(t *testing.T) {
 		t.Fatal("all joined")
 	}
 }
+
+// TestRefreshKeepsConcurrentJoins: a connection whose join commits after a
+// refresh took its snapshot of this instance's rows is not taken for a
+// connection whose row another instance removed (issue 12.3: such joins
+// were closed with code 1000 and no {"event":"close"}).
+func TestRefreshKeepsConcurrentJoins(t *testing.T) {
+	e := newEnv(t, Config{RefreshEvery: 10 * time.Millisecond})
+	ctx, stop := context.WithCancel(context.Background())
+	var jobs sync.WaitGroup
+	jobs.Add(2)
+	// The 10 ms refresh, and refreshes back to back besides.
+	go func() { defer jobs.Done(); e.s.Run(ctx) }()
+	go func() {
+		defer jobs.Done()
+		for ctx.Err() == nil {
+			if err := e.s.Refresh(ctx); err != nil && ctx.Err() == nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	rooms := make([]string, 8)
+	for i := range rooms {
+		rooms[i] = e.room(ids.New())
+	}
+	const workers, perWorker = 4, 60
+	conns := make([]*Conn, workers*perWorker)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < perWorker; i++ {
+				n := w*perWorker + i
+				c, err := e.s.Connect(context.Background(), rooms[n%len(rooms)], ids.New())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				conns[n] = c
+				e.track(&member{e: e, c: c, room: c.Room})
+			}
+		}(w)
+	}
+	wg.Wait()
+	stop()
+	jobs.Wait()
+	// Two more refreshes, each after every join committed.
+	for i := 0; i < 2; i++ {
+		if err := e.s.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kicked := 0
+	for _, c := range conns {
+		if c == nil {
+			continue
+		}
+		select {
+		case <-c.Done():
+			kicked++
+		default:
+		}
+	}
+	if kicked > 0 {
+		t.Fatalf("%d of %d joins were ended by the presence refresh", kicked, len(conns))
+	}
+}
