@@ -73,6 +73,37 @@ func (s *Service) Refresh(ctx context.Context) error {
 	return nil
 }
 
+// Reclaim removes the presence rows this instance held before it
+// restarted, at once: spec §4.1 empties presence at start (the rooms stay
+// open and their members reconnect). Each row leaves like a reaped one —
+// the others in the room hear the leave, a speaker may become host, the
+// room is never closed — and rows of other instances, or of connections
+// this instance holds now, are not touched. It needs an InstanceID that
+// survives restarts (a random one owns no rows); call it before serving.
+func (s *Service) Reclaim(ctx context.Context) error {
+	rows, err := s.db.Client.Presence.Query().Where(presence.InstanceID(s.cfg.InstanceID)).All(ctx)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	held := map[string]bool{} // read after the rows: a join registers before it commits
+	for _, c := range s.hub.all() {
+		held[c.ID] = true
+	}
+	removed := 0
+	for _, p := range rows {
+		if held[p.ConnID] {
+			continue
+		}
+		if err := s.leave(ctx, p.RoomID, p.UID, p.ConnID, false); err != nil {
+			return err
+		}
+		removed++
+	}
+	s.log.Info("live rooms: removed the presence this instance held before it restarted",
+		"instance", s.cfg.InstanceID, "members", removed)
+	return nil
+}
+
 // Reap removes presence rows of other instances not seen for StaleAfter,
 // as leaves that never close a room (a crash is not a host leaving).
 func (s *Service) Reap(ctx context.Context) error {
