@@ -54,7 +54,8 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 				return
 			}
 		}
-		if c.Request.Method != http.MethodGet && !r.unsigned && !isJSON(c.GetHeader("Content-Type")) {
+		query := r.method == http.MethodGet // GET and HEAD: parameters in the query string
+		if !query && !r.unsigned && !isJSON(c.GetHeader("Content-Type")) {
 			c.AbortWithStatus(http.StatusUnsupportedMediaType)
 			return
 		}
@@ -87,7 +88,7 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 			return
 		}
 
-		params, fromQuery, status := readParams(c, r.unsigned)
+		params, fromQuery, status := readParams(c, query, r.unsigned)
 		if status != 0 {
 			c.AbortWithStatus(status)
 			return
@@ -181,11 +182,12 @@ func isJSON(contentType string) bool {
 	return err == nil && mt == "application/json"
 }
 
-// readParams collects the request parameters: the top-level keys of a JSON
-// body, or else the query string and form fields (first value of each).
-func readParams(c *gin.Context, lenient bool) (params map[string]any, fromQuery bool, status int) {
+// readParams collects the request parameters: the query string (always
+// for query routes) or else the top-level keys of a JSON body, or else the
+// query string and form fields (first value of each).
+func readParams(c *gin.Context, query, lenient bool) (params map[string]any, fromQuery bool, status int) {
 	req := c.Request
-	if req.Method == http.MethodGet || !isJSON(req.Header.Get("Content-Type")) {
+	if query || !isJSON(req.Header.Get("Content-Type")) {
 		if err := req.ParseForm(); err != nil {
 			return nil, true, http.StatusBadRequest
 		}
