@@ -79,7 +79,7 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 			c.AbortWithStatus(http.StatusUnauthorized)
 			return
 		}
-		if v != nil && !v.Initialized() && r.op.needsLogin && !r.op.allowIncomplete {
+		if v != nil && !v.Initialized() && r.op.needsLogin && !(r.op.allowIncomplete && gateExempt(c.Request.URL.Path)) {
 			if incompleteProfileQuirk(c.Request.Method, c.Request.URL.Path, client.VersionCode) {
 				writeEnvelope(c, success("Success", map[string]any{}))
 			} else {
@@ -165,6 +165,13 @@ func statusOf(err error) int {
 		return http.StatusUnauthorized
 	}
 	return http.StatusInternalServerError
+}
+
+// gateExempt tells whether the profile gate's allow-list, which compared
+// the raw path (spec §1.3), recognised path: its exact paths carry no
+// trailing slash, while the /push/update/ prefix matches either way.
+func gateExempt(path string) bool {
+	return !strings.HasSuffix(path, "/") || strings.HasPrefix(path, "/push/update/")
 }
 
 // incompleteProfileQuirk reproduces the legacy gate's empty success for the

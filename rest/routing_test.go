@@ -212,4 +212,7 @@ func TestLegacyHTTPCases(t *testing.T) {
 		t.Fatalf("GET /club before the profile: %s", r)
 	}
 	b.Get("/club/", resttest.P{"count": 10}).MustFail(t, "用户资料未初始化", 200000)
+	// Its allow-list too: /user/message/unread_total passes, with a slash not.
+	b.Get("/user/message/unread_total", nil).MustOK(t)
+	b.Get("/user/message/unread_total/", nil).MustFail(t, "用户资料未初始化", 200000)
 }
