@@ -115,13 +115,17 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 	// The room service closes rooms for the live service (auto-close, sweeper),
 	// and every close, whoever asks for it, ends the room's connections.
 	a.Live = live.New(db, kv, rooms, linkRecorder{a.previews, log}, log,
-		live.Config{SweepAfter: cfg.Room.SweepAfter, RefreshEvery: cfg.Room.PresenceRefresh, CloseGrace: cfg.Room.CloseGrace})
+		live.Config{InstanceID: cfg.InstanceID, SweepAfter: cfg.Room.SweepAfter, RefreshEvery: cfg.Room.PresenceRefresh, CloseGrace: cfg.Room.CloseGrace})
 	if a.roomBus, err = newRoomBus(ctx, cfg, db, kv, a.Live, log); err != nil {
 		return nil, err
 	}
 	undo = append(undo, func() { a.roomBus.Close() })
 	a.Live.SetBus(a.roomBus)
 	rooms.OnClose = a.Live.RoomClosed
+	// Presence this instance held before a restart is removed before serving (spec §4.1).
+	if err := a.Live.Reclaim(ctx); err != nil {
+		return nil, err
+	}
 	a.RoomWS = roomws.New(a.Live, accounts, log, roomws.Config{IdleTimeout: cfg.Room.IdleTimeout})
 	if cfg.WeChat.AppID == "" {
 		log.Info("WeChat: not configured (set WECHAT_APP_ID and WECHAT_APP_SECRET); /h5/weixin/config answers a failure")

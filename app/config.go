@@ -1,8 +1,11 @@
 package app
 
 import (
+	"crypto/md5"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strconv"
 	"strings"
@@ -37,6 +40,14 @@ type Config struct {
 	SessionCacheTTL time.Duration
 
 	AgoraAppID, AgoraCertificate string // AGORA_APP_ID, AGORA_APP_CERTIFICATE
+
+	// InstanceID names this server instance in presence rows and on the
+	// room bus; it must be unique among running instances and stay the
+	// same across restarts, so that a restarted instance removes at once
+	// the presence it held before (CHAOQER_INSTANCE_ID; default
+	// hostname:port of Addr, see DefaultInstanceID). Empty = a random id
+	// per start.
+	InstanceID string
 
 	Room RoomConfig
 
@@ -191,6 +202,10 @@ func ConfigFromEnv() (Config, error) {
 	if c.ReminderInterval, err = time.ParseDuration(env("CHAOQER_REMINDER_INTERVAL", "15s")); err != nil || c.ReminderInterval < 0 {
 		return c, fmt.Errorf("CHAOQER_REMINDER_INTERVAL: must be a duration such as 15s or 0 (got %q)", os.Getenv("CHAOQER_REMINDER_INTERVAL"))
 	}
+	c.InstanceID = env("CHAOQER_INSTANCE_ID", DefaultInstanceID(c.Addr))
+	if id := c.InstanceID; len(id) > maxInstanceID || strings.Contains(id, "|") {
+		return c, fmt.Errorf("CHAOQER_INSTANCE_ID: at most %d characters, without '|'", maxInstanceID)
+	}
 	c.Room.WSAddr = os.Getenv("CHAOQER_ROOM_WS_ADDR")
 	for _, d := range []struct {
 		name string
@@ -222,6 +237,31 @@ func ConfigFromEnv() (Config, error) {
 		return c, fmt.Errorf("CHAOQER_LOG_LEVEL: %w", err)
 	}
 	return c, nil
+}
+
+// maxInstanceID is the longest instance id (room_presences.instance_id).
+const maxInstanceID = 64
+
+// DefaultInstanceID is "hostname:port" for the listen address addr: stable
+// across restarts of one process slot (a container keeps its hostname, a
+// host runs one instance per port). It is "" (a random id per start) when
+// the port is not fixed or the hostname unknown; a name longer than the
+// column is replaced by its MD5.
+func DefaultInstanceID(addr string) string {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" || port == "0" {
+		return ""
+	}
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		return ""
+	}
+	id := strings.ReplaceAll(host, "|", "_") + ":" + port
+	if len(id) > maxInstanceID {
+		sum := md5.Sum([]byte(id))
+		id = hex.EncodeToString(sum[:])
+	}
+	return id
 }
 
 func env(name, def string) string {

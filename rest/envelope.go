@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -40,5 +41,9 @@ func writeEnvelope(c *gin.Context, e envelope) {
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
-	c.Data(http.StatusOK, "application/json;charset=UTF-8", bytes.TrimRight(buf.Bytes(), "\n"))
+	body := bytes.TrimRight(buf.Bytes(), "\n")
+	// A declared length keeps GET and HEAD headers the same at any size
+	// (net/http would otherwise chunk a large GET).
+	c.Header("Content-Length", strconv.Itoa(len(body)))
+	c.Data(http.StatusOK, "application/json;charset=UTF-8", body)
 }

@@ -88,6 +88,24 @@ func TestWeixinConfig(t *testing.T) {
 	}
 }
 
+// The JS-SDK signature covers the page URL without its fragment, as WeChat
+// verifies it; the answer's url is that URL too.
+func TestWeixinConfigWithoutFragment(t *testing.T) {
+	var calls atomic.Int64
+	api := fakeWeChat(t, &calls)
+	srv := resttest.Start(t, func(c *app.Config) {
+		c.WeChat = app.WeChatConfig{AppID: "wxdf43cbdae5004909", AppSecret: "secret", APIBase: api}
+	})
+	res := h5Call(t, "GET", srv.URL+"/h5/weixin/config?url=https://h5.example.com/room/x%23%2Fshare%3Fx%3D1", "", "").MustOK(t).(map[string]any)
+	const page = "https://h5.example.com/room/x"
+	if res["url"] != page {
+		t.Fatalf("url %v, want %s", res["url"], page)
+	}
+	if want := wechat.Signature("TICKET", res["nonceStr"].(string), res["timestamp"].(string), page); res["signature"] != want {
+		t.Fatalf("signature %v, want %s (signed without the fragment)", res["signature"], want)
+	}
+}
+
 func TestWeixinConfigWithoutCredentials(t *testing.T) {
 	srv := resttest.Start(t)
 	h5Call(t, "GET", srv.URL+"/h5/weixin/config?url=x", "", "").MustFail(t, "微信公众号未配置", 0)

@@ -55,7 +55,8 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 				return
 			}
 		}
-		if c.Request.Method != http.MethodGet && !r.unsigned && !isJSON(c.GetHeader("Content-Type")) {
+		query := r.method == http.MethodGet // GET and HEAD: parameters in the query string
+		if !query && !r.unsigned && !isJSON(c.GetHeader("Content-Type")) {
 			c.AbortWithStatus(http.StatusUnsupportedMediaType)
 			return
 		}
@@ -79,7 +80,7 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 			c.AbortWithStatus(http.StatusUnauthorized)
 			return
 		}
-		if v != nil && !v.Initialized() && r.op.needsLogin && !r.op.allowIncomplete {
+		if v != nil && !v.Initialized() && r.op.needsLogin && !(r.op.allowIncomplete && gateExempt(c.Request.URL.Path)) {
 			if incompleteProfileQuirk(c.Request.Method, c.Request.URL.Path, client.VersionCode) {
 				writeEnvelope(c, success("Success", map[string]any{}))
 			} else {
@@ -88,7 +89,7 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 			return
 		}
 
-		params, fromQuery, status := readParams(c, r.unsigned)
+		params, fromQuery, status := readParams(c, query, r.unsigned)
 		if status != 0 {
 			c.AbortWithStatus(status)
 			return
@@ -167,6 +168,13 @@ func statusOf(err error) int {
 	return http.StatusInternalServerError
 }
 
+// gateExempt tells whether the profile gate's allow-list, which compared
+// the raw path (spec §1.3), recognised path: its exact paths carry no
+// trailing slash, while the /push/update/ prefix matches either way.
+func gateExempt(path string) bool {
+	return !strings.HasSuffix(path, "/") || strings.HasPrefix(path, "/push/update/")
+}
+
 // incompleteProfileQuirk reproduces the legacy gate's empty success for the
 // list pages old app versions open before their profile exists (spec §1.3).
 func incompleteProfileQuirk(method, path string, versionCode int) bool {
@@ -182,11 +190,12 @@ func isJSON(contentType string) bool {
 	return err == nil && mt == "application/json"
 }
 
-// readParams collects the request parameters: the top-level keys of a JSON
-// body, or else the query string and form fields (first value of each).
-func readParams(c *gin.Context, lenient bool) (params map[string]any, fromQuery bool, status int) {
+// readParams collects the request parameters: the query string (always
+// for query routes) or else the top-level keys of a JSON body, or else the
+// query string and form fields (first value of each).
+func readParams(c *gin.Context, query, lenient bool) (params map[string]any, fromQuery bool, status int) {
 	req := c.Request
-	if req.Method == http.MethodGet || !isJSON(req.Header.Get("Content-Type")) {
+	if query || !isJSON(req.Header.Get("Content-Type")) {
 		if err := req.ParseForm(); err != nil {
 			return nil, true, http.StatusBadRequest
 		}

@@ -40,3 +40,18 @@ func TestRoutesCompileAgainstTheSchema(t *testing.T) {
 		seen[k] = true
 	}
 }
+
+func TestGateExemptComparesTheRawPath(t *testing.T) {
+	for path, want := range map[string]bool{
+		"/user/profile/init":    true,
+		"/user/profile/init/":   false,
+		"/push/update/abc":      true,
+		"/push/update/abc/":     true,
+		"/account/logout":       true,
+		"/aliyun/image/upload/": false,
+	} {
+		if got := gateExempt(path); got != want {
+			t.Errorf("gateExempt(%q) = %v, want %v", path, got, want)
+		}
+	}
+}

@@ -83,15 +83,26 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Mount registers the legacy routes on e.
+// Mount registers the legacy routes on e as Spring MVC served them (spec
+// §1.1 step 3): every path also with a trailing slash (its default
+// trailing-slash match), every GET route also for HEAD (the GET's status
+// and headers, no body; net/http drops the body), and a wrong method on a
+// legacy path answers 405 with Allow only when the path's ids pass the
+// 32-hex rule, else 404. Both come before authentication.
 func (s *Server) Mount(e *gin.Engine) {
 	for _, r := range s.routes {
-		e.Handle(r.method, r.path, s.handler(r))
+		h := s.handler(r)
+		for _, m := range r.methods() {
+			e.Handle(m, r.path, h)
+			e.Handle(m, r.path+"/", h)
+		}
 	}
+	e.NoMethod(s.methodNotAllowed)
 }
 
 // Configure sets the engine-wide behaviour the legacy apps expect: empty
-// 404/405 bodies answered before authentication and no path redirects.
+// 404/405 bodies answered before authentication and no path redirects
+// (Mount refines the 405 for the legacy paths).
 func Configure(e *gin.Engine) {
 	e.RedirectTrailingSlash = false
 	e.RedirectFixedPath = false

@@ -16,16 +16,18 @@ type Conn struct {
 	Room string
 	UID  string
 
-	svc    *Service
-	out    chan []byte
-	done   chan struct{}
-	once   sync.Once
-	joined time.Time
+	svc  *Service
+	out  chan []byte
+	done chan struct{}
+	once sync.Once
 
-	mu      sync.Mutex
-	ready   bool
-	closing bool
-	pending [][]byte
+	mu    sync.Mutex
+	ready bool
+	// joinedAt is the refresh generation read after the join committed
+	// (set before ready): a refresh of a later generation saw the row.
+	joinedAt int64
+	closing  bool
+	pending  [][]byte
 }
 
 // Out carries the messages (legacy JSON frames) to send, in order.
@@ -65,10 +67,12 @@ func (c *Conn) push(msg []byte) {
 	}
 }
 
-// start sends first (the join sequence), then what arrived meanwhile.
-func (c *Conn) start(first ...[]byte) {
+// start sends first (the join sequence), then what arrived meanwhile;
+// generation is the refresh generation read after the join committed.
+func (c *Conn) start(generation int64, first ...[]byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.joinedAt = generation
 	c.ready = true
 	pending := c.pending
 	c.pending = nil

@@ -6,7 +6,6 @@ import (
 
 	"chaoqer/ent/entdb"
 	"chaoqer/ent/presence"
-	"chaoqer/graph/ids"
 )
 
 // sweepLease is the kvstore key that lets one instance sweep at a time.
@@ -42,15 +41,21 @@ func (s *Service) Run(ctx context.Context) {
 // Refresh marks every presence row of this instance as seen now (one
 // statement), and ends local connections whose row another instance
 // removed (this instance looked dead to it), so their clients reconnect.
+//
+// Only connections whose join committed before the snapshot query began
+// can be judged by it: each connection records the refresh generation it
+// read after its commit, and this refresh (generation g, taken before the
+// query) judges only those that read less than g. A join that commits
+// while the query runs reads g or more and is left for the next refresh.
 func (s *Service) Refresh(ctx context.Context) error {
-	started := s.now()
+	generation := s.refreshes.Add(1)
 	current, err := s.db.Client.Presence.Query().Where(presence.InstanceID(s.cfg.InstanceID)).
 		Select(presence.FieldConnID).Strings(ctx)
 	if err != nil {
 		return err
 	}
 	if _, err := s.db.Client.Presence.Update().Where(presence.InstanceID(s.cfg.InstanceID)).
-		SetSeenTime(ids.Ms(started)).Save(ctx); err != nil {
+		SetSeenTime(s.nowMs()).Save(ctx); err != nil {
 		return err
 	}
 	have := make(map[string]bool, len(current))
@@ -59,12 +64,43 @@ func (s *Service) Refresh(ctx context.Context) error {
 	}
 	for _, c := range s.hub.all() {
 		c.mu.Lock()
-		lost := c.ready && !c.closing && !have[c.ID] && c.joined.Before(started)
+		lost := c.ready && !c.closing && !have[c.ID] && c.joinedAt < generation
 		c.mu.Unlock()
 		if lost {
 			c.kick()
 		}
 	}
+	return nil
+}
+
+// Reclaim removes the presence rows this instance held before it
+// restarted, at once: spec §4.1 empties presence at start (the rooms stay
+// open and their members reconnect). Each row leaves like a reaped one —
+// the others in the room hear the leave, a speaker may become host, the
+// room is never closed — and rows of other instances, or of connections
+// this instance holds now, are not touched. It needs an InstanceID that
+// survives restarts (a random one owns no rows); call it before serving.
+func (s *Service) Reclaim(ctx context.Context) error {
+	rows, err := s.db.Client.Presence.Query().Where(presence.InstanceID(s.cfg.InstanceID)).All(ctx)
+	if err != nil || len(rows) == 0 {
+		return err
+	}
+	held := map[string]bool{} // read after the rows: a join registers before it commits
+	for _, c := range s.hub.all() {
+		held[c.ID] = true
+	}
+	removed := 0
+	for _, p := range rows {
+		if held[p.ConnID] {
+			continue
+		}
+		if err := s.leave(ctx, p.RoomID, p.UID, p.ConnID, false); err != nil {
+			return err
+		}
+		removed++
+	}
+	s.log.Info("live rooms: removed the presence this instance held before it restarted",
+		"instance", s.cfg.InstanceID, "members", removed)
 	return nil
 }
 

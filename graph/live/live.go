@@ -59,7 +59,10 @@ type LinkRecorder interface {
 
 // Config tunes the service; zero values take the defaults.
 type Config struct {
-	// InstanceID names this server instance in presence rows (random when empty).
+	// InstanceID names this server instance in presence rows and must be
+	// unique among running instances. Kept across restarts, it lets
+	// Reclaim remove at start what the instance held before; empty means a
+	// random id per start (its rows are then only reaped by others).
 	InstanceID string
 	// RefreshEvery is how often this instance marks its presence rows as seen.
 	RefreshEvery time.Duration
@@ -115,6 +118,9 @@ type Service struct {
 
 	conns        sync.WaitGroup
 	shuttingDown atomic.Bool
+	// refreshes counts Refresh calls; it orders joins against refresh
+	// snapshots without relying on clocks.
+	refreshes atomic.Int64
 }
 
 // New returns the service. Set its bus with SetBus before use.

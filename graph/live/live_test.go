@@ -680,3 +680,175 @@ func TestRUIDsAreUnique(t *testing.T) {
 		t.Fatal("all joined")
 	}
 }
+
+// TestRefreshKeepsConcurrentJoins: a connection whose join commits after a
+// refresh took its snapshot of this instance's rows is not taken for a
+// connection whose row another instance removed (issue 12.3: such joins
+// were closed with code 1000 and no {"event":"close"}).
+func TestRefreshKeepsConcurrentJoins(t *testing.T) {
+	e := newEnv(t, Config{RefreshEvery: 10 * time.Millisecond})
+	ctx, stop := context.WithCancel(context.Background())
+	var jobs sync.WaitGroup
+	jobs.Add(2)
+	// The 10 ms refresh, and refreshes back to back besides.
+	go func() { defer jobs.Done(); e.s.Run(ctx) }()
+	go func() {
+		defer jobs.Done()
+		for ctx.Err() == nil {
+			if err := e.s.Refresh(ctx); err != nil && ctx.Err() == nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	rooms := make([]string, 8)
+	for i := range rooms {
+		rooms[i] = e.room(ids.New())
+	}
+	const workers, perWorker = 4, 60
+	conns := make([]*Conn, workers*perWorker)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < perWorker; i++ {
+				n := w*perWorker + i
+				c, err := e.s.Connect(context.Background(), rooms[n%len(rooms)], ids.New())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				conns[n] = c
+				e.track(&member{e: e, c: c, room: c.Room})
+			}
+		}(w)
+	}
+	wg.Wait()
+	stop()
+	jobs.Wait()
+	// Two more refreshes, each after every join committed.
+	for i := 0; i < 2; i++ {
+		if err := e.s.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kicked := 0
+	for _, c := range conns {
+		if c == nil {
+			continue
+		}
+		select {
+		case <-c.Done():
+			kicked++
+		default:
+		}
+	}
+	if kicked > 0 {
+		t.Fatalf("%d of %d joins were ended by the presence refresh", kicked, len(conns))
+	}
+}
+
+// TestReclaimAfterRestart: instance "one" crashes holding A (host) and B
+// in a room that C follows on instance "two", and H (host) in a room
+// whose speaker S is on "two". Restarted with the same id, "one" removes
+// A, B and H at once (spec §4.1) as reaped leaves — S becomes host, no
+// room closes — and leaves C, S and its own new connections alone.
+func TestReclaimAfterRestart(t *testing.T) {
+	db := entdbtest.Open(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	kv := kvstore.New(db.Client, db.Dialect)
+	var mu sync.Mutex
+	var instances []*Service
+	var envs []*env
+	shared := func(payload []byte) { // one bus for every instance
+		mu.Lock()
+		all := append([]*Service(nil), instances...)
+		mu.Unlock()
+		for _, s := range all {
+			s.Deliver(payload)
+		}
+	}
+	start := func(id string) *env {
+		s := New(db, kv, dbCloser{Client: db.Client}, dbLinkRecorder{Client: db.Client}, log,
+			Config{InstanceID: id, CloseGrace: 20 * time.Millisecond})
+		s.SetBus(bus.NewLocal(shared))
+		mu.Lock()
+		instances = append(instances, s)
+		mu.Unlock()
+		e := &env{t: t, s: s, c: db.Client}
+		envs = append(envs, e)
+		return e
+	}
+	one, two := start("one"), start("two")
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		for _, e := range envs {
+			for _, m := range e.members {
+				m.leave()
+			}
+			e.s.Shutdown(ctx)
+		}
+	})
+
+	a, b, c, h, sp := ids.New(), ids.New(), ids.New(), ids.New(), ids.New()
+	room1, room2 := one.room(a), one.room(h)
+	one.join(room1, a).skipJoin(true)
+	one.join(room1, b)
+	mc := two.join(room1, c)
+	one.join(room2, h)
+	ms := two.join(room2, sp)
+	ms.skipJoin(false)
+	if _, err := db.Client.Presence.Update().Where(presence.UID(sp)).SetRole(RoleSpeaker).Save(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	mc.skipJoin(false)
+
+	// "one" crashes: its connections vanish without leaving.
+	mu.Lock()
+	instances = instances[1:]
+	mu.Unlock()
+	restarted := start("one")
+	envs = envs[1:] // gone with the crash
+	// A connection the restarted instance already holds is its own.
+	late := ids.New()
+	ml := restarted.join(room1, late)
+	mc.expect("connection", "join", late)
+	if err := restarted.s.Reclaim(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	left := map[string]bool{}
+	for i := 0; i < 2; i++ {
+		if m := mc.next(); m.Event == "connection" && m.action() == "leave" {
+			left[m.Sender] = true
+		}
+	}
+	mc.quiet()
+	if !left[a] || !left[b] {
+		t.Fatalf("C hears A and B leave: %v", left)
+	}
+	ms.expect("connection", "leave", h)
+	if ms.expect("connection", "update", sp).member(t).Role != RoleHost {
+		t.Fatal("the speaker becomes host")
+	}
+	for _, uid := range []string{a, b, h} {
+		if one.row(room1, uid) != nil || one.row(room2, uid) != nil {
+			t.Fatalf("%s still shows as connected", uid)
+		}
+	}
+	if one.row(room1, c) == nil || one.row(room2, sp) == nil || one.row(room1, late) == nil {
+		t.Fatal("the other instance's members and the new connection stay")
+	}
+	for _, r := range []string{room1, room2} {
+		if db.Client.Room.GetX(context.Background(), r).Closed {
+			t.Fatal("a restart closes no room")
+		}
+	}
+	select {
+	case <-ml.c.Done():
+		t.Fatal("the new connection stays")
+	default:
+	}
+}

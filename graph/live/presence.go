@@ -220,7 +220,7 @@ func (t *txn) liveDownIfUp(uid string) error {
 // ends. ErrRoomClosed when the room is closed or missing.
 func (s *Service) Connect(ctx context.Context, room, uid string) (*Conn, error) {
 	c := &Conn{ID: ids.New(), Room: room, UID: uid, svc: s, out: make(chan []byte, s.cfg.QueueSize),
-		done: make(chan struct{}), joined: s.now()}
+		done: make(chan struct{})}
 	if s.shuttingDown.Load() {
 		return nil, ErrRoomClosed
 	}
@@ -312,8 +312,9 @@ func (s *Service) Connect(ctx context.Context, room, uid string) (*Conn, error) 
 		return nil, err
 	}
 	// The outbox (join broadcast, raised hands) has been published and
-	// waits in c; start sends the join sequence ahead of it.
-	c.start(first...)
+	// waits in c; start sends the join sequence ahead of it. The refresh
+	// generation is read after the commit (see Refresh).
+	c.start(s.refreshes.Load(), first...)
 	return c, nil
 }
 

@@ -69,6 +69,7 @@ type Client struct {
 	kv    *kvstore.Store
 	log   *slog.Logger
 	now   func() time.Time
+	nonce func() string // the nonceStr of a config (tests fix it)
 	group singleflight.Group
 }
 
@@ -78,7 +79,7 @@ func New(cfg Config, kv *kvstore.Store, log *slog.Logger) *Client {
 		cfg.APIBase = DefaultAPIBase
 	}
 	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
-	return &Client{cfg: cfg, http: &http.Client{Timeout: 5 * time.Second}, kv: kv, log: log, now: time.Now}
+	return &Client{cfg: cfg, http: &http.Client{Timeout: 5 * time.Second}, kv: kv, log: log, now: time.Now, nonce: ids.New}
 }
 
 // SetClock replaces the time source (tests).
@@ -95,12 +96,20 @@ func Signature(ticket, nonceStr, timestamp, pageURL string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// JSConfig signs a configuration for the page at pageURL. A missing URL is
-// signed as the text "null" (as the original did) and left out of the
-// answer.
+// JSConfig signs a configuration for the page at pageURL. The URL's
+// fragment (from the first '#') is dropped before signing and in the
+// answer: WeChat verifies the signature against the page URL without it
+// (JS-SDK documentation, appendix 1), so a share URL such as
+// ".../room/x#/share" would otherwise fail with "invalid signature". A
+// missing URL is signed as the text "null" (as the original did) and left
+// out of the answer.
 func (c *Client) JSConfig(ctx context.Context, pageURL *string) (*JSConfig, error) {
 	if !c.Configured() {
 		return nil, ErrNotConfigured
+	}
+	if pageURL != nil {
+		u, _, _ := strings.Cut(*pageURL, "#")
+		pageURL = &u
 	}
 	ticket, err := c.Ticket(ctx)
 	if err != nil {
@@ -109,7 +118,7 @@ func (c *Client) JSConfig(ctx context.Context, pageURL *string) (*JSConfig, erro
 	}
 	cfg := &JSConfig{
 		AppID:     c.cfg.AppID,
-		NonceStr:  ids.New(),
+		NonceStr:  c.nonce(),
 		Timestamp: strconv.FormatInt(c.now().Unix(), 10),
 		URL:       pageURL,
 	}

@@ -143,3 +143,30 @@ func TestFailures(t *testing.T) {
 		t.Fatalf("API down: %v", err)
 	}
 }
+
+// WeChat verifies the signature against the page URL without its fragment:
+// a share URL ending in "#/share?x=1" is signed (and answered) without it.
+func TestJSConfigDropsTheFragment(t *testing.T) {
+	db := entdbtest.Open(t)
+	kv := kvstore.New(db.Client, db.Dialect)
+	if err := kv.Set(context.Background(), keyTicket, "TICKET", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	c := New(Config{AppID: "wxapp", AppSecret: "s3cret", APIBase: "http://127.0.0.1:1"}, kv, quiet)
+	c.SetClock(func() time.Time { return time.Unix(1_700_000_000, 0) })
+	c.nonce = func() string { return "0123456789abcdef0123456789abcdef" }
+	for _, page := range []string{
+		"https://h5.example.com/room/x#/share?x=1",
+		"https://h5.example.com/room/x#",
+		"https://h5.example.com/room/x",
+	} {
+		got, err := c.JSConfig(context.Background(), &page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// SHA-1 of "jsapi_ticket=TICKET&noncestr=0123456789abcdef0123456789abcdef&timestamp=1700000000&url=https://h5.example.com/room/x"
+		if *got.URL != "https://h5.example.com/room/x" || got.Signature != "161c832be9b27b993a200e72af92d2067c23e6f8" {
+			t.Fatalf("%s: url %q, signature %s", page, *got.URL, got.Signature)
+		}
+	}
+}

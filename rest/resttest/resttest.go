@@ -86,6 +86,11 @@ func Start(t testing.TB, configure ...func(*app.Config)) *Server {
 	return &Server{URL: hs.URL, App: a, t: t}
 }
 
+// Remote talks to a server running outside the test process (a built
+// binary) at url; helpers that need the in-process App (SeedUsers) cannot
+// be used with it.
+func Remote(t testing.TB, url string) *Server { return &Server{URL: url, t: t} }
+
 type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
