@@ -300,6 +300,10 @@ func (c *Client) Do(req *http.Request) *Response {
 		req.Header.Set("Authorization", c.AuthorizationHeader())
 	}
 	for k, v := range c.Headers {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
