@@ -321,3 +321,20 @@ func TestControlHookJudgesEveryAddress(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanKeepsOnlyStorableText(t *testing.T) {
+	cases := map[string]string{
+		"  a \n b  ":    "a b",
+		"a\x00b":        "ab",
+		"a\xffb\x00c":   "abc",
+		"标题\t\u00a0 正文": "标题 正文",
+	}
+	for in, want := range cases {
+		if got := clean(in, 100); got != want {
+			t.Errorf("clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := clean("一二三四", 2); got != "一二" {
+		t.Errorf("clean truncates to %q", got)
+	}
+}
