@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"reflect"
 	"strconv"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -144,22 +145,32 @@ func (e *Extension) checkValue(t *ast.Type, v any, where string) string {
 	if v == nil {
 		return ""
 	}
-	if _, list := v.([]any); !list && t != nil && isInt(t.Name()) {
+	// Lists arrive as []any or typed slices ([]json.Number, []string: the
+	// validator's coercion of a single value given for a list).
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
+		if t != nil && t.Elem == nil && isInt(t.Name()) {
+			return notInt(t.Name(), where) // a list where one integer goes
+		}
+		var et *ast.Type
+		if t != nil {
+			et = t.Elem
+			if et == nil {
+				et = t
+			}
+		}
+		for i := 0; i < rv.Len(); i++ {
+			if msg := e.checkValue(et, rv.Index(i).Interface(), fmt.Sprintf("%s[%d]", where, i)); msg != "" {
+				return msg
+			}
+		}
+		return ""
+	}
+	if t != nil && isInt(t.Name()) {
 		// t.Name() is the innermost type: a single value given for a list
 		// is coerced as one element.
 		return checkIntValue(t.Name(), v, where)
 	}
 	switch x := v.(type) {
-	case []any:
-		var et *ast.Type
-		if t != nil {
-			et = t.Elem
-		}
-		for i, el := range x {
-			if msg := e.checkValue(et, el, fmt.Sprintf("%s[%d]", where, i)); msg != "" {
-				return msg
-			}
-		}
 	case map[string]any:
 		// An input object's fields with their types; a JSON scalar's
 		// members with none.
