@@ -111,7 +111,7 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		client, ok := viewer.ParseClient(req.Header.Get("Client-Type"), req.Header.Get("Version-Name"), req.Header.Get("Version-Code"))
 		if !ok {
-			http.Error(w, "malformed Client-Type or Version-Code header", http.StatusBadRequest)
+			http.Error(w, "malformed Client-Type, Version-Name or Version-Code header", http.StatusBadRequest)
 			return
 		}
 		var v *viewer.Viewer

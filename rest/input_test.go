@@ -117,6 +117,12 @@ func TestUnstorableTextIsRefused(t *testing.T) {
 			t.Errorf("%s: %s", c.query, r)
 		}
 	}
+	// The same header rule on /graphql.
+	h := *u
+	h.Headers = map[string]string{"Version-Name": "1.0\xff"}
+	if r := h.GraphQL(`{ viewer { uid } }`, nil); r.HTTP != 400 {
+		t.Errorf("/graphql with a non-UTF-8 Version-Name: %s", r)
+	}
 	if p := obj(t, u.Get("/user/"+u.UID+"/profile", nil).MustOK(t)); p["nickname"] != "a\ufffdb" {
 		t.Fatalf("profile changed by a refused mutation: %v", p)
 	}
