@@ -44,6 +44,8 @@ func TestListCountIsParsedOnce(t *testing.T) {
 		{"9223372036854775808", 0, "count类型不正确"},
 	}
 	for _, path := range listPaths(club) {
+		// A missing count is 0, out of range (spec §1.9).
+		u.SendRaw(resttest.Raw{Method: "GET", Path: path, Query: u.SignQuery()}).MustFail(t, "count只能在0到100之间", 0)
 		for _, c := range cases {
 			r := u.SendRaw(resttest.Raw{Method: "GET", Path: path, Query: u.SignQuery([2]string{"count", c.count}, [2]string{"lastId", "9"})})
 			if c.msg != "" {
