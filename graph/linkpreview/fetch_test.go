@@ -205,6 +205,10 @@ func TestFetchRefusesInternalAddresses(t *testing.T) {
 		"local.test":    "127.0.0.1",
 		"aliyun.test":   "100.100.100.200",
 		"v6meta.test":   "fd00:ec2::254",
+		"compat.test":   "::127.0.0.1",
+		"compat10.test": "::10.0.0.1",
+		"nat64.test":    "64:ff9b:1::a00:1",
+		"teredo.test":   "2001::1",
 	})
 	// Default policy: loopback test servers are internal too.
 	strict := NewFetcher(Options{Lookup: dns})
@@ -225,6 +229,13 @@ func TestFetchRefusesInternalAddresses(t *testing.T) {
 		{"aliyun metadata", strict, "http://aliyun.test/latest/meta-data/"},
 		{"ipv6 metadata", strict, "http://v6meta.test/"},
 		{"mapped ipv6", strict, "http://[::ffff:127.0.0.1]:" + fmt.Sprint(other.addrPort().Port()) + "/"},
+		{"ipv4-compatible loopback name", strict, "http://compat.test:" + fmt.Sprint(other.addrPort().Port()) + "/"},
+		{"ipv4-compatible literal", strict, "http://[::127.0.0.1]:" + fmt.Sprint(other.addrPort().Port()) + "/"},
+		{"ipv4-compatible private name", strict, "http://compat10.test/"},
+		{"local-use NAT64 name", strict, "http://nat64.test/"},
+		{"local-use NAT64 literal", strict, "http://[64:ff9b:1::a00:1]/"},
+		{"TEREDO name", strict, "http://teredo.test/"},
+		{"redirect to ::127.0.0.1", viaRedirect, s.URL + "/?to=" + url.QueryEscape("http://[::127.0.0.1]:"+fmt.Sprint(other.addrPort().Port())+"/")},
 		{"redirect to 127.0.0.1", viaRedirect, s.URL + "/?to=" + url.QueryEscape(other.URL+"/")},
 		{"redirect to 10.0.0.1", viaRedirect, s.URL + "/?to=" + url.QueryEscape("http://10.0.0.1/")},
 		{"redirect to metadata", viaRedirect, s.URL + "/?to=" + url.QueryEscape("http://169.254.169.254/latest/meta-data/")},
