@@ -3,6 +3,7 @@ module chaoqer
 go 1.26.8
 
 require (
+	code.dny.dev/ssrf v0.3.0
 	entgo.io/ent v0.14.5
 	github.com/99designs/gqlgen v0.17.98
 	github.com/AgoraIO-Community/go-tokenbuilder v1.0.0

@@ -18,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"chaoqer/graph/errs"
+	"chaoqer/graph/inputcheck"
 	"chaoqer/graph/loader"
 	"chaoqer/graph/viewer"
 )
@@ -31,7 +32,7 @@ func NewSchema(r *Resolver) graphql.ExecutableSchema {
 }
 
 // NewExecutor returns an in-process executor of es, configured like the
-// HTTP endpoint (query cache, error presenter, panic recovery).
+// HTTP endpoint (query cache, error presenter, panic recovery, input check).
 func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger) *executor.Executor {
 	e := executor.New(es)
 	e.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
@@ -39,6 +40,7 @@ func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger) *executor.Execut
 	e.SetRecoverFunc(RecoverFunc(log))
 	e.Use(subscriptionsOverWebsocket{})
 	e.AroundFields(ReadAfterWrite)
+	e.Use(inputcheck.New(es.Schema()))
 	return e
 }
 
@@ -81,6 +83,7 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.Use(subscriptionsOverWebsocket{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(inputcheck.New(es.Schema()))
 	if opts.Introspection {
 		srv.Use(extension.Introspection{})
 	}

@@ -19,6 +19,7 @@ import (
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/page"
+	"chaoqer/graph/text"
 	"chaoqer/graph/viewer"
 )
 
@@ -28,8 +29,9 @@ const maxBody = 1 << 20
 // compiledRoute is a route with its operation resolved.
 type compiledRoute struct {
 	route
-	op  *operation
-	raw map[string]bool
+	op        *operation
+	raw       map[string]bool
+	notServed map[string]bool
 }
 
 func compileRoute(r route, ops map[string]*operation) (*compiledRoute, error) {
@@ -37,21 +39,31 @@ func compileRoute(r route, ops map[string]*operation) (*compiledRoute, error) {
 	if !ok {
 		return nil, fmt.Errorf("no operation %s", r.op)
 	}
-	cr := &compiledRoute{route: r, op: op, raw: map[string]bool{}}
+	cr := &compiledRoute{route: r, op: op, raw: map[string]bool{}, notServed: map[string]bool{}}
 	for _, p := range r.rawParams {
 		cr.raw[p] = true
+	}
+	for _, v := range r.notServed {
+		cr.notServed[v] = true
 	}
 	return cr, nil
 }
 
 // handler runs the legacy pipeline for one route (spec §1.1): path ids,
 // content type, client headers, authentication, the profile gate, sign,
-// parameter binding, then the operation.
+// parameter binding, then the operation. Request text that a database
+// cannot store (text.Storable: invalid UTF-8, NUL) in a path parameter,
+// a client header, or a parameter key or value answers 400 before anything
+// uses it.
 func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		for _, p := range c.Params {
-			if !r.raw[p.Key] && !ids.Valid(p.Value) {
+			if (!r.raw[p.Key] && !ids.Valid(p.Value)) || (r.raw[p.Key] && r.notServed[p.Value]) {
 				c.AbortWithStatus(http.StatusNotFound)
+				return
+			}
+			if !text.Storable(p.Value) {
+				c.AbortWithStatus(http.StatusBadRequest)
 				return
 			}
 		}
@@ -94,6 +106,11 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 			c.AbortWithStatus(status)
 			return
 		}
+		if !text.StorableValue(params) {
+			// Also keeps the sign's key order total (keys are UTF-8).
+			c.AbortWithStatus(http.StatusBadRequest)
+			return
+		}
 		if !r.unsigned {
 			sign, hasSign := params["sign"]
 			_, hasTS := params["ts"]
@@ -126,7 +143,7 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 		}
 		ctx = page.WithLegacy(s.cfg.Prepare(ctx, v, client))
 		resp := s.execute(ctx, r.op, vars)
-		s.respond(c, r, resp, params)
+		s.respond(c, r, resp, vars)
 	}
 }
 
@@ -242,8 +259,9 @@ func (s *Server) execute(ctx context.Context, op *operation, vars map[string]any
 	return handler(ctx)
 }
 
-// respond writes the legacy answer for an operation's response.
-func (s *Server) respond(c *gin.Context, r *compiledRoute, resp *graphql.Response, params map[string]any) {
+// respond writes the legacy answer for an operation's response; vars are
+// the operation's bound variables (a list echoes its page parameters).
+func (s *Server) respond(c *gin.Context, r *compiledRoute, resp *graphql.Response, vars map[string]any) {
 	if len(resp.Errors) > 0 {
 		e := resp.Errors[0]
 		code, _ := e.Extensions["code"].(string)
@@ -282,7 +300,7 @@ func (s *Server) respond(c *gin.Context, r *compiledRoute, resp *graphql.Respons
 		result = dig(data, r.result)
 	}
 	if r.list {
-		result = listResult(result, params)
+		result = listResult(result, vars)
 	}
 	writeEnvelope(c, success(message, legacyValue(result)))
 }
@@ -299,15 +317,14 @@ func dig(v any, path string) any {
 	return v
 }
 
-// listResult turns a connection into the legacy page: the request's page
-// parameters echoed, and each edge's node merged with the edge's own fields.
-func listResult(conn any, params map[string]any) any {
-	pg := map[string]any{"count": params["count"]}
-	if last, ok := params["lastId"]; ok {
+// listResult turns a connection into the legacy page: the page parameters
+// echoed as the operation received them (the bound variables, never the raw
+// request text: count=05 echoes 5), and each edge's node merged with the
+// edge's own fields.
+func listResult(conn any, vars map[string]any) any {
+	pg := map[string]any{"count": vars["count"]}
+	if last, ok := vars["lastId"]; ok {
 		pg["lastId"] = last
-	}
-	if n, ok := params["count"].(string); ok {
-		pg["count"] = json.Number(n)
 	}
 	list := []any{}
 	if m, ok := conn.(map[string]any); ok {

@@ -15,6 +15,9 @@ type route struct {
 	// unsigned: no ts/sign (version check, H5 pages).
 	unsigned  bool
 	rawParams []string
+	// notServed are values of a raw parameter that name other, unserved
+	// paths: a request with one answers 404 as if it matched no route.
+	notServed []string
 }
 
 // routes is the legacy route table.
@@ -68,10 +71,10 @@ var routes = []route{
 
 	// Push (P1): the implemented path and the documented one.
 	{method: "POST", path: "/push/update/:jPushId", op: "BindPushDevice", rawParams: []string{"jPushId"}},
-	{method: "POST", path: "/push/:jPushId", op: "BindPushDevice", rawParams: []string{"jPushId"}},
 	// The undocumented push admin pages (P2: GET /push, POST /push/template,
 	// POST /push/attach) are not served: operators use the sendNotice
-	// mutation (spec §12 S3).
+	// mutation (spec §12 S3). Their paths are not device ids either.
+	{method: "POST", path: "/push/:jPushId", op: "BindPushDevice", rawParams: []string{"jPushId"}, notServed: []string{"template", "attach"}},
 
 	// Aliyun (L1)
 	{method: "POST", path: "/aliyun/image/upload", op: "ImageUpload", result: "createImageUpload.upload"},

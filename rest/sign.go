@@ -135,17 +135,24 @@ func writeJSONString(b *bytes.Buffer, s string) {
 
 // lessUTF16 orders strings by UTF-16 code units like Java's String.compareTo.
 // It differs from Go's byte order only between supplementary characters and
-// U+E000..U+FFFF.
+// U+E000..U+FFFF. Strings that are not valid UTF-8 (which the handler refuses
+// with 400 before any sign check) decode to U+FFFD per bad byte and could
+// tie with different bytes; such ties fall back to byte order, so the order
+// is total and a sign never depends on map iteration.
 func lessUTF16(a, b string) bool {
-	for len(a) > 0 && len(b) > 0 {
-		ra, na := utf8.DecodeRuneInString(a)
-		rb, nb := utf8.DecodeRuneInString(b)
-		if ra != rb {
-			return utf16Key(ra) < utf16Key(rb)
+	x, y := a, b
+	for len(x) > 0 && len(y) > 0 {
+		rx, nx := utf8.DecodeRuneInString(x)
+		ry, ny := utf8.DecodeRuneInString(y)
+		if rx != ry {
+			return utf16Key(rx) < utf16Key(ry)
 		}
-		a, b = a[na:], b[nb:]
+		x, y = x[nx:], y[ny:]
 	}
-	return len(a) == 0 && len(b) > 0
+	if len(x) != len(y) {
+		return len(x) == 0
+	}
+	return a < b
 }
 
 // utf16Key is the first UTF-16 code unit of r, extended so that equal first

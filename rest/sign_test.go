@@ -90,3 +90,25 @@ func TestSortIsWholeStringUTF16(t *testing.T) {
 		}
 	}
 }
+
+func TestSignIsDeterministicForEveryKey(t *testing.T) {
+	// "\xff" (invalid UTF-8, as %FF decodes) and "\ufffd" (%EF%BF%BD) decode
+	// to the same rune; the order must still be one order, so the sign of
+	// the same parameters is the same however the map iterates.
+	params := map[string]any{"\xff": "1", "\ufffd": "1", "\xfe": "1", "ts": "1", "a": "x"}
+	want := Sign(params, "s")
+	for i := 0; i < 200; i++ {
+		if got := Sign(params, "s"); got != want {
+			t.Fatalf("sign %d differs: %s vs %s", i, got, want)
+		}
+	}
+	pairs := [][2]string{{"\ufffd=1", "\xff=1"}, {"\xfe=1", "\xff=1"}, {"a", "a\xff"}}
+	for _, p := range pairs {
+		if !lessUTF16(p[0], p[1]) || lessUTF16(p[1], p[0]) {
+			t.Errorf("want %q < %q exactly one way", p[0], p[1])
+		}
+	}
+	if lessUTF16("a=1", "a=1") {
+		t.Error("a string is not less than itself")
+	}
+}

@@ -32,6 +32,7 @@ const (
 	msgLongName       = "标题不能超过100个字"
 	msgLongDesc       = "介绍不能超过500个字"
 	msgNoTime         = "日期时间不能为空"
+	msgBadTime        = "日期时间不正确"
 	msgNoMembers      = "嘉宾或主持人不能为空"
 	msgBadParam       = "参数错误"
 	msgEditBound      = "无法编辑已绑定活动的日程"
@@ -49,6 +50,18 @@ const (
 	zeroID            = "00000000000000000000000000000000"
 	guestNoticeSuffix = "已添加你为活动嘉宾"
 	startedNotice     = "你预约的活动已经开始了"
+)
+
+// The range of an event's time (epoch ms, inclusive): the times whose
+// decimal form has 13 digits, 2001-09-09T01:46:40Z to
+// 2286-11-20T17:46:39.999Z. Inside it the sequenceId "{eventTime}:{eventId}"
+// sorts as text in time order, which the event list relies on, and time
+// arithmetic (the ±30 min start window) cannot overflow. The legacy server
+// had no range check (spec §2.5 E1); times outside it are refused with
+// "日期时间不正确" on both APIs.
+const (
+	MinTime int64 = 1_000_000_000_000
+	MaxTime int64 = 9_999_999_999_999
 )
 
 // Time statuses of an event (eventTimeStatus).
@@ -127,6 +140,9 @@ func (in Input) validate() (valid, error) {
 	}
 	if in.EventTime == nil {
 		return v, errs.Failure(msgNoTime)
+	}
+	if *in.EventTime < MinTime || *in.EventTime > MaxTime {
+		return v, errs.Failure(msgBadTime)
 	}
 	if len(in.MemberUIDList) == 0 {
 		return v, errs.Failure(msgNoMembers)

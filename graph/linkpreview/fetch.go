@@ -19,6 +19,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/charset"
+
+	"chaoqer/graph/text"
 )
 
 // Fetch limits (defaults of Options).
@@ -303,11 +305,12 @@ loop:
 	return p
 }
 
-// clean collapses whitespace and keeps at most max characters.
+// clean collapses whitespace and keeps at most max characters of storable
+// text (text.Storable: a page's bytes are not ours to trust).
 func clean(s string, max int) string {
 	s = strings.Join(strings.Fields(s), " ")
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "")
+	if !text.Storable(s) {
+		s = strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 	}
 	if utf8.RuneCountInString(s) > max {
 		r := []rune(s)

@@ -49,9 +49,34 @@ func TestPublic(t *testing.T) {
 		"::ffff:10.0.0.1":      false, // IPv4-mapped
 		"::ffff:93.184.216.34": true,
 		"64:ff9b::a9fe:a9fe":   false, // NAT64 of 169.254.169.254
-		"64:ff9b::5db8:d822":   true,  // NAT64 of 93.184.216.34
+		"64:ff9b::5db8:d822":   false, // NAT64 (64:ff9b::/96) is never dialled, whatever it embeds
 		"2002:a00:1::1":        false, // 6to4 of 10.0.0.1
-		"2002:5db8:d822::1":    true,
+		"2002:5db8:d822::1":    false, // 6to4 (2002::/16) likewise
+		// Issue 8: judged public by the hand-written list.
+		"::127.0.0.1":               false, // IPv4-compatible (::/96)
+		"::10.0.0.1":                false,
+		"::8.8.8.8":                 false,
+		"64:ff9b:1::a00:1":          false, // local-use NAT64 (64:ff9b:1::/48)
+		"2001::1":                   false, // TEREDO, inside 2001::/23
+		"2001:1ff::1":               false, // end of 2001::/23
+		"2001:200::1":               true,  // just after it (WIDE)
+		"2001:4860:4860::8888":      true,
+		"3fff::1":                   false, // documentation (RFC 9637)
+		"2620:4f:8000::1":           false, // AS112
+		"100::1":                    false, // discard-only
+		"fec0::1":                   false, // deprecated site-local
+		"5f00::1":                   false, // SRv6 SIDs, outside 2000::/3
+		"4000::1":                   false, // unassigned, outside 2000::/3
+		"192.88.99.1":               false, // 6to4 relay anycast
+		"192.0.0.8":                 false, // IETF protocol assignments
+		"192.31.196.1":              false, // AS112-v4
+		"192.52.193.1":              false, // AMT
+		"192.175.48.1":              false, // AS112 direct delegation
+		"198.51.100.7":              false, // TEST-NET-2
+		"203.0.113.7":               false, // TEST-NET-3
+		"1.1.1.1":                   true,
+		"::ffff:127.0.0.1":          false, // IPv4-mapped loopback
+		"2606:4700:4700::1111%eth0": false, // scoped
 	} {
 		a, err := netip.ParseAddr(s)
 		if err != nil {
@@ -180,6 +205,10 @@ func TestFetchRefusesInternalAddresses(t *testing.T) {
 		"local.test":    "127.0.0.1",
 		"aliyun.test":   "100.100.100.200",
 		"v6meta.test":   "fd00:ec2::254",
+		"compat.test":   "::127.0.0.1",
+		"compat10.test": "::10.0.0.1",
+		"nat64.test":    "64:ff9b:1::a00:1",
+		"teredo.test":   "2001::1",
 	})
 	// Default policy: loopback test servers are internal too.
 	strict := NewFetcher(Options{Lookup: dns})
@@ -200,6 +229,13 @@ func TestFetchRefusesInternalAddresses(t *testing.T) {
 		{"aliyun metadata", strict, "http://aliyun.test/latest/meta-data/"},
 		{"ipv6 metadata", strict, "http://v6meta.test/"},
 		{"mapped ipv6", strict, "http://[::ffff:127.0.0.1]:" + fmt.Sprint(other.addrPort().Port()) + "/"},
+		{"ipv4-compatible loopback name", strict, "http://compat.test:" + fmt.Sprint(other.addrPort().Port()) + "/"},
+		{"ipv4-compatible literal", strict, "http://[::127.0.0.1]:" + fmt.Sprint(other.addrPort().Port()) + "/"},
+		{"ipv4-compatible private name", strict, "http://compat10.test/"},
+		{"local-use NAT64 name", strict, "http://nat64.test/"},
+		{"local-use NAT64 literal", strict, "http://[64:ff9b:1::a00:1]/"},
+		{"TEREDO name", strict, "http://teredo.test/"},
+		{"redirect to ::127.0.0.1", viaRedirect, s.URL + "/?to=" + url.QueryEscape("http://[::127.0.0.1]:"+fmt.Sprint(other.addrPort().Port())+"/")},
 		{"redirect to 127.0.0.1", viaRedirect, s.URL + "/?to=" + url.QueryEscape(other.URL+"/")},
 		{"redirect to 10.0.0.1", viaRedirect, s.URL + "/?to=" + url.QueryEscape("http://10.0.0.1/")},
 		{"redirect to metadata", viaRedirect, s.URL + "/?to=" + url.QueryEscape("http://169.254.169.254/latest/meta-data/")},
@@ -267,5 +303,49 @@ func TestFetchLimits(t *testing.T) {
 	}
 	if _, err := f.Fetch(context.Background(), "ftp://example.com/"); err == nil {
 		t.Error("fetched an ftp URL")
+	}
+}
+
+// TestControlHookJudgesEveryAddress runs the socket-level hook itself (the
+// check that still holds when a name resolves differently at dial time).
+func TestControlHookJudgesEveryAddress(t *testing.T) {
+	f := NewFetcher(Options{})
+	for addr, allowed := range map[string]bool{
+		"[::127.0.0.1]:80":          false,
+		"[::10.0.0.1]:443":          false,
+		"[64:ff9b:1::a00:1]:80":     false,
+		"[2001::1]:80":              false,
+		"[::ffff:10.0.0.1]:80":      false,
+		"127.0.0.1:8080":            false,
+		"100.100.100.200:80":        false,
+		"169.254.169.254:80":        false,
+		"93.184.216.34:8443":        true,
+		"[2606:2800:220:1::248]:80": true,
+	} {
+		err := f.control("tcp", addr, nil)
+		var refused *RefusedError
+		if allowed && err != nil {
+			t.Errorf("control(%s) refused: %v", addr, err)
+		}
+		if !allowed && !errors.As(err, &refused) {
+			t.Errorf("control(%s) = %v, want a RefusedError", addr, err)
+		}
+	}
+}
+
+func TestCleanKeepsOnlyStorableText(t *testing.T) {
+	cases := map[string]string{
+		"  a \n b  ":    "a b",
+		"a\x00b":        "ab",
+		"a\xffb\x00c":   "abc",
+		"标题\t\u00a0 正文": "标题 正文",
+	}
+	for in, want := range cases {
+		if got := clean(in, 100); got != want {
+			t.Errorf("clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := clean("一二三四", 2); got != "一二" {
+		t.Errorf("clean truncates to %q", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"chaoqer/ent"
+	"chaoqer/graph/text"
 )
 
 // closeMsg tells a client its connection (or the room) is over.
@@ -24,8 +25,15 @@ type Frame struct {
 }
 
 // ParseFrame reads a client frame; ok is false for anything malformed
-// (not a JSON object, event or sender missing or not strings).
+// (not a JSON object, event or sender missing or not strings) or holding
+// text a database cannot store (text.Storable), raw (live frames are stored
+// as received) or decoded (an escaped \u0000 in data becomes a NUL in a
+// stored tool value).
 func ParseFrame(raw []byte) (*Frame, bool) {
+	var decoded any
+	if !text.Storable(string(raw)) || json.Unmarshal(raw, &decoded) != nil || !text.StorableValue(decoded) {
+		return nil, false
+	}
 	var f struct {
 		Event  *string         `json:"event"`
 		Sender *string         `json:"sender"`

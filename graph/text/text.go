@@ -7,6 +7,7 @@ package text
 import (
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // Len counts s in UTF-16 code units.
@@ -40,3 +41,35 @@ var nameReplacer = strings.NewReplacer(
 // U+000C, U+00A0 and U+FEFF become spaces, U+2028/U+2029 become line breaks,
 // and line breaks (\r\n, \n) then become spaces.
 func Name(s string) string { return nameReplacer.Replace(s) }
+
+// Storable reports whether s is text every supported database keeps as
+// given: valid UTF-8 without NUL. PostgreSQL refuses both in text columns
+// and parameters (SQLite stores them), so text from a request is checked
+// with this once, where it enters the server, and refused there the same
+// way on every database.
+func Storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// StorableValue reports whether every string in v (a decoded JSON or
+// GraphQL input value: strings, maps with their keys, slices, scalars) is
+// Storable.
+func StorableValue(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return Storable(x)
+	case map[string]any:
+		for k, e := range x {
+			if !Storable(k) || !StorableValue(e) {
+				return false
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if !StorableValue(e) {
+				return false
+			}
+		}
+	}
+	return true
+}

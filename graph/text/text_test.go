@@ -30,3 +30,37 @@ func TestBlank(t *testing.T) {
 		t.Fatal("Blank")
 	}
 }
+
+func TestStorable(t *testing.T) {
+	cases := map[string]bool{
+		"":              true,
+		"普通 text 😀":     true,
+		"\ufffd":        true, // the replacement character itself is valid text
+		"a\x00b":        false,
+		"\xff":          false,
+		"a\xed\xa0\x80": false, // an encoded surrogate is not UTF-8
+		"\xc0\xaf":      false, // overlong encoding
+	}
+	for in, want := range cases {
+		if got := Storable(in); got != want {
+			t.Errorf("Storable(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+func TestStorableValue(t *testing.T) {
+	good := map[string]any{"a": []any{"x", 1, nil, true, map[string]any{"k": "v"}}}
+	if !StorableValue(good) {
+		t.Fatal("good value refused")
+	}
+	for _, bad := range []any{
+		"\x00",
+		[]any{"ok", "\xff"},
+		map[string]any{"\xff": "key is bad"},
+		map[string]any{"a": map[string]any{"b": []any{"c\x00"}}},
+	} {
+		if StorableValue(bad) {
+			t.Errorf("StorableValue(%#v) = true", bad)
+		}
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"strconv"
 	"strings"
+
+	"chaoqer/graph/text"
 )
 
 // Account statuses (spec §3.3).
@@ -77,7 +79,8 @@ func ClientFrom(ctx context.Context) Client {
 
 // ParseClient reads the Client-Type, Version-Name and Version-Code header
 // values. ok is false when a numeric header is not an integer (the legacy
-// server answered 500 there; we answer 400).
+// server answered 500 there; we answer 400) or when Version-Name, which is
+// stored with the account, is not storable text (text.Storable).
 func ParseClient(clientType, versionName, versionCode string) (c Client, ok bool) {
 	c.VersionName = "UNKNOWN"
 	if s := strings.TrimSpace(clientType); s != "" {
@@ -88,6 +91,9 @@ func ParseClient(clientType, versionName, versionCode string) (c Client, ok bool
 		if n == ClientIOS || n == ClientAndroid {
 			c.Type = n
 		}
+	}
+	if !text.Storable(versionName) {
+		return c, false
 	}
 	if s := strings.TrimSpace(versionName); s != "" {
 		c.VersionName = s

@@ -253,7 +253,8 @@ func normalise(p P) map[string]any {
 func (c *Client) Send(method, path string, params P, contentType string) *Response {
 	var body io.Reader
 	target := c.s.URL + path
-	if method == "GET" {
+	query := method == "GET" || method == "HEAD"
+	if query {
 		q := url.Values{}
 		keys := make([]string, 0, len(params))
 		for k := range params {
@@ -271,7 +272,7 @@ func (c *Client) Send(method, path string, params P, contentType string) *Respon
 		body = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, target, body)
-	if method != "GET" && contentType != "" {
+	if !query && contentType != "" {
 		req.Header.Set("Content-Type", contentType)
 	}
 	return c.Do(req)
@@ -305,6 +306,10 @@ func (c *Client) Do(req *http.Request) *Response {
 		req.Header.Set("Authorization", c.AuthorizationHeader())
 	}
 	for k, v := range c.Headers {
+		if v == "" {
+			req.Header.Del(k)
+			continue
+		}
 		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)

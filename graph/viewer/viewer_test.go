@@ -1,0 +1,25 @@
+package viewer
+
+import "testing"
+
+func TestParseClient(t *testing.T) {
+	cases := []struct {
+		clientType, versionName, versionCode string
+		ok                                   bool
+		want                                 Client
+	}{
+		{"", "", "", true, Client{VersionName: "UNKNOWN"}},
+		{" 2 ", " 1.2.3 ", "27", true, Client{Type: ClientAndroid, VersionName: "1.2.3", VersionCode: 27}},
+		{"7", "x", "1", true, Client{Type: ClientWeb, VersionName: "x", VersionCode: 1}},
+		{"ios", "", "", false, Client{}},
+		{"", "", "99999999999999999999", false, Client{}},
+		{"", "\xff", "", false, Client{}},   // invalid UTF-8 would fail on PostgreSQL
+		{"", "a\x00b", "", false, Client{}}, // so would NUL
+	}
+	for _, c := range cases {
+		got, ok := ParseClient(c.clientType, c.versionName, c.versionCode)
+		if ok != c.ok || (ok && got != c.want) {
+			t.Errorf("ParseClient(%q, %q, %q) = %+v, %v; want %+v, %v", c.clientType, c.versionName, c.versionCode, got, ok, c.want, c.ok)
+		}
+	}
+}
