@@ -166,7 +166,6 @@ func TestRouteTableHTTPConformance(t *testing.T) {
 	}
 }
 
-
 // The cases, as the apps send them.
 func TestLegacyHTTPCases(t *testing.T) {
 	srv := resttest.Start(t)
