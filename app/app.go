@@ -165,9 +165,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 	}
 	rest.Configure(e)
 	gql := a.Resolver.Middleware(graph.NewHandler(es, log, graph.HandlerOptions{
-		Introspection:    cfg.Introspection,
-		WebsocketInit:    a.Resolver.WebsocketInit,
-		AroundOperations: a.Resolver.FreshLoaders,
+		Introspection: cfg.Introspection,
+		WebsocketInit: a.Resolver.WebsocketInit,
+		// A subscriber that stops answering leaves its live room within
+		// the room idle timeout, as a legacy room socket does.
+		WebsocketKeepAlive:   cfg.Room.IdleTimeout,
+		WebsocketInitTimeout: cfg.Room.WSInitTimeout,
+		AroundOperations:     a.Resolver.FreshLoaders,
 	}))
 	e.POST("/graphql", gin.WrapH(gql))
 	e.GET("/graphql", gin.WrapH(gql))
