@@ -89,7 +89,9 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
+	srv.AddTransport(multipartMixed{}) // @defer, see incremental.go
 	srv.AddTransport(transport.POST{})
+	srv.Use(inlineDefer{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	if opts.Introspection {
