@@ -7,12 +7,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { BASE } from '../lib/server.js';
+import { BASE, login } from '../lib/server.js';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
-for (const page of ['/', '/playground']) {
+for (const [i, page] of ['/', '/playground'].entries()) {
   test(`GraphiQL at ${page} works offline`, async (t) => {
+    const user = await login(70 + i, `Browser${i}`);
     const profile = await mkdtemp(path.join(os.tmpdir(), 'ci-chromium-'));
     // A fresh profile (--user-data-dir) per run.
     const ctx = await chromium.launchPersistentContext(profile, {
@@ -58,9 +59,21 @@ for (const page of ['/', '/playground']) {
       assert.equal(res.status(), 200, res.request().postData());
       await p.locator('.graphiql-response').getByText('"Query"').waitFor({ timeout: 10_000 });
 
-      // The headers editor explains how to authenticate.
+      // The headers editor explains how to authenticate; with a session's
+      // Authorization there, the viewer is the logged-in user.
       await p.getByText('Headers', { exact: true }).first().click();
-      await p.locator('.graphiql-editor-tool').getByText('Authorization').first().waitFor({ timeout: 10_000 });
+      const headers = p.locator('.graphiql-editor-tool .monaco-editor').last();
+      await headers.getByText('Authorization').first().waitFor({ timeout: 10_000 });
+      await headers.click();
+      await p.keyboard.press('Control+A');
+      await p.keyboard.press('Delete');
+      await p.keyboard.insertText(`{ "Authorization": "${user.authorization}" }`);
+      await p.locator('.graphiql-query-editor .monaco-editor').first().click();
+      await p.keyboard.press('Control+A');
+      await p.keyboard.press('Delete');
+      await p.keyboard.insertText('query Me { viewer { uid } }');
+      await p.locator('.graphiql-execute-button').click();
+      await p.locator('.graphiql-response').getByText(user.uid).waitFor({ timeout: 10_000 });
 
       t.diagnostic(`foreign requests: ${foreign.length}`);
       assert.deepEqual(foreign, [], 'no request leaves for another origin');

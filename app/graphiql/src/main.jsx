@@ -47,21 +47,28 @@ const fetcher = (params, opts) =>
   isSubscription(params, opts) ? subscribe(params, opts?.headers) : http(params, opts);
 
 const defaultHeaders = `{
-  // Log in with the loginWithCaptcha mutation (in development, a number
-  // listed in CHAOQER_WHITE_MOBILES logs in with the code 8888; see the
-  // README), then send its credentials on every request:
-  //   "Authorization": "Basic " + base64(uid + ":" + accessToken)
-  // e.g. in a shell: printf '%s:%s' "$UID" "$TOKEN" | base64
-  // Subscriptions send these headers in connection_init.
-  // "Authorization": "Basic <base64 of uid:accessToken>"
+  // Log in with the loginWithCaptcha mutation
+  // (see the query tab), then send its
+  // credentials with every request:
+  //   Authorization: Basic base64(uid:accessToken)
+  // e.g. printf '%s:%s' UID TOKEN | base64
+  // Subscriptions send these in connection_init.
+  // "Authorization": "Basic …"
 }
 `;
 
-const defaultQuery = `# Chaoqer GraphQL. Log in:
-#   mutation { requestCaptcha(input: {countryCode: "86", mobile: "13800000000"}) { message } }
-#   mutation { loginWithCaptcha(input: {countryCode: "86", mobile: "13800000000", captcha: "8888"}) {
-#     registered credentials { uid accessToken } } }
-# then fill in the Authorization header below (Headers tab).
+const defaultQuery = `# Log in (in development, a number listed in
+# CHAOQER_WHITE_MOBILES takes the code 8888):
+#
+# mutation Login {
+#   loginWithCaptcha(input: {countryCode: "86",
+#       mobile: "13800000000", captcha: "8888"}) {
+#     registered
+#     credentials { uid accessToken }
+#   }
+# }
+#
+# then fill in Authorization under Headers.
 
 query Me {
   viewer {
