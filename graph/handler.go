@@ -192,7 +192,8 @@ func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayl
 			return refused, nil, errors.New("invalid Authorization")
 		}
 		r.Log.Error("authenticating a websocket", "err", err)
-		return refused, nil, errors.New("internal server error")
+		return transport.WithWebsocketCloseCode(ctx, int(gqlws.CloseInternalError)), nil,
+			gqlws.CloseError{Code: gqlws.CloseInternalError, Reason: "Internal server error"}
 	}
 	return r.Prepare(ctx, v, viewer.ClientFrom(ctx)), nil, nil
 }

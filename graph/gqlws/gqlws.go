@@ -55,11 +55,22 @@ const (
 	writeTimeout       = 10 * time.Second
 )
 
+// CloseError, returned (or wrapped) by InitFunc, closes the socket with
+// Code instead of 4403 Forbidden (e.g. 4500 when the server failed).
+type CloseError struct {
+	Code   websocket.StatusCode
+	Reason string
+}
+
+func (e CloseError) Error() string { return e.Reason }
+
 // Transport is the gqlgen transport for WebSocket upgrade requests.
 type Transport struct {
 	// InitFunc authenticates a connection from its connection_init
-	// payload and returns the context its operations run in; an error
-	// closes the socket with 4403 Forbidden. Nil accepts every connection.
+	// payload and returns the context its operations run in (derived from
+	// the one given, so closing the socket cancels them); an error closes
+	// the socket with 4403 Forbidden, or a CloseError's code. Nil accepts
+	// every connection.
 	InitFunc transport.WebsocketInitFunc
 	// InitTimeout is how long a client has to send connection_init (4408).
 	InitTimeout time.Duration
@@ -243,7 +254,11 @@ func (c *conn) init(m message) bool {
 	var ack *transport.InitPayload
 	if c.t.InitFunc != nil {
 		ctx, a, err := c.t.InitFunc(c.ctx, payload)
-		if err != nil {
+		var ce CloseError
+		switch {
+		case errors.As(err, &ce):
+			return c.close(ce.Code, truncate(ce.Reason))
+		case err != nil:
 			return c.close(CloseForbidden, truncate("Forbidden: "+err.Error()))
 		}
 		c.ctx, ack = ctx, a
