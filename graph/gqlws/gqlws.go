@@ -438,10 +438,11 @@ func (c *conn) close(code websocket.StatusCode, reason string) bool {
 	return false
 }
 
-// truncate keeps a close reason within the 123 bytes a close frame allows.
+// truncate keeps a close reason within the 123 bytes a close frame allows,
+// as valid UTF-8.
 func truncate(s string) string {
 	if len(s) > 123 {
-		return s[:123]
+		s = strings.ToValidUTF8(s[:123], "")
 	}
 	return s
 }
