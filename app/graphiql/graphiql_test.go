@@ -1,6 +1,9 @@
 package graphiql
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -55,5 +58,28 @@ func TestPageLoadsOnlyLocalAssets(t *testing.T) {
 	}
 	if again := serve(h.Asset, AssetPrefix+"main.js", http.Header{"If-None-Match": {js.Header().Get("ETag")}}); again.Code != http.StatusNotModified {
 		t.Fatalf("revalidation: %d", again.Code)
+	}
+}
+
+// TestAssetsGzip: clients that accept gzip get the compressed script, with
+// its own validator; the bytes decompress to the embedded file.
+func TestAssetsGzip(t *testing.T) {
+	h := New()
+	plain := serve(h.Asset, AssetPrefix+"main.js", nil)
+	gz := serve(h.Asset, AssetPrefix+"main.js", http.Header{"Accept-Encoding": {"br, gzip"}})
+	if gz.Header().Get("Content-Encoding") != "gzip" || !strings.Contains(gz.Header().Get("Content-Type"), "javascript") ||
+		gz.Header().Get("ETag") == plain.Header().Get("ETag") || gz.Body.Len() >= plain.Body.Len()/2 {
+		t.Fatalf("gzip: %v, %d of %d bytes", gz.Header(), gz.Body.Len(), plain.Body.Len())
+	}
+	zr, err := gzip.NewReader(gz.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(zr)
+	if !bytes.Equal(b, plain.Body.Bytes()) {
+		t.Fatal("decompressed script differs")
+	}
+	if w := serve(h.Asset, AssetPrefix+"main.js", http.Header{"Accept-Encoding": {"gzip;q=0"}}); w.Header().Get("Content-Encoding") != "" {
+		t.Fatal("gzip;q=0 refuses gzip")
 	}
 }
