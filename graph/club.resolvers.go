@@ -20,7 +20,7 @@ func (r *clubResolver) Creator(ctx context.Context, obj *club.Club) (*user.Profi
 }
 
 func (r *clubResolver) Members(ctx context.Context, obj *club.Club, first *int, after *string) (*model.UserEntryConnection, error) {
-	args, err := page.NewArgs(first, after)
+	args, err := page.NewArgs(ctx, first, after, page.SeqTie)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (r *queryResolver) Club(ctx context.Context, clubID string) (*club.Club, er
 }
 
 func (r *viewerResolver) Clubs(ctx context.Context, obj *viewer.Viewer, first *int, after *string) (*model.ClubEntryConnection, error) {
-	args, err := page.NewArgs(first, after)
+	args, err := page.NewArgs(ctx, first, after, page.Seq)
 	if err != nil {
 		return nil, err
 	}

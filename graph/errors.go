@@ -12,15 +12,6 @@ import (
 	"chaoqer/graph/errs"
 )
 
-// Error codes in extensions.code.
-const (
-	CodeBusiness        = "BUSINESS"
-	CodeUnauthenticated = "UNAUTHENTICATED"
-	CodeBadRequest      = "BAD_REQUEST"
-	CodeUnavailable     = "UNAVAILABLE"
-	CodeInternal        = "INTERNAL"
-)
-
 // internalMessage is all a client learns of an unexpected failure.
 const internalMessage = "internal server error"
 
@@ -34,24 +25,27 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if e, ok := errs.As(err); ok {
 			gqlErr.Message = e.Message
 			gqlErr.Extensions = map[string]any{"code": kindCode(e.Kind), "errorCode": e.Code}
+			if e.Argument != "" {
+				gqlErr.Extensions["argument"] = e.Argument
+			}
 			return gqlErr
 		}
 		switch {
 		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 			gqlErr.Message = "request canceled"
-			gqlErr.Extensions = map[string]any{"code": CodeUnavailable}
+			gqlErr.Extensions = map[string]any{"code": errs.ExtUnavailable}
 		case gqlErr.Err != nil:
 			// A Go error from a resolver (gqlgen wraps it with its path):
 			// a database or provider failure the client must not see.
 			log.Error("resolver failed", "path", gqlErr.Path.String(), "err", gqlErr.Err)
 			gqlErr.Message = internalMessage
-			gqlErr.Extensions = map[string]any{"code": CodeInternal}
+			gqlErr.Extensions = map[string]any{"code": errs.ExtInternal}
 		default: // gqlgen's own errors: the request does not fit the schema
 			if gqlErr.Extensions == nil {
 				gqlErr.Extensions = map[string]any{}
 			}
 			if _, ok := gqlErr.Extensions["code"]; !ok {
-				gqlErr.Extensions["code"] = CodeBadRequest
+				gqlErr.Extensions["code"] = errs.ExtBadRequest
 			}
 		}
 		return gqlErr
@@ -62,19 +56,21 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 func RecoverFunc(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
 		log.Error("resolver panic", "panic", fmt.Sprint(p))
-		return &gqlerror.Error{Message: internalMessage, Extensions: map[string]any{"code": CodeInternal}}
+		return &gqlerror.Error{Message: internalMessage, Extensions: map[string]any{"code": errs.ExtInternal}}
 	}
 }
 
 func kindCode(k errs.Kind) string {
 	switch k {
 	case errs.KindUnauthenticated:
-		return CodeUnauthenticated
+		return errs.ExtUnauthenticated
 	case errs.KindBadRequest:
-		return CodeBadRequest
+		return errs.ExtBadRequest
 	case errs.KindUnavailable:
-		return CodeUnavailable
+		return errs.ExtUnavailable
+	case errs.KindBadUserInput:
+		return errs.ExtBadUserInput
 	default:
-		return CodeBusiness
+		return errs.ExtBusiness
 	}
 }

@@ -21,17 +21,17 @@ func TestErrorPresenter(t *testing.T) {
 
 	// A business error keeps its message and code.
 	e := present(ctx, gqlerror.WrapPath(path, errs.UserNotFound))
-	if e.Message != "用户不存在" || e.Extensions["code"] != CodeBusiness || e.Extensions["errorCode"] != 200002 {
+	if e.Message != "用户不存在" || e.Extensions["code"] != errs.ExtBusiness || e.Extensions["errorCode"] != 200002 {
 		t.Errorf("business error: %+v", e)
 	}
 	// A resolver's own failure is hidden.
 	e = present(ctx, gqlerror.WrapPath(path, errors.New("pq: connection refused to 10.0.0.5")))
-	if e.Message != internalMessage || e.Extensions["code"] != CodeInternal {
+	if e.Message != internalMessage || e.Extensions["code"] != errs.ExtInternal {
 		t.Errorf("internal error leaks: %+v", e)
 	}
 	// gqlgen's request errors stay as they are, marked as bad requests.
 	e = present(ctx, &gqlerror.Error{Message: "Cannot query field \"nope\""})
-	if e.Message != "Cannot query field \"nope\"" || e.Extensions["code"] != CodeBadRequest {
+	if e.Message != "Cannot query field \"nope\"" || e.Extensions["code"] != errs.ExtBadRequest {
 		t.Errorf("request error: %+v", e)
 	}
 	e = present(ctx, &gqlerror.Error{Message: "bad", Extensions: map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}})
@@ -39,7 +39,7 @@ func TestErrorPresenter(t *testing.T) {
 		t.Errorf("validation error code replaced: %+v", e)
 	}
 	e = present(ctx, gqlerror.WrapPath(path, context.Canceled))
-	if e.Extensions["code"] != CodeUnavailable {
+	if e.Extensions["code"] != errs.ExtUnavailable {
 		t.Errorf("canceled: %+v", e)
 	}
 	var _ graphql.ErrorPresenterFunc = present

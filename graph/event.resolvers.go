@@ -75,7 +75,7 @@ func (r *queryResolver) Event(ctx context.Context, eventID string) (*event.Event
 }
 
 func (r *queryResolver) Events(ctx context.Context, first *int, after *string) (*model.EventEntryConnection, error) {
-	args, err := page.NewArgs(first, after)
+	args, err := page.NewArgs(ctx, first, after, page.Seq)
 	if err != nil {
 		return nil, err
 	}

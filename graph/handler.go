@@ -38,6 +38,7 @@ func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger) *executor.Execut
 	e.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	e.SetErrorPresenter(ErrorPresenter(log))
 	e.SetRecoverFunc(RecoverFunc(log))
+	e.AroundFields(ReadAfterWrite)
 	return e
 }
 
@@ -88,9 +89,11 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 		})
 	}
 	srv.AddTransport(transport.Options{})
-	srv.AddTransport(transport.GET{})
+	srv.AddTransport(overHTTP{transport.GET{}})
+	// Not wrapped: it streams (needs the writer's Flusher) and reports
+	// errors in its own parts.
 	srv.AddTransport(multipartMixed{}) // @defer, see incremental.go
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(overHTTP{transport.POST{}})
 	srv.Use(inlineDefer{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
@@ -99,6 +102,7 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	}
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(RecoverFunc(log))
+	srv.AroundFields(ReadAfterWrite)
 	if opts.AroundOperations != nil {
 		srv.AroundOperations(opts.AroundOperations)
 	}
@@ -119,12 +123,14 @@ func (r *Resolver) Prepare(ctx context.Context, v *viewer.Viewer, c viewer.Clien
 }
 
 // Middleware authenticates GraphQL HTTP requests from their Authorization
-// header (absent = anonymous, invalid = 401) and prepares the context.
+// header (absent = anonymous, invalid = 401 with an UNAUTHENTICATED GraphQL
+// error, like every other authentication failure) and prepares the context.
 func (r *Resolver) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		client, ok := viewer.ParseClient(req.Header.Get("Client-Type"), req.Header.Get("Version-Name"), req.Header.Get("Version-Code"))
 		if !ok {
-			http.Error(w, "malformed Client-Type or Version-Code header", http.StatusBadRequest)
+			writeRequestError(w, req, http.StatusBadRequest,
+				requestError("malformed Client-Type, Version-Name or Version-Code header", errs.ExtBadRequest, errs.CodeFailure))
 			return
 		}
 		var v *viewer.Viewer
@@ -139,11 +145,14 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 			}
 			if err != nil {
 				if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated {
-					http.Error(w, "invalid Authorization", http.StatusUnauthorized)
+					// The same shape as a missing login (@login), with 401.
+					writeRequestError(w, req, http.StatusUnauthorized,
+						requestError(e.Message, errs.ExtUnauthenticated, e.Code))
 					return
 				}
 				r.Log.Error("authenticating a GraphQL request", "err", err)
-				http.Error(w, "internal server error", http.StatusInternalServerError)
+				writeRequestError(w, req, http.StatusInternalServerError,
+					requestError(internalMessage, errs.ExtInternal, errs.CodeFailure))
 				return
 			}
 		}

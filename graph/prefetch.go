@@ -33,9 +33,11 @@ func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, at ...string) ([]
 		return nil, nil
 	}
 	l := loader.From(ctx)
-	ids := make([]string, len(rooms))
-	for i, r := range rooms {
-		ids[i] = r.ID
+	var ids []string // rooms loaded without their presence
+	for _, r := range rooms {
+		if r.Presence == nil {
+			ids = append(ids, r.ID)
+		}
 	}
 	if err := l.Presence.Prefetch(ctx, ids); err != nil {
 		return nil, err
@@ -44,8 +46,8 @@ func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, at ...string) ([]
 	wantMembers := wants(ctx, sub(at, "members")...)
 	if wantMembers || wants(ctx, sub(at, "creator")...) {
 		for _, r := range rooms {
-			uids = append(uids, r.UID)                                      // also the member list of an empty room
-			if p, _ := l.Presence.Get(ctx, r.ID); wantMembers && p != nil { // a cache hit
+			uids = append(uids, r.UID)                               // also the member list of an empty room
+			if p, _ := presenceOf(ctx, r); wantMembers && p != nil { // a cache hit
 				uids = append(uids, p.UIDs...)
 			}
 		}

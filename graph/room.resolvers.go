@@ -55,7 +55,7 @@ func (r *queryResolver) Room(ctx context.Context, roomID string) (*room.Room, er
 }
 
 func (r *queryResolver) RoomFeed(ctx context.Context, first *int, after *string) (*model.RoomEntryConnection, error) {
-	args, err := page.NewArgs(first, after)
+	args, err := page.NewArgs(ctx, first, after, page.Seq)
 	if err != nil {
 		return nil, err
 	}

@@ -84,7 +84,7 @@ func (r *viewerResolver) Profile(ctx context.Context, obj *viewer.Viewer) (*user
 }
 
 func (r *viewerResolver) BlockedUsers(ctx context.Context, obj *viewer.Viewer, first *int, after *string) (*model.UserEntryConnection, error) {
-	args, err := page.NewArgs(first, after)
+	args, err := page.NewArgs(ctx, first, after, page.Seq)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func (r *viewerResolver) BlockedUsers(ctx context.Context, obj *viewer.Viewer, f
 }
 
 func (r *viewerResolver) CardHolder(ctx context.Context, obj *viewer.Viewer, first *int, after *string) (*model.UserEntryConnection, error) {
-	args, err := page.NewArgs(first, after)
+	args, err := page.NewArgs(ctx, first, after, page.Seq)
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (r *viewerResolver) CardHolder(ctx context.Context, obj *viewer.Viewer, fir
 }
 
 func (r *viewerResolver) Messages(ctx context.Context, obj *viewer.Viewer, first *int, after *string) (*model.MessageConnection, error) {
-	args, err := page.NewArgs(first, after)
+	args, err := page.NewArgs(ctx, first, after, page.Number)
 	if err != nil {
 		return nil, err
 	}

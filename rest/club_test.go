@@ -126,7 +126,8 @@ func TestJoinLeaveAndLists(t *testing.T) {
 	}
 	for _, m := range members {
 		p := obj(t, m["userProfileResult"])
-		if m["sequenceId"] != fmt.Sprintf("%d:%s", numOf(t, m, "createTime"), id) || p["uid"] != m["uid"] {
+		// The legacy "{joinTime}:{clubId}" plus the member's uid (spec §12 B5).
+		if m["sequenceId"] != fmt.Sprintf("%d:%s:%s", numOf(t, m, "createTime"), id, m["uid"]) || p["uid"] != m["uid"] {
 			t.Fatalf("member item %v", m)
 		}
 		if blocked := numOf(t, p, "blocked"); blocked != map[bool]int64{true: 1, false: 0}[m["uid"] == c.UID] {

@@ -88,7 +88,7 @@ func TestGraphQLErrors(t *testing.T) {
 		t.Fatalf("malformed uid: %s %v", msg, ext)
 	}
 	msg, ext = gqlErr(t, a.GraphQL(`{ viewer { blockedUsers(first: 0) { edges { cursor } } } }`, nil))
-	if msg != "count只能在0到100之间" || num(ext["errorCode"]) != "0" {
+	if msg != "first must be between 1 and 100" || ext["code"] != "BAD_USER_INPUT" || ext["argument"] != "first" {
 		t.Fatalf("first 0: %s %v", msg, ext)
 	}
 	msg, ext = gqlErr(t, a.GraphQL(`mutation { blockUser(uid: "`+a.UID+`") { message } }`, nil))

@@ -18,6 +18,7 @@ import (
 
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
+	"chaoqer/graph/page"
 	"chaoqer/graph/viewer"
 )
 
@@ -122,7 +123,7 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 			c.AbortWithStatus(http.StatusBadRequest)
 			return
 		}
-		ctx = s.cfg.Prepare(ctx, v, client)
+		ctx = page.WithLegacy(s.cfg.Prepare(ctx, v, client))
 		resp := s.execute(ctx, r.op, vars)
 		s.respond(c, r, resp, params)
 	}
@@ -238,14 +239,14 @@ func (s *Server) respond(c *gin.Context, r *compiledRoute, resp *graphql.Respons
 		e := resp.Errors[0]
 		code, _ := e.Extensions["code"].(string)
 		switch code {
-		case "BUSINESS":
+		case errs.ExtBusiness:
 			errorCode, _ := e.Extensions["errorCode"].(int)
 			writeEnvelope(c, envelope{Status: 0, Message: e.Message, ErrorCode: &errorCode})
-		case "UNAUTHENTICATED":
+		case errs.ExtUnauthenticated:
 			c.AbortWithStatus(http.StatusUnauthorized)
-		case "UNAVAILABLE":
+		case errs.ExtUnavailable:
 			c.AbortWithStatus(http.StatusServiceUnavailable)
-		case "INTERNAL":
+		case errs.ExtInternal:
 			c.AbortWithStatus(http.StatusInternalServerError)
 		default:
 			s.cfg.Log.Debug("legacy request rejected by GraphQL", "route", r.path, "err", e.Message)

@@ -464,7 +464,7 @@ func TestRoomGraphQL(t *testing.T) {
 	if !strings.Contains(string(r.Raw), `"closeRoom":{"message":"Success"}`) {
 		t.Fatalf("creator closes %s", r)
 	}
-	if r := b.GraphQL(`{ roomFeed(first: 0) { edges { cursor } } }`, nil); !strings.Contains(string(r.Raw), "count只能在0到100之间") {
+	if r := b.GraphQL(`{ roomFeed(first: 0) { edges { cursor } } }`, nil); !strings.Contains(string(r.Raw), `"argument":"first","code":"BAD_USER_INPUT"`) {
 		t.Fatalf("page size 0 %s", r)
 	}
 }

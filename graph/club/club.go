@@ -4,6 +4,7 @@
 package club
 
 import (
+	"chaoqer/graph/relay"
 	"context"
 	stdsql "database/sql"
 	"errors"
@@ -42,6 +43,9 @@ type Club struct {
 	MemberTotal int
 	Joined      bool // the viewer is a member
 }
+
+// NodeID is the club's Relay global id.
+func (c *Club) NodeID() string { return relay.ID(relay.Club, c.ID) }
 
 // Membership is one club in a user's list of joined clubs.
 type Membership struct {
@@ -260,14 +264,22 @@ func (s *Service) Joined(ctx context.Context, uid string, args page.Args) ([]*Me
 	return items, info, nil
 }
 
-// Members lists a club's members, most recent first. Their sequenceId is the
-// legacy "{joinTime}:{clubId}", which does not tell apart members who joined
-// in the same millisecond; paging is strictly after it (spec §2.3 C4).
+// Members lists a club's members, most recent first (sequence_id, then uid,
+// descending). The stored sequence_id is the legacy "{joinTime}:{clubId}",
+// the same for members who joined in the same millisecond, so an item's
+// cursor (its sequenceId in REST) is page.SeqTie: "{joinTime}:{clubId}:{uid}"
+// (spec §12 B5). A legacy two-part cursor pages strictly after its
+// millisecond, as before (spec §2.3 C4).
 func (s *Service) Members(ctx context.Context, clubID string, args page.Args) ([]*user.Entry, page.Info, error) {
 	q := s.db.ClubMember.Query().Where(clubmember.ClubID(clubID)).
 		Order(ent.Desc(clubmember.FieldSequenceID), ent.Desc(clubmember.FieldUID)).Limit(args.First + 1)
-	if args.After != "" {
+	switch {
+	case args.After == "":
+	case args.Tie == "":
 		q.Where(clubmember.SequenceIDLT(args.After))
+	default:
+		q.Where(clubmember.Or(clubmember.SequenceIDLT(args.After),
+			clubmember.And(clubmember.SequenceID(args.After), clubmember.UIDLT(args.Tie))))
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
@@ -275,7 +287,7 @@ func (s *Service) Members(ctx context.Context, clubID string, args page.Args) ([
 	}
 	items := make([]*user.Entry, len(rows))
 	for i, r := range rows {
-		items[i] = &user.Entry{UID: r.UID, CreateTime: r.CreateTime, SequenceID: r.SequenceID}
+		items[i] = &user.Entry{UID: r.UID, CreateTime: r.CreateTime, SequenceID: page.TieCursor(r.SequenceID, r.UID)}
 	}
 	items, info := page.Trim(items, args.First, (*user.Entry).Cursor)
 	return items, info, nil

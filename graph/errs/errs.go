@@ -32,6 +32,20 @@ const (
 	KindBadRequest
 	// KindUnavailable means a required provider is not configured or down.
 	KindUnavailable
+	// KindBadUserInput means the value of one argument is invalid (a
+	// malformed cursor, a page size out of range); Error.Argument names it.
+	KindBadUserInput
+)
+
+// GraphQL error codes: the extensions.code of every GraphQL error, which the
+// REST layer maps back to the legacy answers.
+const (
+	ExtBusiness        = "BUSINESS"
+	ExtUnauthenticated = "UNAUTHENTICATED"
+	ExtBadRequest      = "BAD_REQUEST"
+	ExtBadUserInput    = "BAD_USER_INPUT"
+	ExtUnavailable     = "UNAVAILABLE"
+	ExtInternal        = "INTERNAL"
 )
 
 // Error is a business failure.
@@ -39,12 +53,20 @@ type Error struct {
 	Code    int
 	Message string
 	Kind    Kind
+	// Argument is the GraphQL argument at fault (KindBadUserInput).
+	Argument string
 }
 
 func (e *Error) Error() string { return e.Message }
 
 // Failure is a plain failure (errorCode 0) with a message, e.g. a validation message.
 func Failure(message string) *Error { return &Error{Code: CodeFailure, Message: message} }
+
+// BadArgument is an invalid value of the GraphQL argument arg
+// (extensions.code BAD_USER_INPUT, extensions.argument arg).
+func BadArgument(arg, message string) *Error {
+	return &Error{Code: CodeFailure, Message: message, Kind: KindBadUserInput, Argument: arg}
+}
 
 // New is a failure with a business code and message.
 func New(code int, message string) *Error { return &Error{Code: code, Message: message} }

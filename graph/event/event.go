@@ -6,6 +6,7 @@
 package event
 
 import (
+	"chaoqer/graph/relay"
 	"context"
 	stdsql "database/sql"
 	"errors"
@@ -70,6 +71,9 @@ type Event struct {
 	CreateTime int64
 	SequenceID string
 }
+
+// NodeID is the event's Relay global id.
+func (e *Event) NodeID() string { return relay.ID(relay.Event, e.ID) }
 
 // IsMember reports whether uid is one of the event's hosts or guests.
 func (e *Event) IsMember(uid string) bool {
@@ -195,6 +199,23 @@ func (s *Service) fromEnt(e *ent.Event) *Event {
 // Get reads an event that is not deleted; 600000 otherwise.
 func (s *Service) Get(ctx context.Context, eventID string) (*Event, error) {
 	return s.get(ctx, s.db, eventID)
+}
+
+// Events reads the events with the given ids that Get would answer (not
+// deleted); the others are absent from the map. One statement.
+func (s *Service) Events(ctx context.Context, eventIDs []string) (map[string]*Event, error) {
+	out := make(map[string]*Event, len(eventIDs))
+	if len(eventIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Event.Query().Where(entevent.IDIn(eventIDs...), entevent.Deleted(false)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = s.fromEnt(r)
+	}
+	return out, nil
 }
 
 func (s *Service) get(ctx context.Context, client *ent.Client, eventID string) (*Event, error) {

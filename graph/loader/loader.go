@@ -43,6 +43,8 @@ type Loaders struct {
 	Presence *Loader[string, *room.Presence]
 	// Booked loads whether the viewer booked a reminder of events.
 	Booked *Loader[string, bool]
+	// Events loads events that are not deleted.
+	Events *Loader[string, *event.Event]
 }
 
 // New makes the loaders of a request whose viewer is viewerUID ("" = anonymous).
@@ -64,7 +66,21 @@ func New(s Services, viewerUID string) *Loaders {
 		Booked: newLoader(func(ctx context.Context, eventIDs []string) (map[string]bool, error) {
 			return s.Events.Bookings(ctx, viewerUID, eventIDs)
 		}),
+		Events: newLoader(func(ctx context.Context, eventIDs []string) (map[string]*event.Event, error) {
+			return s.Events.Events(ctx, eventIDs)
+		}),
 	}
+}
+
+// Clear empties every loader's cache, so that what is read next sees the
+// writes made since (see graph.ReadAfterWrite).
+func (l *Loaders) Clear() {
+	l.Users.ClearAll()
+	l.Clubs.ClearAll()
+	l.Rooms.ClearAll()
+	l.Presence.ClearAll()
+	l.Booked.ClearAll()
+	l.Events.ClearAll()
 }
 
 // Loader is a batched loader that can also fetch a known set of keys at once.

@@ -4,6 +4,7 @@
 package message
 
 import (
+	"chaoqer/graph/relay"
 	"context"
 	"encoding/json"
 	"strconv"
@@ -11,7 +12,6 @@ import (
 
 	"chaoqer/ent"
 	entmessage "chaoqer/ent/message"
-	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/page"
 	"chaoqer/graph/push"
@@ -22,8 +22,6 @@ const (
 	TypeAttach = -1
 	TypeAlert  = 0
 )
-
-const msgBadLastID = "lastId类型不正确"
 
 // Notice is a notification to store and push to one user.
 type Notice struct {
@@ -53,6 +51,9 @@ type Message struct {
 	Unread         bool
 	CreateTime     int64
 }
+
+// NodeID is the message's Relay global id (its key is the decimal messageId).
+func (m *Message) NodeID() string { return relay.ID(relay.Message, strconv.FormatInt(m.MessageID, 10)) }
 
 // Cursor is the message's legacy sequenceId: its id in decimal.
 func (m *Message) Cursor() string { return strconv.FormatInt(m.MessageID, 10) }
@@ -129,6 +130,32 @@ func (s *Service) Store(ctx context.Context, client *ent.Client, notices ...Noti
 	}, nil
 }
 
+// Messages reads uid's messages with the given ids, as List shows them
+// (not deleted, owned by uid; reading marks nothing read); the others are
+// absent from the map. One statement.
+func (s *Service) Messages(ctx context.Context, uid string, messageIDs []int64) (map[int64]*Message, error) {
+	out := make(map[int64]*Message, len(messageIDs))
+	if len(messageIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Message.Query().
+		Where(entmessage.UID(uid), entmessage.Deleted(0), entmessage.IDIn(messageIDs...)).All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = fromEnt(r)
+	}
+	return out, nil
+}
+
+func fromEnt(r *ent.Message) *Message {
+	m := &Message{MessageID: r.ID, UID: r.UID, OriginUID: r.OriginUID, OriginPushType: r.OriginPushType,
+		MessageType: r.MessageType, Unread: r.Unread, CreateTime: r.CreateTime}
+	_ = json.Unmarshal([]byte(r.Body), &m.MessageBody)
+	return m
+}
+
 // List returns uid's messages, newest first, and marks the listed ones read.
 // The page shows them as they were before (a new message is still unread).
 func (s *Service) List(ctx context.Context, uid string, args page.Args) ([]*Message, page.Info, error) {
@@ -137,11 +164,7 @@ func (s *Service) List(ctx context.Context, uid string, args page.Args) ([]*Mess
 		Order(ent.Desc(entmessage.FieldID)).
 		Limit(args.First + 1)
 	if args.After != "" {
-		before, err := strconv.ParseInt(args.After, 10, 64)
-		if err != nil {
-			return nil, page.Info{}, errs.Failure(msgBadLastID)
-		}
-		q.Where(entmessage.IDLT(before))
+		q.Where(entmessage.IDLT(args.AfterNumber))
 	}
 	rows, err := q.All(ctx)
 	if err != nil {
@@ -150,10 +173,7 @@ func (s *Service) List(ctx context.Context, uid string, args page.Args) ([]*Mess
 	items := make([]*Message, 0, len(rows))
 	var unread []int64
 	for _, r := range rows {
-		m := &Message{MessageID: r.ID, UID: r.UID, OriginUID: r.OriginUID, OriginPushType: r.OriginPushType,
-			MessageType: r.MessageType, Unread: r.Unread, CreateTime: r.CreateTime}
-		_ = json.Unmarshal([]byte(r.Body), &m.MessageBody)
-		items = append(items, m)
+		items = append(items, fromEnt(r))
 	}
 	items, info := page.Trim(items, args.First, (*Message).Cursor)
 	for _, m := range items {

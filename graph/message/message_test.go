@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"chaoqer/ent/entdb/entdbtest"
-	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/page"
 	"chaoqer/graph/push"
@@ -59,7 +58,12 @@ func TestListNewestFirstAndMarksRead(t *testing.T) {
 	if n, _ := s.UnreadTotal(ctx, uid); n != 1 {
 		t.Fatalf("unread after listing two: %d", n)
 	}
-	rest, info, err := s.List(ctx, uid, page.Args{First: 2, After: *info.EndCursor})
+	two := 2
+	next, err := page.NewArgs(ctx, &two, info.EndCursor, page.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest, info, err := s.List(ctx, uid, next)
 	if err != nil || len(rest) != 1 || rest[0].MessageBody.Title != "1" || info.HasNextPage {
 		t.Fatalf("second page: %+v %v", rest, err)
 	}
@@ -68,11 +72,6 @@ func TestListNewestFirstAndMarksRead(t *testing.T) {
 		if m.Unread {
 			t.Fatalf("still unread after listing: %+v", m)
 		}
-	}
-	if _, _, err := s.List(ctx, uid, page.Args{First: 1, After: "x"}); err == nil {
-		t.Fatal("non-numeric cursor accepted")
-	} else if e, ok := errs.As(err); !ok || e.Message != "lastId类型不正确" {
-		t.Fatalf("cursor error: %v", err)
 	}
 	// Other users' messages are not listed.
 	if other, _, _ := s.List(ctx, ids.New(), page.Args{First: 10}); len(other) != 0 {

@@ -11,6 +11,7 @@
 package room
 
 import (
+	"chaoqer/graph/relay"
 	"context"
 	"fmt"
 	"strings"
@@ -55,6 +56,9 @@ type Room struct {
 	// (nil otherwise: resolvers then load it in a batch).
 	Presence *Presence
 }
+
+// NodeID is the room's Relay global id.
+func (r *Room) NodeID() string { return relay.ID(relay.Room, r.ID) }
 
 // Presence summarises who is connected to a room.
 type Presence struct {
@@ -249,51 +253,117 @@ func (s *Service) MayJoin(ctx context.Context, uid, roomID string) error {
 // private; a private one only its creator, invited users and connected
 // users (400000 for anyone else, as if it did not exist).
 func (s *Service) mayEnter(ctx context.Context, viewerUID string, r *Room) error {
-	if !r.InviteOnly || viewerUID == r.UID {
+	if !needsEntry(viewerUID, r) {
 		return nil
 	}
-	var ok bool
-	rows, err := s.db.QueryContext(ctx, entdb.Rebind(s.dialect, mayEnterSQL), r.ID, viewerUID, r.ID, viewerUID)
+	entered, err := s.entered(ctx, viewerUID, []string{r.ID})
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	if rows.Next() {
-		if err := rows.Scan(&ok); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	if !ok {
+	if !entered[r.ID] {
 		return errs.RoomNotFound
 	}
 	return nil
 }
 
-const mayEnterSQL = `SELECT CASE WHEN
-  EXISTS (SELECT 1 FROM room_invites i WHERE i.room_id = ? AND i.uid = ?)
-  OR EXISTS (SELECT 1 FROM room_presences p WHERE p.room_id = ? AND p.uid = ?)
-THEN 1 ELSE 0 END`
+// needsEntry tells whether viewerUID may see r only when invited or
+// connected to it: r is private and not the viewer's own.
+func needsEntry(viewerUID string, r *Room) bool { return r.InviteOnly && r.UID != viewerUID }
 
 // Get reads a room as viewerUID sees it (spec R2): open, allowed by its
 // privacy, and with somebody connected unless the viewer created it;
-// 400000 otherwise. The room comes with its presence.
+// 400000 otherwise. The room comes with its presence. It is GetAll for one
+// id, so the room query and node(id:) answer alike.
 func (s *Service) Get(ctx context.Context, viewerUID, roomID string) (*Room, error) {
-	r, err := s.loadOpen(ctx, viewerUID, roomID)
+	if !ids.Valid(roomID) {
+		return nil, errs.RoomNotFound
+	}
+	m, err := s.GetAll(ctx, viewerUID, []string{roomID})
 	if err != nil {
 		return nil, err
 	}
-	ps, err := s.Presences(ctx, []string{r.ID})
-	if err != nil {
-		return nil, err
-	}
-	r.Presence = ps[r.ID]
-	if r.Presence.Total == 0 && viewerUID != r.UID {
+	r, ok := m[roomID]
+	if !ok {
 		return nil, errs.RoomNotFound
 	}
 	return r, nil
+}
+
+// GetAll reads the rooms of roomIDs that viewerUID may see (spec R2): open,
+// allowed by their privacy (see mayEnter), and with somebody connected
+// unless the viewer created them. The others are absent from the map; the
+// rooms come with their presence. At most three statements whatever the
+// number of ids.
+func (s *Service) GetAll(ctx context.Context, viewerUID string, roomIDs []string) (map[string]*Room, error) {
+	rooms, err := s.Rooms(ctx, roomIDs)
+	if err != nil {
+		return nil, err
+	}
+	var open, private []string
+	for id, r := range rooms {
+		if r.Closed {
+			delete(rooms, id)
+			continue
+		}
+		open = append(open, id)
+		if needsEntry(viewerUID, r) {
+			private = append(private, id)
+		}
+	}
+	entered, err := s.entered(ctx, viewerUID, private)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range private {
+		if !entered[id] {
+			delete(rooms, id)
+		}
+	}
+	ps, err := s.Presences(ctx, open)
+	if err != nil {
+		return nil, err
+	}
+	for id, r := range rooms {
+		r.Presence = ps[id]
+		if r.Presence.Total == 0 && viewerUID != r.UID {
+			delete(rooms, id)
+		}
+	}
+	return rooms, nil
+}
+
+// enteredSQL lists which of a set of rooms (the %s, a StringList) uid was
+// invited to or is connected to.
+const enteredSQL = `SELECT i.room_id FROM room_invites i WHERE i.uid = ? AND %s
+UNION SELECT p.room_id FROM room_presences p WHERE p.uid = ? AND %s`
+
+// entered tells which of the private rooms roomIDs uid may enter besides
+// their creator: invited or already connected (see mayEnter). One statement.
+func (s *Service) entered(ctx context.Context, uid string, roomIDs []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(roomIDs))
+	if len(roomIDs) == 0 || uid == "" {
+		return out, nil
+	}
+	stmt, err := s.store.Stmt("room.entered", func() string {
+		return fmt.Sprintf(enteredSQL, s.store.InList("i.room_id"), s.store.InList("p.room_id"))
+	})
+	if err != nil {
+		return nil, err
+	}
+	list := s.store.StringList(roomIDs)
+	rows, err := stmt.QueryContext(ctx, uid, list, uid, list)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
 }
 
 // presenceSQL reads, for every room at once, how many users are connected

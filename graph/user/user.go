@@ -4,6 +4,7 @@
 package user
 
 import (
+	"chaoqer/graph/relay"
 	"context"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type Profile struct {
 	CardTotal int  // cards in this user's card holder
 	AllowLive bool
 }
+
+// NodeID is the user's Relay global id.
+func (p *Profile) NodeID() string { return relay.ID(relay.User, p.UID) }
 
 // SessionCache is the part of the account service that must hear of a status change.
 type SessionCache interface {

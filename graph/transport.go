@@ -1,0 +1,110 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Media types of GraphQL over HTTP responses.
+const (
+	mediaJSON            = "application/json"
+	mediaGraphQLResponse = "application/graphql-response+json"
+)
+
+// overHTTP wraps one of gqlgen's HTTP transports (POST, GET) so that a
+// request that never ran follows GraphQL over HTTP: its response has no
+// data entry (gqlgen writes "data": null), and a parse or validation error
+// answered as application/json is 200, not 422. Under
+// application/graphql-response+json gqlgen's 400 stays.
+type overHTTP struct{ graphql.Transport }
+
+func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	rw := &notRunWriter{ResponseWriter: w}
+	t.Transport.Do(rw, r, notRunExecutor{GraphExecutor: exec, w: rw})
+}
+
+// notRunExecutor notes the response of a request that did not run: the
+// transports answer every such request through DispatchError.
+type notRunExecutor struct {
+	graphql.GraphExecutor
+	w *notRunWriter
+}
+
+func (e notRunExecutor) DispatchError(ctx context.Context, list gqlerror.List) *graphql.Response {
+	resp := e.GraphExecutor.DispatchError(ctx, list)
+	e.w.notRun = resp
+	return resp
+}
+
+// notRunWriter rewrites the status and body of a request that did not run.
+type notRunWriter struct {
+	http.ResponseWriter
+	notRun *graphql.Response
+}
+
+func (w *notRunWriter) WriteHeader(code int) {
+	if code == http.StatusUnprocessableEntity && mediaTypeOf(w.Header().Get("Content-Type")) == mediaJSON {
+		code = http.StatusOK
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *notRunWriter) Write(b []byte) (int, error) {
+	if w.notRun == nil {
+		return w.ResponseWriter.Write(b)
+	}
+	body, err := json.Marshal(errorsOnly{Errors: w.notRun.Errors, Extensions: w.notRun.Extensions})
+	if err != nil {
+		return 0, err
+	}
+	w.notRun = nil
+	if _, err := w.ResponseWriter.Write(body); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// errorsOnly is the response of a request that never ran: no data entry.
+type errorsOnly struct {
+	Errors     gqlerror.List  `json:"errors"`
+	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+func mediaTypeOf(contentType string) string {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return mt
+}
+
+// responseMediaType is the media type a GraphQL response is sent as: the
+// first of application/json and application/graphql-response+json the
+// Accept header names, else application/json.
+func responseMediaType(accept string) string {
+	for part := range strings.SplitSeq(accept, ",") {
+		switch mt := mediaTypeOf(strings.TrimSpace(part)); mt {
+		case mediaJSON, mediaGraphQLResponse:
+			return mt
+		}
+	}
+	return mediaJSON
+}
+
+// writeRequestError answers an HTTP request that cannot run at all (bad
+// credentials, malformed client headers) in the GraphQL response shape, with
+// the same extensions as the error presenter gives: e.g. a 401 with
+// {"errors":[{"message":…,"extensions":{"code":"UNAUTHENTICATED",…}}]}.
+func writeRequestError(w http.ResponseWriter, r *http.Request, status int, e *gqlerror.Error) {
+	w.Header().Set("Content-Type", responseMediaType(r.Header.Get("Accept"))+"; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(errorsOnly{Errors: gqlerror.List{e}})
+}
+
+// requestError is a GraphQL error of a request that did not run.
+func requestError(message, code string, errorCode int) *gqlerror.Error {
+	return &gqlerror.Error{Message: message, Extensions: map[string]any{"code": code, "errorCode": errorCode}}
+}

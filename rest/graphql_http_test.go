@@ -1,0 +1,121 @@
+package rest_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"chaoqer/rest/resttest"
+)
+
+// TestGraphQLAuthenticationErrorShape pins that every authentication
+// failure on /graphql is a GraphQL error with extensions.code
+// UNAUTHENTICATED: a missing login and an invalid Authorization header
+// alike (the latter with HTTP 401 and no data entry).
+func TestGraphQLAuthenticationErrorShape(t *testing.T) {
+	srv := resttest.Start(t)
+	for _, accept := range []string{"", "application/json", "application/graphql-response+json"} {
+		for _, header := range []string{"Basic nope", "Basic " + strings.Repeat("A", 40), "Bearer x"} {
+			bad := srv.Anonymous()
+			bad.Headers = map[string]string{"Authorization": header}
+			if accept != "" {
+				bad.Headers["Accept"] = accept
+			}
+			r := bad.GraphQL(`{ viewer { uid } }`, nil)
+			msg, ext := gqlErr(t, r)
+			if r.HTTP != http.StatusUnauthorized || ext["code"] != "UNAUTHENTICATED" || msg == "" {
+				t.Fatalf("Authorization %q: %s", header, r)
+			}
+			if _, ok := r.Body["data"]; ok {
+				t.Fatalf("a request that did not run has a data entry: %s", r)
+			}
+			want := "application/json"
+			if accept == "application/graphql-response+json" {
+				want = accept
+			}
+			if ct := r.Headers.Get("Content-Type"); !strings.HasPrefix(ct, want) {
+				t.Fatalf("Accept %q: Content-Type %q", accept, ct)
+			}
+		}
+	}
+	_, ext := gqlErr(t, srv.Anonymous().GraphQL(`{ viewer { uid } }`, nil))
+	if ext["code"] != "UNAUTHENTICATED" {
+		t.Fatalf("missing login: %v", ext)
+	}
+	odd := srv.Anonymous()
+	odd.Headers = map[string]string{"Version-Code": "abc"}
+	if r := odd.GraphQL(`{ __typename }`, nil); r.HTTP != http.StatusBadRequest {
+		t.Fatalf("malformed Version-Code: %s", r)
+	} else if _, ext := gqlErr(t, r); ext["code"] != "BAD_REQUEST" {
+		t.Fatalf("malformed Version-Code: %s", r)
+	}
+}
+
+// TestGraphQLRequestErrorsOverHTTP pins GraphQL over HTTP for requests that
+// never run: 200 under Accept: application/json, 400 under
+// application/graphql-response+json, and no data entry in either.
+func TestGraphQLRequestErrorsOverHTTP(t *testing.T) {
+	srv := resttest.Start(t)
+	a := srv.Onboard("Alice")
+	docs := map[string]string{"parse": `{ viewer { `, "validation": `{ viewer { nope } }`}
+	for kind, doc := range docs {
+		for accept, status := range map[string]int{"application/json": 200, "application/graphql-response+json": 400} {
+			a.Headers = map[string]string{"Accept": accept}
+			r := a.GraphQL(doc, nil)
+			if r.HTTP != status {
+				t.Errorf("%s error under %s: %s", kind, accept, r)
+			}
+			if _, ext := gqlErr(t, r); ext["code"] == "INTERNAL" {
+				t.Errorf("%s error presented as internal: %v", kind, ext)
+			}
+			if _, ok := r.Body["data"]; ok {
+				t.Errorf("%s error under %s has a data entry: %s", kind, accept, r)
+			}
+		}
+	}
+	// A request that ran keeps its data entry, null or not.
+	a.Headers = nil
+	if r := a.GraphQL(`{ user(uid: "`+strings.Repeat("0", 32)+`") { uid } }`, nil); r.HTTP != 200 || !strings.Contains(string(r.Raw), `"data":`) {
+		t.Fatalf("executed request: %s", r)
+	}
+}
+
+// TestMutationPayloadsReadAfterWrite pins that a mutation's payload shows
+// the state after its write even when an earlier field of the same
+// document loaded the object (the request's loader cache).
+func TestMutationPayloadsReadAfterWrite(t *testing.T) {
+	srv := resttest.Start(t)
+	a, b := srv.Onboard("Alice"), srv.Onboard("Bob")
+	d := gqlData(t, a.GraphQL(`mutation($u: ID!) {
+		block: blockUser(uid: $u) { user { viewerHasBlocked } }
+		unblock: unblockUser(uid: $u) { user { viewerHasBlocked } }
+		card: sendCard(uid: $u) { user { viewerSentCard cardTotal } }
+	}`, map[string]any{"u": b.UID}))
+	if u := obj(t, obj(t, d["block"])["user"]); u["viewerHasBlocked"] != true {
+		t.Fatalf("block payload: %v", u)
+	}
+	if u := obj(t, obj(t, d["unblock"])["user"]); u["viewerHasBlocked"] != false {
+		t.Fatalf("unblock payload after block in the same document: %v", u)
+	}
+	if u := obj(t, obj(t, d["card"])["user"]); u["viewerSentCard"] != true || num(u["cardTotal"]) != "1" {
+		t.Fatalf("card payload after loading the user: %v", u)
+	}
+
+	d = gqlData(t, a.GraphQL(`mutation {
+		one: createClub(input: {name: "one", cover: "c"}) { club { creator { nickname } } }
+		rename: updateProfile(input: {nickname: "Alicia", avatar: "https://cdn.example.com/a.jpg"}) { user { nickname } }
+		two: createClub(input: {name: "two", cover: "c"}) { club { clubId memberTotal creator { nickname } } }
+	}`, nil))
+	if n := obj(t, obj(t, obj(t, d["one"])["club"])["creator"])["nickname"]; n != "Alice" {
+		t.Fatalf("first creator: %v", n)
+	}
+	two := obj(t, obj(t, d["two"])["club"])
+	if n := obj(t, two["creator"])["nickname"]; n != "Alicia" {
+		t.Fatalf("creator after a rename in the same document: %v", n)
+	}
+	d = gqlData(t, b.GraphQL(`mutation($c: ID!) { join: joinClub(clubId: $c) { club { memberTotal viewerHasJoined } } }`,
+		map[string]any{"c": two["clubId"]}))
+	if c := obj(t, obj(t, d["join"])["club"]); num(c["memberTotal"]) != "2" || c["viewerHasJoined"] != true {
+		t.Fatalf("join payload: %v", c)
+	}
+}
