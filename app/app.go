@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"entgo.io/ent/dialect"
-	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/gin-gonic/gin"
 
+	"chaoqer/app/graphiql"
 	"chaoqer/ent/entdb"
 	"chaoqer/graph"
 	"chaoqer/graph/account"
@@ -170,15 +170,20 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 	}
 	rest.Configure(e)
 	gql := a.Resolver.Middleware(graph.NewHandler(es, log, graph.HandlerOptions{
-		Introspection:    cfg.Introspection,
-		WebsocketInit:    a.Resolver.WebsocketInit,
-		AroundOperations: a.Resolver.FreshLoaders,
+		Introspection: cfg.Introspection,
+		WebsocketInit: a.Resolver.WebsocketInit,
+		// A subscriber that stops answering leaves its live room within
+		// the room idle timeout, as a legacy room socket does.
+		WebsocketKeepAlive:   cfg.Room.IdleTimeout,
+		WebsocketInitTimeout: cfg.Room.WSInitTimeout,
+		AroundOperations:     a.Resolver.FreshLoaders,
 	}))
 	e.POST("/graphql", gin.WrapH(gql))
 	e.GET("/graphql", gin.WrapH(gql))
-	pg := gin.WrapH(playground.Handler("Chaoqer GraphQL", "/graphql"))
-	e.GET("/", pg)
-	e.GET("/playground", pg)
+	playground := graphiql.New()
+	e.GET("/", gin.WrapF(playground.Page))
+	e.GET("/playground", gin.WrapF(playground.Page))
+	e.GET(graphiql.AssetPrefix+"*file", gin.WrapF(playground.Asset))
 	legacy.Mount(e)
 	e.GET("/room-ws/:roomId", func(c *gin.Context) { a.RoomWS.Serve(c.Writer, c.Request, c.Param("roomId")) })
 	if localStore != nil {

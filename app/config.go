@@ -112,8 +112,13 @@ type RoomConfig struct {
 	// WSAddr, when set, also serves the legacy room WebSocket at /{roomId}
 	// on this address, like the original port 18081 (CHAOQER_ROOM_WS_ADDR).
 	WSAddr string
-	// IdleTimeout closes room sockets silent this long (CHAOQER_ROOM_IDLE_TIMEOUT).
+	// IdleTimeout closes room sockets silent this long (CHAOQER_ROOM_IDLE_TIMEOUT);
+	// a GraphQL subscription socket that stops answering pings is closed
+	// (and leaves its room) within the same time.
 	IdleTimeout time.Duration
+	// WSInitTimeout is how long a GraphQL WebSocket may wait before its
+	// connection_init (CHAOQER_WS_INIT_TIMEOUT; closed with 4408).
+	WSInitTimeout time.Duration
 	// SweepAfter closes rooms nobody has been connected to for this long
 	// (CHAOQER_ROOM_SWEEP_AFTER).
 	SweepAfter time.Duration
@@ -215,6 +220,7 @@ func ConfigFromEnv() (Config, error) {
 		{"CHAOQER_ROOM_IDLE_TIMEOUT", "120s", &c.Room.IdleTimeout},
 		{"CHAOQER_ROOM_SWEEP_AFTER", "10m", &c.Room.SweepAfter},
 		{"CHAOQER_ROOM_PRESENCE_REFRESH", "15s", &c.Room.PresenceRefresh},
+		{"CHAOQER_WS_INIT_TIMEOUT", "10s", &c.Room.WSInitTimeout},
 	} {
 		v, err := time.ParseDuration(env(d.name, d.def))
 		if err != nil || v <= 0 {

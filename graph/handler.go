@@ -19,6 +19,7 @@ import (
 
 	"chaoqer/graph/errs"
 	"chaoqer/graph/inputcheck"
+	"chaoqer/graph/gqlws"
 	"chaoqer/graph/loader"
 	"chaoqer/graph/viewer"
 )
@@ -51,35 +52,52 @@ type HandlerOptions struct {
 	// connection_init payload (see Resolver.WebsocketInit); nil disables
 	// the websocket transport.
 	WebsocketInit transport.WebsocketInitFunc
+	// WebsocketKeepAlive bounds how long a subscription socket that stops
+	// answering pings stays open (and so stays in a live room); see
+	// gqlws.Transport.KeepAlive. Zero means gqlws.DefaultKeepAlive.
+	WebsocketKeepAlive time.Duration
+	// WebsocketInitTimeout is how long a socket may wait before
+	// connection_init (zero: gqlws.DefaultInitTimeout).
+	WebsocketInitTimeout time.Duration
 	// AroundOperations runs around every operation (fresh per-operation
 	// dataloaders on long-lived websocket connections).
 	AroundOperations graphql.OperationMiddleware
 }
 
-// websocketKeepAlive is how often idle subscription sockets are pinged.
-const websocketKeepAlive = 10 * time.Second
+// legacyKeepAlive is how often sockets of the older graphql-ws
+// subprotocol get a keep-alive message.
+const legacyKeepAlive = 10 * time.Second
 
 // NewHandler returns the GraphQL HTTP endpoint (POST and GET).
 func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptions) *handler.Server {
 	srv := handler.New(es)
 	if opts.WebsocketInit != nil {
-		// graphql-transport-ws and the older graphql-ws subprotocol.
-		srv.AddTransport(transport.Websocket{
-			Implementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
-				// Credentials travel in headers or connection_init, never
-				// in cookies, so a foreign page gains nothing by connecting.
-				InsecureSkipVerify: true,
-			}},
-			InitFunc:              markWebsocket(opts.WebsocketInit),
-			InitTimeout:           30 * time.Second,
-			KeepAlivePingInterval: websocketKeepAlive,
-			PingPongInterval:      websocketKeepAlive,
-			MissingPongOk:         true,
+		// Credentials travel in headers or connection_init, never in
+		// cookies, so a foreign page gains nothing by connecting.
+		accept := coderws.AcceptOptions{InsecureSkipVerify: true}
+		// graphql-transport-ws with its close codes; gqlgen's transport
+		// keeps serving the older graphql-ws subprotocol.
+		srv.AddTransport(gqlws.Transport{
+			InitFunc:      markWebsocket(opts.WebsocketInit),
+			InitTimeout:   opts.WebsocketInitTimeout,
+			KeepAlive:     opts.WebsocketKeepAlive,
+			AcceptOptions: accept,
+			Log:           log,
+			Legacy: transport.Websocket{
+				Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: accept},
+				InitFunc:              markWebsocket(opts.WebsocketInit),
+				InitTimeout:           30 * time.Second,
+				KeepAlivePingInterval: legacyKeepAlive,
+			},
 		})
 	}
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(overHTTP{transport.GET{}})
+	// Not wrapped: it streams (needs the writer's Flusher) and reports
+	// errors in its own parts.
+	srv.AddTransport(multipartMixed{}) // @defer, see incremental.go
 	srv.AddTransport(overHTTP{transport.POST{}})
+	srv.Use(inlineDefer{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.Use(subscriptionsOverWebsocket{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
@@ -123,7 +141,14 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 		var v *viewer.Viewer
 		if h := req.Header.Get("Authorization"); h != "" {
 			var err error
-			if v, err = r.Accounts.AuthenticateHeader(req.Context(), h); err != nil {
+			v, err = r.Accounts.AuthenticateHeader(req.Context(), h)
+			if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated && isUpgrade(req) {
+				// WebSocket clients learn it from their protocol: the
+				// connection_init is refused (4403), and they stop.
+				req = req.WithContext(context.WithValue(req.Context(), badCredentialsKey{}, true))
+				err = nil
+			}
+			if err != nil {
 				if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated {
 					// The same shape as a missing login (@login), with 401.
 					writeRequestError(w, req, http.StatusUnauthorized,
@@ -149,8 +174,12 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 	})
 }
 
-// websocketKey marks the context of a websocket connection.
-type websocketKey struct{}
+// websocketKey marks the context of a websocket connection;
+// badCredentialsKey one whose upgrade request had an invalid Authorization.
+type (
+	websocketKey      struct{}
+	badCredentialsKey struct{}
+)
 
 func isUpgrade(req *http.Request) bool {
 	return strings.EqualFold(req.Header.Get("Upgrade"), "websocket")
@@ -159,19 +188,26 @@ func isUpgrade(req *http.Request) bool {
 // WebsocketInit authenticates a websocket connection from the
 // Authorization entry of its connection_init payload (same format as the
 // HTTP header); without one, the connection keeps the caller of the
-// upgrade request's header (or stays anonymous).
+// upgrade request's header (or stays anonymous). Invalid credentials in
+// either place refuse the connection: 4403 Forbidden.
 func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	// gqlgen's graphql-ws transport takes the close code from the context.
+	refused := transport.WithWebsocketCloseCode(ctx, int(gqlws.CloseForbidden))
 	h := payload.Authorization()
 	if h == "" {
+		if bad, _ := ctx.Value(badCredentialsKey{}).(bool); bad {
+			return refused, nil, errors.New("invalid Authorization")
+		}
 		return ctx, nil, nil
 	}
 	v, err := r.Accounts.AuthenticateHeader(ctx, h)
 	if err != nil {
 		if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated {
-			return ctx, nil, errors.New("invalid Authorization")
+			return refused, nil, errors.New("invalid Authorization")
 		}
 		r.Log.Error("authenticating a websocket", "err", err)
-		return ctx, nil, errors.New("internal server error")
+		return transport.WithWebsocketCloseCode(ctx, int(gqlws.CloseInternalError)), nil,
+			gqlws.CloseError{Code: gqlws.CloseInternalError, Reason: "Internal server error"}
 	}
 	return r.Prepare(ctx, v, viewer.ClientFrom(ctx)), nil, nil
 }
