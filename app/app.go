@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chaoqer/app/health"
 	"chaoqer/ent/entdb"
 	"chaoqer/graph"
 	"chaoqer/graph/bus"
@@ -39,6 +40,7 @@ type App struct {
 	RoomWSAddr string
 
 	log      *slog.Logger
+	health   *health.Checker
 	push     *push.Queue
 	previews *linkpreview.Service
 	roomBus  bus.Bus
@@ -64,6 +66,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 	if err != nil {
 		return nil, err
 	}
+	a.health = a.readiness()
 	if a.Engine, err = a.buildRouter(s); err != nil {
 		return nil, err
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/gin-gonic/gin"
 
+	"chaoqer/app/health"
+	"chaoqer/ent/migrate"
 	"chaoqer/graph"
 	"chaoqer/graph/storage"
 	"chaoqer/rest"
@@ -35,7 +37,12 @@ func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.Use(gin.Recovery(), rest.CORS(cfg.CORSOrigins))
+	e.Use(gin.Recovery())
+	// Probes and metrics come first: gin fixes a route's middleware when the
+	// route is registered, so these never pass through the middleware added
+	// below (CORS, request logs, rate limits, ...).
+	a.mountProbes(e)
+	e.Use(rest.CORS(cfg.CORSOrigins))
 	if cfg.CountStatements {
 		e.Use(rest.CountStatements())
 	}
@@ -60,6 +67,34 @@ func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// mountProbes registers /livez and /readyz (see package health).
+func (a *App) mountProbes(e *gin.Engine) {
+	e.GET("/livez", gin.WrapH(health.LiveHandler()))
+	e.GET("/readyz", gin.WrapH(a.health.ReadyHandler()))
+}
+
+// readiness lists what /readyz checks: the database answers, its schema is
+// the expected one, the room event bus listens.
+func (a *App) readiness() *health.Checker {
+	return health.New(a.log,
+		health.Database(a.DB.SQL),
+		health.Schema(a.schemaChecker()),
+		health.Listening("room_bus", a.roomBus),
+	)
+}
+
+// schemaChecker tells whether the database schema is the one this binary
+// expects. Versioned migrations (issue 11 item 5) replace this with a
+// comparison of the applied migration version; until then every table of
+// ent's schema must exist.
+func (a *App) schemaChecker() health.SchemaChecker {
+	tables := make([]string, 0, len(migrate.Tables))
+	for _, t := range migrate.Tables {
+		tables = append(tables, t.Name)
+	}
+	return health.TablesExist(a.DB.SQL, a.DB.IsPostgres(), tables)
 }
 
 // listenRoomWS serves the legacy room WebSocket on its own address too, when
