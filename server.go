@@ -18,7 +18,10 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel"
+
 	"chaoqer/app"
+	"chaoqer/app/observe"
 )
 
 // Garbage-collector defaults, used unless GOGC / GOMEMLIMIT are set: a
@@ -41,8 +44,27 @@ func main() {
 		slog.Error("configuration", "err", err)
 		os.Exit(2)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	if err := run(cfg, log); err != nil {
+	log, err := observe.NewLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		slog.Error("configuration", "err", err)
+		os.Exit(2)
+	}
+	slog.SetDefault(log)
+	tp, flush, err := observe.TracerProviderFromEnv(context.Background())
+	if err != nil {
+		log.Error("tracing (OTEL_EXPORTER_OTLP_*)", "err", err)
+		os.Exit(2)
+	}
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(observe.Propagator)
+	cfg.TracerProvider = tp
+	err = run(cfg, log)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	if ferr := flush(ctx); ferr != nil {
+		log.Warn("flushing traces", "err", ferr)
+	}
+	cancel()
+	if err != nil {
 		log.Error("server stopped", "err", err)
 		os.Exit(1)
 	}

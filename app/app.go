@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"chaoqer/app/health"
+	"chaoqer/app/observe"
 	"chaoqer/ent/entdb"
 	"chaoqer/graph"
 	"chaoqer/graph/bus"
@@ -38,15 +39,20 @@ type App struct {
 	// RoomWSAddr is the bound address of the second room WebSocket
 	// listener ("" when Config.Room.WSAddr is unset).
 	RoomWSAddr string
+	// MetricsAddr is the bound address of the metrics listener ("" when
+	// Config.MetricsAddr is unset: /metrics is on the main listener).
+	MetricsAddr string
 
-	log      *slog.Logger
-	health   *health.Checker
-	push     *push.Queue
-	previews *linkpreview.Service
-	roomBus  bus.Bus
-	roomSrv  *http.Server
-	stop     context.CancelFunc
-	jobs     sync.WaitGroup
+	log        *slog.Logger
+	health     *health.Checker
+	push       *push.Queue
+	previews   *linkpreview.Service
+	roomBus    bus.Bus
+	roomSrv    *http.Server
+	metricsSrv *http.Server
+	handler    http.Handler
+	stop       context.CancelFunc
+	jobs       sync.WaitGroup
 	// undo closes, newest first, what New opened when a later step fails.
 	undo []func()
 }
@@ -70,15 +76,19 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 	if a.Engine, err = a.buildRouter(s); err != nil {
 		return nil, err
 	}
+	a.handler = observe.Handler(a.Engine, cfg.tracer())
 	if err := a.listenRoomWS(); err != nil {
+		return nil, err
+	}
+	if err := a.listenMetrics(); err != nil {
 		return nil, err
 	}
 	a.startJobs(s)
 	return a, nil
 }
 
-// Handler is the app's HTTP handler.
-func (a *App) Handler() http.Handler { return a.Engine }
+// Handler is the app's HTTP handler: the engine inside the server spans.
+func (a *App) Handler() http.Handler { return a.handler }
 
 // Close stops background work, ends live-room connections (their rooms stay
 // open; clients reconnect), flushes queued pushes and closes the database.
@@ -87,6 +97,9 @@ func (a *App) Close() error {
 	a.jobs.Wait()
 	if a.roomSrv != nil {
 		_ = a.roomSrv.Close()
+	}
+	if a.metricsSrv != nil {
+		_ = a.metricsSrv.Close()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	a.Live.Shutdown(ctx)

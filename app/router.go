@@ -9,8 +9,11 @@ import (
 
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"chaoqer/app/health"
+	"chaoqer/app/metrics"
+	"chaoqer/app/observe"
 	"chaoqer/ent/migrate"
 	"chaoqer/graph"
 	"chaoqer/graph/storage"
@@ -21,9 +24,12 @@ import (
 // room WebSocket and the local image store on one gin engine.
 func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 	cfg, log := a.Config, a.log
+	// The legacy routes run on their own executor, instrumented like the
+	// GraphQL endpoint (see instrumentGraphQL).
+	legacyExec := graph.NewExecutor(s.schema, log)
 	legacy, err := rest.New(rest.Config{
 		Schema:        s.schema,
-		Executor:      graph.NewExecutor(s.schema, log),
+		Executor:      legacyExec,
 		Auth:          a.Resolver.Accounts,
 		Prepare:       a.Resolver.Prepare,
 		DefaultSecret: cfg.DefaultSecret,
@@ -42,16 +48,23 @@ func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 	// route is registered, so these never pass through the middleware added
 	// below (CORS, request logs, rate limits, ...).
 	a.mountProbes(e)
-	e.Use(rest.CORS(cfg.CORSOrigins))
+	e.Use(observe.Middleware(log), rest.CORS(cfg.CORSOrigins))
 	if cfg.CountStatements {
 		e.Use(rest.CountStatements())
 	}
 	rest.Configure(e)
-	gql := a.Resolver.Middleware(graph.NewHandler(s.schema, log, graph.HandlerOptions{
+	gqlSrv := graph.NewHandler(s.schema, log, graph.HandlerOptions{
 		Introspection:    cfg.Introspection,
 		WebsocketInit:    a.Resolver.WebsocketInit,
 		AroundOperations: a.Resolver.FreshLoaders,
-	}))
+	})
+	ext := observe.NewGraphQL(cfg.tracer(), legacy.OperationNames())
+	presenter := observe.CountErrors(graph.ErrorPresenter(log))
+	gqlSrv.Use(ext)
+	gqlSrv.SetErrorPresenter(presenter)
+	legacyExec.Use(ext)
+	legacyExec.SetErrorPresenter(presenter)
+	gql := a.Resolver.Middleware(gqlSrv)
 	e.POST("/graphql", gin.WrapH(gql))
 	e.GET("/graphql", gin.WrapH(gql))
 	pg := gin.WrapH(playground.Handler("Chaoqer GraphQL", "/graphql"))
@@ -69,10 +82,50 @@ func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 	return e, nil
 }
 
-// mountProbes registers /livez and /readyz (see package health).
+// mountProbes registers /livez, /readyz (see package health) and, unless
+// it has its own listener, /metrics.
 func (a *App) mountProbes(e *gin.Engine) {
 	e.GET("/livez", gin.WrapH(health.LiveHandler()))
 	e.GET("/readyz", gin.WrapH(a.health.ReadyHandler()))
+	if a.Config.MetricsAddr == "" {
+		e.GET("/metrics", gin.WrapH(a.metricsHandler()))
+	}
+}
+
+// metricsHandler serves the Prometheus registry of this server.
+func (a *App) metricsHandler() http.Handler {
+	reg := metrics.NewRegistry(metrics.Sources{
+		DB:              a.DB.SQL,
+		Statements:      a.DB.Statements,
+		PushQueueDepth:  a.push.Depth,
+		PushDropped:     a.push.Dropped,
+		OpenRooms:       func() int { rooms, _ := a.Live.Stats(); return rooms },
+		RoomConnections: func() int { _, conns := a.Live.Stats(); return conns },
+	})
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}
+
+// listenMetrics serves /metrics on Config.MetricsAddr when it is set.
+func (a *App) listenMetrics() error {
+	if a.Config.MetricsAddr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("metrics listener: %w", err)
+	}
+	a.MetricsAddr = ln.Addr().String()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metricsHandler())
+	a.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	a.undo = append(a.undo, func() { _ = a.metricsSrv.Close() })
+	go func() {
+		if err := a.metricsSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	a.log.Info("metrics listening", "addr", a.MetricsAddr)
+	return nil
 }
 
 // readiness lists what /readyz checks: the database answers, its schema is
@@ -109,6 +162,7 @@ func (a *App) listenRoomWS() error {
 	}
 	a.RoomWSAddr = ln.Addr().String()
 	a.roomSrv = &http.Server{Handler: a.RoomWS, ReadHeaderTimeout: 10 * time.Second}
+	a.undo = append(a.undo, func() { _ = a.roomSrv.Close() })
 	go func() {
 		if err := a.roomSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("room WebSocket listener stopped", "err", err)

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 
 	"entgo.io/ent/dialect"
 	"github.com/99designs/gqlgen/graphql"
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/trace"
 
+	"chaoqer/app/observe"
 	"chaoqer/ent/entdb"
 	"chaoqer/graph"
 	"chaoqer/graph/account"
@@ -46,7 +50,7 @@ type services struct {
 // registered in a.undo.
 func (a *App) buildServices(ctx context.Context) (*services, error) {
 	cfg, log := a.Config, a.log
-	db, err := entdb.Open(ctx, cfg.DatabaseURL)
+	db, err := entdb.Open(ctx, cfg.DatabaseURL, entdb.WithTracerProvider(cfg.tracer()))
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +77,7 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 	}
 	a.push = push.NewQueue(pusher, 4, 10_000, log)
 	a.undo = append(a.undo, a.push.Close)
-	a.previews = linkpreview.New(db, linkpreview.NewFetcher(linkpreview.Options{}), log, linkPreviewWorkers, linkPreviewQueue)
+	a.previews = linkpreview.New(db, linkpreview.NewFetcher(linkpreview.Options{WrapTransport: cfg.traced}), log, linkPreviewWorkers, linkPreviewQueue)
 	a.undo = append(a.undo, a.previews.Close)
 
 	accounts := account.New(db.Client, kv, texter, a.push, log, account.Config{
@@ -111,7 +115,7 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 		Images:       storage.NewImages(store, log),
 		App:          appinfo.New(db.Client),
 		LinkPreviews: a.previews,
-		WeChat:       wechat.New(wechat.Config{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase}, kv, log),
+		WeChat:       wechat.New(wechat.Config{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase, Transport: cfg.traced(nil)}, kv, log),
 		Admin:        admin.New(cfg.AdminUIDs, messages),
 	}
 	return &services{kv: kv, schema: graph.NewSchema(a.Resolver), localStore: localStore}, nil
@@ -202,17 +206,18 @@ func smsSender(cfg Config, log *slog.Logger) (sms.Sender, error) {
 	c := cfg.SMS
 	if c.AccessKeyID == "" {
 		log.Info("SMS provider: log (codes are written to this log, no SMS is sent); set ALIYUN_SMS_ACCESS_KEY_ID for Aliyun")
-		return sms.Log{Logger: log}, nil
+		return observe.CountSMS(sms.Log{Logger: log}, "log"), nil
 	}
 	s, err := sms.NewAliyun(sms.AliyunConfig{
 		AccessKeyID: c.AccessKeyID, AccessKeySecret: c.AccessKeySecret,
 		SignName: c.SignName, TemplateCode: c.TemplateCode, Endpoint: c.Endpoint,
+		WrapTransport: cfg.traced,
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("ALIYUN_SMS_*: %w", err)
 	}
 	log.Info("SMS provider: Aliyun Dysms", "endpoint", c.Endpoint, "signName", c.SignName, "template", c.TemplateCode)
-	return s, nil
+	return observe.CountSMS(s, "aliyun"), nil
 }
 
 // pushSender picks JPush when its app key is configured, else the log sender.
@@ -225,6 +230,7 @@ func pushSender(cfg Config, log *slog.Logger) (push.Sender, error) {
 	s, err := push.NewJPush(push.JPushConfig{
 		AppKey: c.AppKey, MasterSecret: c.MasterSecret, Env: cfg.Env,
 		APIURL: c.APIURL, DeviceURL: c.DeviceURL, APNsProduction: c.APNsProduction,
+		Transport: cfg.traced(nil),
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("JPUSH_*: %w", err)
@@ -254,4 +260,17 @@ func newRoomBus(ctx context.Context, cfg Config, db *entdb.DB, kv *kvstore.Store
 	}
 	log.Info("room events: PostgreSQL LISTEN/NOTIFY", "channel", channel, "instance", svc.InstanceID())
 	return b, nil
+}
+
+// tracer is the configured tracer provider, else the global one.
+func (cfg Config) tracer() trace.TracerProvider {
+	if cfg.TracerProvider != nil {
+		return cfg.TracerProvider
+	}
+	return otel.GetTracerProvider()
+}
+
+// traced wraps an outgoing transport (nil = the default) in client spans.
+func (cfg Config) traced(rt http.RoundTripper) http.RoundTripper {
+	return observe.Transport(rt, cfg.tracer())
 }

@@ -140,6 +140,14 @@ func (s *Service) Config() Config { return s.cfg }
 
 func (s *Service) nowMs() int64 { return ids.Ms(s.now()) }
 
+// Stats reports the rooms with a member connected to this instance and
+// the connections (legacy sockets and GraphQL subscriptions) it holds.
+func (s *Service) Stats() (rooms, conns int) { return s.hub.counts() }
+
+// ShuttingDown reports whether Shutdown has begun: transports then close
+// with "going away" rather than a normal closure.
+func (s *Service) ShuttingDown() bool { return s.shuttingDown.Load() }
+
 // Shutdown ends every connection of this instance without closing rooms
 // (clients reconnect elsewhere), waits for their presence rows to go, and
 // stops the bus.

@@ -50,6 +50,9 @@ type Config struct {
 	AppID, AppSecret string
 	// APIBase is the API origin (default DefaultAPIBase; tests use a fake).
 	APIBase string
+	// Transport carries the API calls (nil = http.DefaultTransport); the
+	// server passes a traced one.
+	Transport http.RoundTripper
 }
 
 // JSConfig is what wx.config needs. The jsapi_ticket itself is not part of
@@ -78,7 +81,7 @@ func New(cfg Config, kv *kvstore.Store, log *slog.Logger) *Client {
 		cfg.APIBase = DefaultAPIBase
 	}
 	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
-	return &Client{cfg: cfg, http: &http.Client{Timeout: 5 * time.Second}, kv: kv, log: log, now: time.Now}
+	return &Client{cfg: cfg, http: &http.Client{Timeout: 5 * time.Second, Transport: cfg.Transport}, kv: kv, log: log, now: time.Now}
 }
 
 // SetClock replaces the time source (tests).

@@ -184,7 +184,12 @@ func (h *Handler) write(ctx context.Context, ws *websocket.Conn, c *live.Conn, r
 				return
 			}
 		case <-c.Done():
-			_ = ws.Close(websocket.StatusNormalClosure, "")
+			if h.live.ShuttingDown() {
+				// The client should reconnect, to another instance.
+				_ = ws.Close(websocket.StatusGoingAway, "server shutting down")
+			} else {
+				_ = ws.Close(websocket.StatusNormalClosure, "")
+			}
 			return
 		}
 	}
