@@ -119,7 +119,7 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 					http.Error(w, "invalid Authorization", http.StatusUnauthorized)
 					return
 				}
-				r.Log.Error("authenticating a GraphQL request", "err", err)
+				r.Log.ErrorContext(req.Context(), "authenticating a GraphQL request", "err", err)
 				http.Error(w, "internal server error", http.StatusInternalServerError)
 				return
 			}
@@ -158,7 +158,7 @@ func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayl
 		if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated {
 			return ctx, nil, errors.New("invalid Authorization")
 		}
-		r.Log.Error("authenticating a websocket", "err", err)
+		r.Log.ErrorContext(ctx, "authenticating a websocket", "err", err)
 		return ctx, nil, errors.New("internal server error")
 	}
 	return r.Prepare(ctx, v, viewer.ClientFrom(ctx)), nil, nil

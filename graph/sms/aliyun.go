@@ -149,7 +149,7 @@ func (a *Aliyun) SendCode(ctx context.Context, countryCode, mobile, code string)
 	if c := answer("Code"); c != "OK" {
 		return fmt.Errorf("aliyun sms: %s: %s (request %s)", c, answer("Message"), answer("RequestId"))
 	}
-	a.log.Info("SMS code sent", "to", Mask(countryCode, mobile), "bizId", answer("BizId"), "requestId", answer("RequestId"))
+	a.log.InfoContext(ctx, "SMS code sent", "to", Mask(countryCode, mobile), "bizId", answer("BizId"), "requestId", answer("RequestId"))
 	return nil
 }
 

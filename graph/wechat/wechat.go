@@ -107,7 +107,7 @@ func (c *Client) JSConfig(ctx context.Context, pageURL *string) (*JSConfig, erro
 	}
 	ticket, err := c.Ticket(ctx)
 	if err != nil {
-		c.log.Error("getting the WeChat jsapi_ticket", "err", err)
+		c.log.ErrorContext(ctx, "getting the WeChat jsapi_ticket", "err", err)
 		return nil, ErrFailed
 	}
 	cfg := &JSConfig{
