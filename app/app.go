@@ -11,7 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
-	"time"
+	"sync/atomic"
 
 	"github.com/gin-gonic/gin"
 
@@ -53,6 +53,13 @@ type App struct {
 	handler    http.Handler
 	stop       context.CancelFunc
 	jobs       sync.WaitGroup
+	// away is set when shutdown begins; sockets ends then, closing the
+	// GraphQL sockets (see shutdown.go).
+	away         atomic.Bool
+	sockets      context.Context
+	closeSockets context.CancelFunc
+	closeOnce    sync.Once
+	closeErr     error
 	// undo closes, newest first, what New opened when a later step fails.
 	undo []func()
 }
@@ -61,6 +68,7 @@ type App struct {
 // background job.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) {
 	a := &App{Config: cfg, log: log}
+	a.sockets, a.closeSockets = context.WithCancel(context.Background())
 	defer func() {
 		if err != nil {
 			for i := len(a.undo) - 1; i >= 0; i-- {
@@ -89,22 +97,3 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 
 // Handler is the app's HTTP handler: the engine inside the server spans.
 func (a *App) Handler() http.Handler { return a.handler }
-
-// Close stops background work, ends live-room connections (their rooms stay
-// open; clients reconnect), flushes queued pushes and closes the database.
-func (a *App) Close() error {
-	a.stop()
-	a.jobs.Wait()
-	if a.roomSrv != nil {
-		_ = a.roomSrv.Close()
-	}
-	if a.metricsSrv != nil {
-		_ = a.metricsSrv.Close()
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	a.Live.Shutdown(ctx)
-	cancel() // Shutdown also closes the room bus
-	a.previews.Close()
-	a.push.Close()
-	return a.DB.Close()
-}

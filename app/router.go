@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -57,6 +58,9 @@ func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 		Introspection:    cfg.Introspection,
 		WebsocketInit:    a.Resolver.WebsocketInit,
 		AroundOperations: a.Resolver.FreshLoaders,
+		WrapWebsocket: func(impl transport.WebsocketImplementation) transport.WebsocketImplementation {
+			return goingAway{impl, &a.away}
+		},
 	})
 	ext := observe.NewGraphQL(cfg.tracer(), legacy.OperationNames())
 	presenter := observe.CountErrors(graph.ErrorPresenter(log))
@@ -66,7 +70,7 @@ func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 	legacyExec.SetErrorPresenter(presenter)
 	gql := a.Resolver.Middleware(gqlSrv)
 	e.POST("/graphql", gin.WrapH(gql))
-	e.GET("/graphql", gin.WrapH(gql))
+	e.GET("/graphql", a.socketsGoAway, gin.WrapH(gql))
 	pg := gin.WrapH(playground.Handler("Chaoqer GraphQL", "/graphql"))
 	e.GET("/", pg)
 	e.GET("/playground", pg)

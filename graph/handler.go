@@ -50,6 +50,9 @@ type HandlerOptions struct {
 	// AroundOperations runs around every operation (fresh per-operation
 	// dataloaders on long-lived websocket connections).
 	AroundOperations graphql.OperationMiddleware
+	// WrapWebsocket, when set, decorates the websocket implementation (the
+	// server's shutdown closes sockets with 1001 through it).
+	WrapWebsocket func(transport.WebsocketImplementation) transport.WebsocketImplementation
 }
 
 // websocketKeepAlive is how often idle subscription sockets are pinged.
@@ -60,12 +63,16 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	srv := handler.New(es)
 	if opts.WebsocketInit != nil {
 		// graphql-transport-ws and the older graphql-ws subprotocol.
+		var impl transport.WebsocketImplementation = transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
+			// Credentials travel in headers or connection_init, never
+			// in cookies, so a foreign page gains nothing by connecting.
+			InsecureSkipVerify: true,
+		}}
+		if opts.WrapWebsocket != nil {
+			impl = opts.WrapWebsocket(impl)
+		}
 		srv.AddTransport(transport.Websocket{
-			Implementation: transport.CoderWebsocketImplementation{AcceptOptions: coderws.AcceptOptions{
-				// Credentials travel in headers or connection_init, never
-				// in cookies, so a foreign page gains nothing by connecting.
-				InsecureSkipVerify: true,
-			}},
+			Implementation:        impl,
 			InitFunc:              opts.WebsocketInit,
 			InitTimeout:           30 * time.Second,
 			KeepAlivePingInterval: websocketKeepAlive,

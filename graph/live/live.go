@@ -148,14 +148,21 @@ func (s *Service) Stats() (rooms, conns int) { return s.hub.counts() }
 // with "going away" rather than a normal closure.
 func (s *Service) ShuttingDown() bool { return s.shuttingDown.Load() }
 
-// Shutdown ends every connection of this instance without closing rooms
-// (clients reconnect elsewhere), waits for their presence rows to go, and
-// stops the bus.
-func (s *Service) Shutdown(ctx context.Context) {
+// GoAway starts Shutdown without waiting: new connections are refused and
+// every connection of this instance ends now (rooms stay open; clients
+// reconnect, to another instance).
+func (s *Service) GoAway() {
 	s.shuttingDown.Store(true)
 	for _, c := range s.hub.all() {
 		c.kick()
 	}
+}
+
+// Shutdown ends every connection of this instance without closing rooms
+// (clients reconnect elsewhere), waits for their presence rows to go, and
+// stops the bus.
+func (s *Service) Shutdown(ctx context.Context) {
+	s.GoAway()
 	done := make(chan struct{})
 	go func() { s.conns.Wait(); close(done) }()
 	select {

@@ -180,7 +180,12 @@ func (q *Queue) Unbind(uid string) {
 
 // Close stops accepting pushes and waits for the queued ones. Pushes queued
 // after Close are dropped. Close may be called more than once.
-func (q *Queue) Close() {
+func (q *Queue) Close() { _ = q.Shutdown(context.Background()) }
+
+// Shutdown is Close bounded by ctx: it stops accepting pushes and waits
+// for the queued ones until ctx ends, then returns ctx's error (the
+// workers go on with what is left for as long as the process lives).
+func (q *Queue) Shutdown(ctx context.Context) error {
 	q.mu.Lock()
 	if !q.closed {
 		q.closed = true
@@ -189,5 +194,12 @@ func (q *Queue) Close() {
 		}
 	}
 	q.mu.Unlock()
-	q.wg.Wait()
+	done := make(chan struct{})
+	go func() { q.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
