@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,6 +25,7 @@ func TestShutdownSocketsGoAway(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	before := scrape(t, s.URL+"/metrics")
 	h := http.Header{"Authorization": {c.AuthorizationHeader()}}
 	roomWS, _, err := websocket.Dial(ctx, wsURL(s.URL)+"/room-ws/"+room, &websocket.DialOptions{HTTPHeader: h})
 	if err != nil {
@@ -38,9 +40,31 @@ func TestShutdownSocketsGoAway(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gql.CloseNow()
-	_ = gql.Write(ctx, websocket.MessageText, []byte(`{"type":"connection_init","payload":{}}`))
+	init, _ := json.Marshal(map[string]any{"type": "connection_init", "payload": map[string]any{"Authorization": c.AuthorizationHeader()}})
+	_ = gql.Write(ctx, websocket.MessageText, init)
 	if _, b, err := gql.Read(ctx); err != nil || !strings.Contains(string(b), "connection_ack") {
 		t.Fatalf("ack: %s %v", b, err)
+	}
+	sub, _ := json.Marshal(map[string]any{"id": "1", "type": "subscribe", "payload": map[string]any{
+		"query":     `subscription($r: ID!) { roomEvents(roomId: $r) { event } }`,
+		"variables": map[string]any{"r": room},
+	}})
+	_ = gql.Write(ctx, websocket.MessageText, sub)
+	if _, b, err := gql.Read(ctx); err != nil || !strings.Contains(string(b), `"next"`) {
+		t.Fatalf("subscription: %s %v", b, err)
+	}
+	// Open sockets, subscriptions and rooms are visible while they last.
+	during := scrape(t, s.URL+"/metrics")
+	for series, want := range map[string]float64{
+		`chaoqer_graphql_subscriptions_active`:               before[`chaoqer_graphql_subscriptions_active`] + 1,
+		`chaoqer_websocket_connections_open{kind="room"}`:    before[`chaoqer_websocket_connections_open{kind="room"}`] + 1,
+		`chaoqer_websocket_connections_open{kind="graphql"}`: before[`chaoqer_websocket_connections_open{kind="graphql"}`] + 1,
+		`chaoqer_rooms_open`:                                 1,
+		`chaoqer_room_connections_open`:                      2, // the room socket and the subscription
+	} {
+		if during[series] != want {
+			t.Errorf("%s = %v, want %v", series, during[series], want)
+		}
 	}
 
 	closed := make(chan error, 1)
@@ -57,4 +81,11 @@ func TestShutdownSocketsGoAway(t *testing.T) {
 	if err := <-closed; err != nil {
 		t.Errorf("Close: %v", err)
 	}
+	// Ended subscriptions and sockets leave the gauges.
+	waitFor(t, func() bool {
+		after := scrape(t, s.URL+"/metrics")
+		return after[`chaoqer_graphql_subscriptions_active`] == before[`chaoqer_graphql_subscriptions_active`] &&
+			after[`chaoqer_websocket_connections_open{kind="room"}`] == before[`chaoqer_websocket_connections_open{kind="room"}`] &&
+			after[`chaoqer_rooms_open`] == 0
+	})
 }
