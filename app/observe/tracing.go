@@ -37,7 +37,7 @@ func TracerProviderFromEnv(ctx context.Context) (tp trace.TracerProvider, shutdo
 		return nil, nil, err
 	}
 	res, err := resource.Merge(resource.Default(),
-		resource.NewWithAttributes(semconv.SchemaURL, semconv.ServiceName("chaoqer")))
+		resource.NewSchemaless(semconv.ServiceName("chaoqer")))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -51,6 +51,13 @@ func TracerProviderFromEnv(ctx context.Context) (tp trace.TracerProvider, shutdo
 	return p, p.Shutdown, nil
 }
 
+// Enabled reports whether tp records anything: the binary's provider is a
+// no-op without an OTLP endpoint, and then no wrapper is installed at all.
+func Enabled(tp trace.TracerProvider) bool {
+	_, off := tp.(noop.TracerProvider)
+	return !off
+}
+
 // untraced are the paths no span is made for (probes and scrapes).
 var untraced = map[string]bool{"/livez": true, "/readyz": true, "/metrics": true}
 
@@ -58,6 +65,9 @@ var untraced = map[string]bool{"/livez": true, "/readyz": true, "/metrics": true
 // request (otelhttp), continuing an incoming W3C trace. Middleware renames
 // the span by route template once gin has routed the request.
 func Handler(h http.Handler, tp trace.TracerProvider) http.Handler {
+	if !Enabled(tp) {
+		return h
+	}
 	return otelhttp.NewHandler(h, "http.server",
 		otelhttp.WithTracerProvider(tp),
 		otelhttp.WithPropagators(Propagator),
@@ -72,6 +82,9 @@ func Handler(h http.Handler, tp trace.TracerProvider) http.Handler {
 func Transport(base http.RoundTripper, tp trace.TracerProvider) http.RoundTripper {
 	if base == nil {
 		base = http.DefaultTransport
+	}
+	if !Enabled(tp) {
+		return base
 	}
 	return otelhttp.NewTransport(base, otelhttp.WithTracerProvider(tp), otelhttp.WithPropagators(Propagator))
 }

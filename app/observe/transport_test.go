@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
@@ -67,4 +68,39 @@ func TestTransport(t *testing.T) {
 	default:
 		t.Error("the allowed fetch never reached the server")
 	}
+}
+
+// TestTracingOffWithoutEndpoint: without OTEL_EXPORTER_OTLP_* the provider
+// is a no-op and no wrapper is installed; with an endpoint it records.
+func TestTracingOffWithoutEndpoint(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "")
+	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "")
+	tp, shutdown, err := TracerProviderFromEnv(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shutdown(context.Background())
+	if Enabled(tp) {
+		t.Error("tracing on without an endpoint")
+	}
+	h := http.NotFoundHandler()
+	if got := Handler(h, tp); got == nil || Transport(http.DefaultTransport, tp) != http.DefaultTransport {
+		t.Error("wrappers installed while tracing is off")
+	}
+
+	t.Setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:18509") // nothing listens: spans are dropped
+	tp, shutdown, err = TracerProviderFromEnv(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		_ = shutdown(ctx)
+	}()
+	_, span := tp.Tracer("t").Start(context.Background(), "x")
+	if !Enabled(tp) || !span.IsRecording() {
+		t.Error("tracing off with an endpoint")
+	}
+	span.End()
 }

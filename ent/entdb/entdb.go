@@ -26,6 +26,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
 
 	"chaoqer/ent"
@@ -126,6 +127,9 @@ func openDriver(databaseURL string, o options) (*entsql.Driver, string, error) {
 // statement (rows and connection resets are not spanned, to keep traces
 // readable and cheap).
 func openTraced(driver, dsn string, system attribute.KeyValue, o options) (*stdsql.DB, error) {
+	if _, off := o.tracer.(noop.TracerProvider); off {
+		return stdsql.Open(driver, dsn) // tracing is off: no wrapper at all
+	}
 	opts := []otelsql.Option{
 		otelsql.WithAttributes(system),
 		otelsql.WithSpanOptions(otelsql.SpanOptions{OmitRows: true, OmitConnResetSession: true, OmitConnectorConnect: true}),
