@@ -165,7 +165,12 @@ func (a *App) listenRoomWS() error {
 		return fmt.Errorf("room WebSocket listener: %w", err)
 	}
 	a.RoomWSAddr = ln.Addr().String()
-	a.roomSrv = &http.Server{Handler: a.RoomWS, ReadHeaderTimeout: 10 * time.Second}
+	// The original listener's shape: the room id is the whole path. The
+	// engine only adds the request instrumentation.
+	re := gin.New()
+	re.Use(gin.Recovery(), observe.RoomListenerMiddleware(a.log))
+	re.NoRoute(func(c *gin.Context) { a.RoomWS.ServeHTTP(c.Writer, c.Request) })
+	a.roomSrv = &http.Server{Handler: re, ReadHeaderTimeout: 10 * time.Second}
 	a.undo = append(a.undo, func() { _ = a.roomSrv.Close() })
 	go func() {
 		if err := a.roomSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

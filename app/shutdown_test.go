@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"chaoqer/app"
 	"chaoqer/graph/ids"
 	"chaoqer/rest/resttest"
 )
@@ -87,5 +88,38 @@ func TestShutdownSocketsGoAway(t *testing.T) {
 		return after[`chaoqer_graphql_subscriptions_active`] == before[`chaoqer_graphql_subscriptions_active`] &&
 			after[`chaoqer_websocket_connections_open{kind="room"}`] == before[`chaoqer_websocket_connections_open{kind="room"}`] &&
 			after[`chaoqer_rooms_open`] == 0
+	})
+}
+
+// TestRoomListenerMetrics: sockets of the room listener's own address
+// (CHAOQER_ROOM_WS_ADDR) count as websocket:room too.
+func TestRoomListenerMetrics(t *testing.T) {
+	s := resttest.Start(t, func(c *app.Config) { c.Room.WSAddr = "127.0.0.1:0" })
+	c := s.Onboard("listener")
+	room, now := ids.New(), time.Now().UnixMilli()
+	s.App.DB.Client.Room.Create().SetID(room).SetUID(c.UID).SetCreateTime(now).SetSequenceID(ids.Seq(now, room)).
+		SaveX(context.Background())
+	before := scrape(t, s.URL+"/metrics")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws://"+s.App.RoomWSAddr+"/"+room,
+		&websocket.DialOptions{HTTPHeader: http.Header{"Authorization": {c.AuthorizationHeader()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	if _, b, err := ws.Read(ctx); err != nil || !strings.Contains(string(b), "connected") {
+		t.Fatalf("room join: %s %v", b, err)
+	}
+	during := scrape(t, s.URL+"/metrics")
+	for _, series := range []string{`chaoqer_websocket_connections_total{kind="room"}`, `chaoqer_websocket_connections_open{kind="room"}`} {
+		if during[series] != before[series]+1 {
+			t.Errorf("%s moved by %v, want 1", series, during[series]-before[series])
+		}
+	}
+	ws.Close(websocket.StatusNormalClosure, "")
+	waitFor(t, func() bool {
+		return scrape(t, s.URL+"/metrics")[`chaoqer_http_request_duration_seconds_count{method="GET",route="websocket:room",status="101"}`] >
+			before[`chaoqer_http_request_duration_seconds_count{method="GET",route="websocket:room",status="101"}`]
 	})
 }

@@ -32,11 +32,26 @@ const (
 // writes one access-log line (method, route, status, duration, bytes, uid,
 // operation, SQL statements; never headers or the query string, which
 // carry credentials).
-func Middleware(log *slog.Logger) gin.HandlerFunc {
+func Middleware(log *slog.Logger) gin.HandlerFunc { return middleware(log, "") }
+
+// RoomListenerMiddleware is Middleware for the room WebSocket's own
+// listener (CHAOQER_ROOM_WS_ADDR), whose sockets are at /{roomId}: upgrades
+// are labelled websocket:room, anything else unmatched.
+func RoomListenerMiddleware(log *slog.Logger) gin.HandlerFunc {
+	return middleware(log, RoomSocketRoute)
+}
+
+func middleware(log *slog.Logger, upgradeRoute string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		req := c.Request
 		route := routeOf(c.FullPath(), isUpgrade(req))
+		if upgradeRoute != "" {
+			route = RouteUnmatched
+			if isUpgrade(req) {
+				route = upgradeRoute
+			}
+		}
 		ctx, n := entdb.WithCounter(req.Context())
 		info := &Request{ID: requestID(req.Header.Get(RequestIDHeader)), Route: route, Statements: n}
 		ctx = WithRequest(ctx, info)
@@ -56,8 +71,8 @@ func Middleware(log *slog.Logger) gin.HandlerFunc {
 		c.Next()
 
 		status := c.Writer.Status()
-		if socket && c.Writer.Size() < 0 && status == http.StatusOK {
-			status = http.StatusSwitchingProtocols // hijacked: gin saw no header written
+		if socket && c.Writer.Size() < 0 {
+			status = http.StatusSwitchingProtocols // hijacked: gin saw nothing written
 		}
 		d := time.Since(start)
 		method := methodLabel(req.Method)
