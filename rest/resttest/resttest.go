@@ -20,11 +20,11 @@ import (
 	"testing"
 	"time"
 
+	"chaoqer/app"
 	"chaoqer/ent"
 	"chaoqer/ent/entdb/entdbtest"
 	"chaoqer/graph/ids"
 	"chaoqer/rest"
-	"chaoqer/app"
 )
 
 // Test Agora credentials (the conformance suite's).
