@@ -8,8 +8,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	_ "net/http/pprof" // served only on CHAOQER_PPROF_ADDR
 	"os"
@@ -18,7 +18,10 @@ import (
 	"syscall"
 	"time"
 
+	"go.opentelemetry.io/otel"
+
 	"chaoqer/app"
+	"chaoqer/app/observe"
 )
 
 // Garbage-collector defaults, used unless GOGC / GOMEMLIMIT are set: a
@@ -41,8 +44,27 @@ func main() {
 		slog.Error("configuration", "err", err)
 		os.Exit(2)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
-	if err := run(cfg, log); err != nil {
+	log, err := observe.NewLogger(os.Stderr, cfg.LogFormat, cfg.LogLevel)
+	if err != nil {
+		slog.Error("configuration", "err", err)
+		os.Exit(2)
+	}
+	slog.SetDefault(log)
+	tp, flush, err := observe.TracerProviderFromEnv(context.Background())
+	if err != nil {
+		log.Error("tracing (OTEL_EXPORTER_OTLP_*)", "err", err)
+		os.Exit(2)
+	}
+	otel.SetTracerProvider(tp)
+	otel.SetTextMapPropagator(observe.Propagator)
+	cfg.TracerProvider = tp
+	err = run(cfg, log)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	if ferr := flush(ctx); ferr != nil {
+		log.Warn("flushing traces", "err", ferr)
+	}
+	cancel()
+	if err != nil {
 		log.Error("server stopped", "err", err)
 		os.Exit(1)
 	}
@@ -56,7 +78,6 @@ func run(cfg app.Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer a.Close()
 	if addr := os.Getenv("CHAOQER_PPROF_ADDR"); addr != "" {
 		// Profiling on its own listener (keep it on loopback): the Go
 		// runtime's /debug/pprof handlers, never on the public address.
@@ -67,29 +88,15 @@ func run(cfg app.Config, log *slog.Logger) error {
 			}
 		}()
 	}
-
-	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           a.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		_ = a.Close()
+		return err
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
 	log.Info("listening", "addr", cfg.Addr, "playground", "http://localhost"+portOf(cfg.Addr)+"/")
-
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	// On SIGTERM or interrupt: stop accepting, finish in-flight requests,
+	// close sockets with 1001, stop jobs, flush pushes (app.ShutdownTimeout).
+	return a.Serve(ctx, ln)
 }
 
 // portOf returns ":port" of a listen address.

@@ -15,12 +15,20 @@ func testLogger() (*slog.Logger, *bytes.Buffer) {
 	return slog.New(slog.NewTextHandler(&b, nil)), &b
 }
 
+// unwrap removes the metrics decorator.
+func unwrap(s sms.Sender) sms.Sender {
+	if u, ok := s.(interface{ Unwrap() sms.Sender }); ok {
+		return u.Unwrap()
+	}
+	return s
+}
+
 func TestProviderSelection(t *testing.T) {
 	log, logs := testLogger()
 	var cfg Config
 	cfg.Env = "dev"
 	s, err := smsSender(cfg, log)
-	if _, ok := s.(sms.Log); !ok || err != nil {
+	if _, ok := unwrap(s).(sms.Log); !ok || err != nil {
 		t.Errorf("no Aliyun key: %T %v, want sms.Log", s, err)
 	}
 	p, err := pushSender(cfg, log)
@@ -34,7 +42,7 @@ func TestProviderSelection(t *testing.T) {
 		APIURL: "http://127.0.0.1:9", DeviceURL: "http://127.0.0.1:9"}
 	if s, err := smsSender(cfg, log); err != nil {
 		t.Errorf("Aliyun: %v", err)
-	} else if _, ok := s.(*sms.Aliyun); !ok {
+	} else if _, ok := unwrap(s).(*sms.Aliyun); !ok {
 		t.Errorf("Aliyun configured: got %T", s)
 	}
 	if p, err := pushSender(cfg, log); err != nil {

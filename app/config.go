@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // DefaultUploadDir is where the local store keeps uploaded images.
@@ -29,6 +31,15 @@ type Config struct {
 	CORSOrigins   []string // CHAOQER_CORS_ORIGINS; empty = any origin
 	Env           string   // CHAOQER_ENV: JPush alias prefix
 	LogLevel      slog.Level
+	// LogFormat is "text" or "json" (CHAOQER_LOG_FORMAT).
+	LogFormat string
+	// MetricsAddr serves /metrics on its own listener instead of the main
+	// one (CHAOQER_METRICS_ADDR; empty = the main listener).
+	MetricsAddr string
+	// TracerProvider traces requests, operations, SQL and outgoing calls
+	// (not read from the environment: the binary builds it with
+	// observe.TracerProviderFromEnv; nil = the global provider).
+	TracerProvider trace.TracerProvider
 	// SignMaxSkew enables the ts window and replay check of legacy signed
 	// calls (CHAOQER_SIGN_MAX_SKEW; 0 = off, as the legacy gateway).
 	SignMaxSkew time.Duration
@@ -238,6 +249,10 @@ func ConfigFromEnv() (Config, error) {
 	}
 	if s := c.Uploads.Secret; s != "" && len(s) < 16 {
 		return c, fmt.Errorf("CHAOQER_UPLOAD_SECRET: at least 16 characters")
+	}
+	c.MetricsAddr = os.Getenv("CHAOQER_METRICS_ADDR")
+	if c.LogFormat = env("CHAOQER_LOG_FORMAT", "text"); c.LogFormat != "text" && c.LogFormat != "json" {
+		return c, fmt.Errorf("CHAOQER_LOG_FORMAT: %q is neither json nor text", c.LogFormat)
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(env("CHAOQER_LOG_LEVEL", "info"))); err != nil {
 		return c, fmt.Errorf("CHAOQER_LOG_LEVEL: %w", err)

@@ -37,7 +37,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		case gqlErr.Err != nil:
 			// A Go error from a resolver (gqlgen wraps it with its path):
 			// a database or provider failure the client must not see.
-			log.Error("resolver failed", "path", gqlErr.Path.String(), "err", gqlErr.Err)
+			log.ErrorContext(ctx, "resolver failed", "path", gqlErr.Path.String(), "err", gqlErr.Err)
 			gqlErr.Message = internalMessage
 			gqlErr.Extensions = map[string]any{"code": errs.ExtInternal}
 		default: // gqlgen's own errors: the request does not fit the schema
@@ -55,7 +55,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 // RecoverFunc logs a resolver panic and answers a generic error.
 func RecoverFunc(log *slog.Logger) graphql.RecoverFunc {
 	return func(ctx context.Context, p any) error {
-		log.Error("resolver panic", "panic", fmt.Sprint(p))
+		log.ErrorContext(ctx, "resolver panic", "panic", fmt.Sprint(p))
 		return &gqlerror.Error{Message: internalMessage, Extensions: map[string]any{"code": errs.ExtInternal}}
 	}
 }

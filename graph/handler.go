@@ -18,8 +18,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"chaoqer/graph/errs"
-	"chaoqer/graph/inputcheck"
 	"chaoqer/graph/gqlws"
+	"chaoqer/graph/inputcheck"
 	"chaoqer/graph/loader"
 	"chaoqer/graph/viewer"
 )
@@ -62,6 +62,9 @@ type HandlerOptions struct {
 	// AroundOperations runs around every operation (fresh per-operation
 	// dataloaders on long-lived websocket connections).
 	AroundOperations graphql.OperationMiddleware
+	// WrapWebsocket, when set, decorates the websocket implementation (the
+	// server's shutdown closes sockets with 1001 through it).
+	WrapWebsocket func(transport.WebsocketImplementation) transport.WebsocketImplementation
 }
 
 // legacyKeepAlive is how often sockets of the older graphql-ws
@@ -75,6 +78,10 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 		// Credentials travel in headers or connection_init, never in
 		// cookies, so a foreign page gains nothing by connecting.
 		accept := coderws.AcceptOptions{InsecureSkipVerify: true}
+		var legacyImpl transport.WebsocketImplementation = transport.CoderWebsocketImplementation{AcceptOptions: accept}
+		if opts.WrapWebsocket != nil {
+			legacyImpl = opts.WrapWebsocket(legacyImpl)
+		}
 		// graphql-transport-ws with its close codes; gqlgen's transport
 		// keeps serving the older graphql-ws subprotocol.
 		srv.AddTransport(gqlws.Transport{
@@ -84,7 +91,7 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 			AcceptOptions: accept,
 			Log:           log,
 			Legacy: transport.Websocket{
-				Implementation:        transport.CoderWebsocketImplementation{AcceptOptions: accept},
+				Implementation:        legacyImpl,
 				InitFunc:              markWebsocket(opts.WebsocketInit),
 				InitTimeout:           30 * time.Second,
 				KeepAlivePingInterval: legacyKeepAlive,
@@ -155,7 +162,7 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 						requestError(e.Message, errs.ExtUnauthenticated, e.Code))
 					return
 				}
-				r.Log.Error("authenticating a GraphQL request", "err", err)
+				r.Log.ErrorContext(req.Context(), "authenticating a GraphQL request", "err", err)
 				writeRequestError(w, req, http.StatusInternalServerError,
 					requestError(internalMessage, errs.ExtInternal, errs.CodeFailure))
 				return
@@ -205,7 +212,7 @@ func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayl
 		if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated {
 			return refused, nil, errors.New("invalid Authorization")
 		}
-		r.Log.Error("authenticating a websocket", "err", err)
+		r.Log.ErrorContext(ctx, "authenticating a websocket", "err", err)
 		return transport.WithWebsocketCloseCode(ctx, int(gqlws.CloseInternalError)), nil,
 			gqlws.CloseError{Code: gqlws.CloseInternalError, Reason: "Internal server error"}
 	}

@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
@@ -17,8 +18,13 @@ const StatementHeader = "X-Sql-Statements"
 // cost of an endpoint.
 func CountStatements() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		ctx, n := entdb.WithCounter(c.Request.Context())
-		c.Request = c.Request.WithContext(ctx)
+		// Reuse the request's counter when the instrumentation made one.
+		n := entdb.CounterFrom(c.Request.Context())
+		if n == nil {
+			var ctx context.Context
+			ctx, n = entdb.WithCounter(c.Request.Context())
+			c.Request = c.Request.WithContext(ctx)
+		}
 		c.Writer = &countingWriter{ResponseWriter: c.Writer, report: func() string { return strconv.FormatInt(n.Load(), 10) }}
 		c.Next()
 	}

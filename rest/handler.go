@@ -168,7 +168,7 @@ func (s *Server) checkFreshness(ctx context.Context, v *viewer.Viewer, ts, sign 
 	}
 	fresh, err := s.cfg.Replays.Acquire(ctx, "replay:"+caller+":"+ts+":"+strings.ToLower(sign), 2*skew)
 	if err != nil {
-		s.cfg.Log.Error("replay check", "err", err)
+		s.cfg.Log.ErrorContext(ctx, "replay check", "err", err)
 		return http.StatusInternalServerError
 	}
 	if !fresh {
@@ -276,7 +276,7 @@ func (s *Server) respond(c *gin.Context, r *compiledRoute, resp *graphql.Respons
 		case errs.ExtInternal:
 			c.AbortWithStatus(http.StatusInternalServerError)
 		default:
-			s.cfg.Log.Debug("legacy request rejected by GraphQL", "route", r.path, "err", e.Message)
+			s.cfg.Log.DebugContext(c.Request.Context(), "legacy request rejected by GraphQL", "route", r.path, "err", e.Message)
 			c.AbortWithStatus(http.StatusBadRequest)
 		}
 		return
@@ -285,7 +285,7 @@ func (s *Server) respond(c *gin.Context, r *compiledRoute, resp *graphql.Respons
 	dec := json.NewDecoder(bytes.NewReader(resp.Data))
 	dec.UseNumber()
 	if err := dec.Decode(&data); err != nil {
-		s.cfg.Log.Error("decoding operation result", "route", r.path, "err", err)
+		s.cfg.Log.ErrorContext(c.Request.Context(), "decoding operation result", "route", r.path, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}

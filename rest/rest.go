@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -62,6 +63,7 @@ type Acquirer interface {
 type Server struct {
 	cfg    Config
 	routes []*compiledRoute
+	names  []string
 }
 
 // New compiles the route table against the schema. It fails when an
@@ -73,6 +75,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg}
+	for name := range ops {
+		s.names = append(s.names, name)
+	}
+	sort.Strings(s.names)
 	for _, r := range routes {
 		cr, err := compileRoute(r, ops)
 		if err != nil {
@@ -82,6 +88,10 @@ func New(cfg Config) (*Server, error) {
 	}
 	return s, nil
 }
+
+// OperationNames lists the operations of ops/*.graphql (the names the apps'
+// requests run under, which metrics may use as labels).
+func (s *Server) OperationNames() []string { return s.names }
 
 // Mount registers the legacy routes on e as Spring MVC served them (spec
 // §1.1 step 3): every path also with a trailing slash (its default

@@ -26,6 +26,12 @@ func WithCounter(ctx context.Context) (context.Context, *atomic.Int64) {
 	return context.WithValue(ctx, counterKey{}, c), c
 }
 
+// CounterFrom returns the counter ctx carries, or nil.
+func CounterFrom(ctx context.Context) *atomic.Int64 {
+	c, _ := ctx.Value(counterKey{}).(*atomic.Int64)
+	return c
+}
+
 func count(ctx context.Context, global *atomic.Int64) {
 	global.Add(1)
 	if c, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {

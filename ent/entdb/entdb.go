@@ -21,7 +21,12 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
-	"github.com/lib/pq"    // PostgreSQL driver "postgres"
+	"github.com/XSAM/otelsql"
+	"github.com/lib/pq" // PostgreSQL driver "postgres"
+	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
 
 	"chaoqer/ent"
@@ -70,10 +75,28 @@ func (db *DB) Statements() int64 { return db.stmts.Load() }
 // Close closes the client and the pool.
 func (db *DB) Close() error { return db.Client.Close() }
 
+// Option adjusts Open.
+type Option func(*options)
+
+type options struct {
+	tracer trace.TracerProvider
+}
+
+// WithTracerProvider traces every statement (otelsql spans, children of
+// the caller's span) with tp; without it the global provider is used.
+func WithTracerProvider(tp trace.TracerProvider) Option {
+	return func(o *options) { o.tracer = tp }
+}
+
 // Open connects to databaseURL (empty means the embedded SQLite file), creates
-// or migrates the schema and returns the client.
-func Open(ctx context.Context, databaseURL string) (*DB, error) {
-	drv, name, err := openDriver(databaseURL)
+// or migrates the schema and returns the client. The database/sql driver is
+// wrapped by otelsql, so statements appear in traces.
+func Open(ctx context.Context, databaseURL string, opts ...Option) (*DB, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	drv, name, err := openDriver(databaseURL, o)
 	if err != nil {
 		return nil, err
 	}
@@ -86,22 +109,39 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	return db, nil
 }
 
-func openDriver(databaseURL string) (*entsql.Driver, string, error) {
+func openDriver(databaseURL string, o options) (*entsql.Driver, string, error) {
 	switch {
 	case databaseURL == "":
-		return openSQLite(DefaultSQLitePath)
+		return openSQLite(DefaultSQLitePath, o)
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
-		return openPostgres(databaseURL)
+		return openPostgres(databaseURL, o)
 	case strings.HasPrefix(databaseURL, "sqlite://"), strings.HasPrefix(databaseURL, "file:"):
 		path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite://"), "file:")
-		return openSQLite(path)
+		return openSQLite(path, o)
 	default:
 		return nil, "", errors.New("DATABASE_URL must be empty, postgres://… or sqlite://path")
 	}
 }
 
-func openPostgres(databaseURL string) (*entsql.Driver, string, error) {
-	sqlDB, err := stdsql.Open("postgres", databaseURL)
+// openTraced opens a pool whose driver otelsql wraps: one span per
+// statement (rows and connection resets are not spanned, to keep traces
+// readable and cheap).
+func openTraced(driver, dsn string, system attribute.KeyValue, o options) (*stdsql.DB, error) {
+	if _, off := o.tracer.(noop.TracerProvider); off {
+		return stdsql.Open(driver, dsn) // tracing is off: no wrapper at all
+	}
+	opts := []otelsql.Option{
+		otelsql.WithAttributes(system),
+		otelsql.WithSpanOptions(otelsql.SpanOptions{OmitRows: true, OmitConnResetSession: true, OmitConnectorConnect: true}),
+	}
+	if o.tracer != nil {
+		opts = append(opts, otelsql.WithTracerProvider(o.tracer))
+	}
+	return otelsql.Open(driver, dsn, opts...)
+}
+
+func openPostgres(databaseURL string, o options) (*entsql.Driver, string, error) {
+	sqlDB, err := openTraced("postgres", databaseURL, semconv.DBSystemNamePostgreSQL, o)
 	if err != nil {
 		return nil, "", fmt.Errorf("opening PostgreSQL: %w", err)
 	}
@@ -117,7 +157,7 @@ func openPostgres(databaseURL string) (*entsql.Driver, string, error) {
 	return entsql.OpenDB(dialect.Postgres, sqlDB), dialect.Postgres, nil
 }
 
-func openSQLite(path string) (*entsql.Driver, string, error) {
+func openSQLite(path string, o options) (*entsql.Driver, string, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, "", fmt.Errorf("creating database directory: %w", err)
@@ -131,7 +171,7 @@ func openSQLite(path string) (*entsql.Driver, string, error) {
 	// Writers take the lock when the transaction begins, so two writers
 	// never deadlock upgrading a read lock.
 	q.Set("_txlock", "immediate")
-	sqlDB, err := stdsql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	sqlDB, err := openTraced("sqlite", "file:"+path+"?"+q.Encode(), semconv.DBSystemNameSQLite, o)
 	if err != nil {
 		return nil, "", fmt.Errorf("opening SQLite: %w", err)
 	}

@@ -179,10 +179,12 @@ func (s *Service) RequestCode(ctx context.Context, countryCode, mobile string) (
 		return "", err
 	}
 	go func() {
-		sendCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Detached from the request's end, but keeping its values (request
+		// id for the logs, trace for the provider call).
+		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if err := s.sms.SendCode(sendCtx, countryCode, mobile, code); err != nil {
-			s.log.Warn("sending SMS code failed", "to", sms.Mask(countryCode, mobile), "err", err)
+			s.log.WarnContext(sendCtx, "sending SMS code failed", "to", sms.Mask(countryCode, mobile), "err", err)
 		}
 	}()
 	return MsgCodeSent, nil

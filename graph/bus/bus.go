@@ -22,6 +22,10 @@ type Bus interface {
 	Publish(ctx context.Context, payload []byte) error
 	// Close stops receiving.
 	Close() error
+	// Listening reports whether the bus currently receives other
+	// instances' payloads (readiness: an instance that cannot hear room
+	// events must not take traffic).
+	Listening() bool
 }
 
 // Local is the bus of a single instance: Publish calls the handler directly.
@@ -42,6 +46,14 @@ func (b *Local) Publish(_ context.Context, payload []byte) error {
 		b.handler(payload)
 	}
 	return nil
+}
+
+// Listening reports whether the bus is open; an in-process bus has no
+// connection to lose.
+func (b *Local) Listening() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return !b.closed
 }
 
 // Close stops delivery.

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lib/pq"
@@ -50,6 +51,9 @@ type Postgres struct {
 	localMu  sync.Mutex
 	done     chan struct{}
 	stop     context.CancelFunc
+	// up is false while the listening connection is lost (between a
+	// disconnect and the reconnect) and after Close.
+	up atomic.Bool
 }
 
 // NewPostgres starts listening on cfg.Channel.
@@ -59,6 +63,12 @@ func NewPostgres(cfg PostgresConfig) (*Postgres, error) {
 	}
 	b := &Postgres{cfg: cfg, done: make(chan struct{})}
 	b.listener = pq.NewListener(cfg.URL, 100*time.Millisecond, 5*time.Second, func(ev pq.ListenerEventType, err error) {
+		switch ev {
+		case pq.ListenerEventConnected, pq.ListenerEventReconnected:
+			b.up.Store(true)
+		case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
+			b.up.Store(false)
+		}
 		if err != nil {
 			cfg.Log.Warn("room bus listener", "event", ev.String(), "err", err)
 		}
@@ -67,6 +77,7 @@ func NewPostgres(cfg PostgresConfig) (*Postgres, error) {
 		b.listener.Close()
 		return nil, fmt.Errorf("bus: LISTEN %s: %w", cfg.Channel, err)
 	}
+	b.up.Store(true) // Listen succeeded on a live connection
 	ctx, stop := context.WithCancel(context.Background())
 	b.stop = stop
 	go b.receive(ctx)
@@ -138,8 +149,12 @@ func (b *Postgres) deliver(ctx context.Context, text string) {
 	b.localMu.Unlock()
 }
 
+// Listening reports whether the listening connection is up.
+func (b *Postgres) Listening() bool { return b.up.Load() }
+
 // Close stops listening.
 func (b *Postgres) Close() error {
+	b.up.Store(false)
 	b.stop()
 	err := b.listener.Close()
 	<-b.done

@@ -125,6 +125,10 @@ func (t Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Graph
 	}
 	c.root, c.stop = context.WithCancel(r.Context())
 	c.ctx = c.root
+	// The request's context ends before the socket only when the server
+	// shuts down (it cancels upgraded requests): go away, clients reconnect.
+	stop := context.AfterFunc(r.Context(), func() { c.close(CloseGoingAway, "Server shutting down") })
+	defer stop()
 	c.serve()
 }
 

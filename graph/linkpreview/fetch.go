@@ -66,6 +66,9 @@ type Options struct {
 	Allow func(netip.AddrPort) bool
 	// Lookup resolves a host name (default: the system resolver).
 	Lookup func(ctx context.Context, host string) ([]netip.Addr, error)
+	// WrapTransport, when set, wraps the guarded transport (tracing); the
+	// guard sits in its dialer, which stays in force.
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Fetcher reads web pages for previews without letting a link reach the
@@ -112,8 +115,12 @@ func NewFetcher(opts Options) *Fetcher {
 		MaxIdleConnsPerHost:   2,
 		IdleConnTimeout:       30 * time.Second,
 	}
+	var rt http.RoundTripper = transport
+	if opts.WrapTransport != nil {
+		rt = opts.WrapTransport(transport)
+	}
 	f.client = &http.Client{
-		Transport: transport,
+		Transport: rt,
 		CheckRedirect: func(req *http.Request, via []*http.Request) error {
 			if len(via) >= opts.MaxRedirects {
 				return fmt.Errorf("link preview: more than %d redirects", opts.MaxRedirects)

@@ -134,6 +134,16 @@ func (h *hub) each(room string, fn func(*Conn)) {
 	}
 }
 
+// counts returns the rooms with a connection here and the connections.
+func (h *hub) counts() (rooms, conns int) {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for _, m := range h.rooms {
+		conns += len(m)
+	}
+	return len(h.rooms), conns
+}
+
 func (h *hub) all() []*Conn {
 	h.mu.RLock()
 	defer h.mu.RUnlock()

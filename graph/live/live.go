@@ -157,14 +157,29 @@ func (s *Service) mayReach(ctx context.Context, uid, room string) error {
 	return err
 }
 
-// Shutdown ends every connection of this instance without closing rooms
-// (clients reconnect elsewhere), waits for their presence rows to go, and
-// stops the bus.
-func (s *Service) Shutdown(ctx context.Context) {
+// Stats reports the rooms with a member connected to this instance and
+// the connections (legacy sockets and GraphQL subscriptions) it holds.
+func (s *Service) Stats() (rooms, conns int) { return s.hub.counts() }
+
+// ShuttingDown reports whether Shutdown has begun: transports then close
+// with "going away" rather than a normal closure.
+func (s *Service) ShuttingDown() bool { return s.shuttingDown.Load() }
+
+// GoAway starts Shutdown without waiting: new connections are refused and
+// every connection of this instance ends now (rooms stay open; clients
+// reconnect, to another instance).
+func (s *Service) GoAway() {
 	s.shuttingDown.Store(true)
 	for _, c := range s.hub.all() {
 		c.kick()
 	}
+}
+
+// Shutdown ends every connection of this instance without closing rooms
+// (clients reconnect elsewhere), waits for their presence rows to go, and
+// stops the bus.
+func (s *Service) Shutdown(ctx context.Context) {
+	s.GoAway()
 	done := make(chan struct{})
 	go func() { s.conns.Wait(); close(done) }()
 	select {

@@ -45,6 +45,9 @@ type JPushConfig struct {
 	Timeout        time.Duration // per HTTP attempt; 0 = 10 s
 	Attempts       int           // attempts per call on connection or 5xx errors; 0 = 3
 	Backoff        time.Duration // first retry delay, doubled each time; 0 = 100 ms
+	// Transport carries the calls (nil = http.DefaultTransport); the server
+	// passes a traced one.
+	Transport http.RoundTripper
 }
 
 // JPush is a Sender that talks to JPush's REST API v3 (there is no official
@@ -102,7 +105,7 @@ func NewJPush(cfg JPushConfig, log *slog.Logger) (*JPush, error) {
 	return &JPush{
 		cfg:    cfg,
 		auth:   req.Header.Get("Authorization"),
-		client: &http.Client{Timeout: cfg.Timeout},
+		client: &http.Client{Timeout: cfg.Timeout, Transport: cfg.Transport},
 		log:    log,
 	}, nil
 }

@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,8 +93,9 @@ type Queue struct {
 	log    *slog.Logger
 	wg     sync.WaitGroup
 	// mu guards closed: enqueues (shared) never send on a closed channel.
-	mu     sync.RWMutex
-	closed bool
+	mu      sync.RWMutex
+	closed  bool
+	dropped atomic.Int64
 }
 
 // jobTimeout bounds one push, retries included, so a hung provider cannot
@@ -132,15 +134,29 @@ func (q *Queue) enqueue(what, uid string, job func(context.Context) error) {
 	q.mu.RLock()
 	defer q.mu.RUnlock()
 	if q.closed {
+		q.dropped.Add(1)
 		q.log.Warn("push queue closed, dropped", "what", what, "uid", uid)
 		return
 	}
 	select {
 	case q.shards[h.Sum32()%uint32(len(q.shards))] <- run:
 	default:
+		q.dropped.Add(1)
 		q.log.Warn("push queue full, dropped", "what", what, "uid", uid)
 	}
 }
+
+// Depth is the number of pushes waiting for a worker.
+func (q *Queue) Depth() int {
+	n := 0
+	for _, jobs := range q.shards {
+		n += len(jobs)
+	}
+	return n
+}
+
+// Dropped is the number of pushes dropped so far (queue full or closed).
+func (q *Queue) Dropped() int64 { return q.dropped.Load() }
 
 // Alert queues an alert to uid.
 func (q *Queue) Alert(uid string, a Alert) {
@@ -164,7 +180,12 @@ func (q *Queue) Unbind(uid string) {
 
 // Close stops accepting pushes and waits for the queued ones. Pushes queued
 // after Close are dropped. Close may be called more than once.
-func (q *Queue) Close() {
+func (q *Queue) Close() { _ = q.Shutdown(context.Background()) }
+
+// Shutdown is Close bounded by ctx: it stops accepting pushes and waits
+// for the queued ones until ctx ends, then returns ctx's error (the
+// workers go on with what is left for as long as the process lives).
+func (q *Queue) Shutdown(ctx context.Context) error {
 	q.mu.Lock()
 	if !q.closed {
 		q.closed = true
@@ -173,5 +194,12 @@ func (q *Queue) Close() {
 		}
 	}
 	q.mu.Unlock()
-	q.wg.Wait()
+	done := make(chan struct{})
+	go func() { q.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

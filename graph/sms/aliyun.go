@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -34,6 +35,9 @@ type AliyunConfig struct {
 	// http://127.0.0.1:8000 (tests).
 	Endpoint string
 	Timeout  time.Duration // per request; 0 = 5 s
+	// WrapTransport, when set, wraps the transport the Aliyun client builds
+	// for each call (tracing).
+	WrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // Aliyun sends login codes through Aliyun Dysms SendSms (API 2017-05-25) with
@@ -67,7 +71,12 @@ func NewAliyun(cfg AliyunConfig, log *slog.Logger) (*Aliyun, error) {
 		timeout = 5 * time.Second
 	}
 	ms := int(timeout.Milliseconds())
+	var hc dara.HttpClient
+	if cfg.WrapTransport != nil {
+		hc = wrappedClient{wrap: cfg.WrapTransport, timeout: timeout}
+	}
 	c, err := openapi.NewClient(&openapi.Config{
+		HttpClient:      hc,
 		AccessKeyId:     dara.String(cfg.AccessKeyID),
 		AccessKeySecret: dara.String(cfg.AccessKeySecret),
 		Endpoint:        dara.String(host),
@@ -80,6 +89,23 @@ func NewAliyun(cfg AliyunConfig, log *slog.Logger) (*Aliyun, error) {
 		return nil, fmt.Errorf("aliyun sms: %w", err)
 	}
 	return &Aliyun{client: c, signName: cfg.SignName, templateCode: cfg.TemplateCode, log: log}, nil
+}
+
+// wrappedClient runs the Aliyun client's requests through a wrapped
+// transport; the client hands over the transport it configured (endpoint
+// TLS, timeouts) with each request.
+type wrappedClient struct {
+	wrap    func(http.RoundTripper) http.RoundTripper
+	timeout time.Duration
+}
+
+// Call sends request over the wrapped transport.
+func (c wrappedClient) Call(request *http.Request, transport *http.Transport) (*http.Response, error) {
+	var rt http.RoundTripper = transport
+	if transport == nil {
+		rt = http.DefaultTransport
+	}
+	return (&http.Client{Transport: c.wrap(rt), Timeout: c.timeout}).Do(request)
 }
 
 // splitEndpoint accepts "host[:port]" (HTTPS) or "scheme://host[:port]".
@@ -123,7 +149,7 @@ func (a *Aliyun) SendCode(ctx context.Context, countryCode, mobile, code string)
 	if c := answer("Code"); c != "OK" {
 		return fmt.Errorf("aliyun sms: %s: %s (request %s)", c, answer("Message"), answer("RequestId"))
 	}
-	a.log.Info("SMS code sent", "to", Mask(countryCode, mobile), "bizId", answer("BizId"), "requestId", answer("RequestId"))
+	a.log.InfoContext(ctx, "SMS code sent", "to", Mask(countryCode, mobile), "bizId", answer("BizId"), "requestId", answer("RequestId"))
 	return nil
 }
 

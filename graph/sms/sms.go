@@ -20,12 +20,12 @@ type Log struct {
 }
 
 // SendCode logs the code.
-func (l Log) SendCode(_ context.Context, countryCode, mobile, code string) error {
+func (l Log) SendCode(ctx context.Context, countryCode, mobile, code string) error {
 	logger := l.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	logger.Info("development SMS provider: login code (not sent)", "to", Mask(countryCode, mobile), "code", code)
+	logger.InfoContext(ctx, "development SMS provider: login code (not sent)", "to", Mask(countryCode, mobile), "code", code)
 	return nil
 }
 

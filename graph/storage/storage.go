@@ -89,7 +89,7 @@ func (s *Images) NewUpload(ctx context.Context, uid string, imageDir *string) (*
 	expires := s.now().Add(UploadTTL)
 	addr, err := s.store.PresignPut(ctx, key, ContentTypeJPEG, expires)
 	if err != nil {
-		s.log.Error("presigning an image upload", "err", err)
+		s.log.ErrorContext(ctx, "presigning an image upload", "err", err)
 		return nil, errs.Failure(MsgFailed)
 	}
 	return &ImageUpload{ImageID: id, UploadAddress: addr, ImageURL: s.store.URL(key), ExpireTime: ids.Ms(expires)}, nil

@@ -50,6 +50,9 @@ type Config struct {
 	AppID, AppSecret string
 	// APIBase is the API origin (default DefaultAPIBase; tests use a fake).
 	APIBase string
+	// Transport carries the API calls (nil = http.DefaultTransport); the
+	// server passes a traced one.
+	Transport http.RoundTripper
 }
 
 // JSConfig is what wx.config needs. The jsapi_ticket itself is not part of
@@ -79,7 +82,7 @@ func New(cfg Config, kv *kvstore.Store, log *slog.Logger) *Client {
 		cfg.APIBase = DefaultAPIBase
 	}
 	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
-	return &Client{cfg: cfg, http: &http.Client{Timeout: 5 * time.Second}, kv: kv, log: log, now: time.Now, nonce: ids.New}
+	return &Client{cfg: cfg, http: &http.Client{Timeout: 5 * time.Second, Transport: cfg.Transport}, kv: kv, log: log, now: time.Now, nonce: ids.New}
 }
 
 // SetClock replaces the time source (tests).
@@ -113,7 +116,7 @@ func (c *Client) JSConfig(ctx context.Context, pageURL *string) (*JSConfig, erro
 	}
 	ticket, err := c.Ticket(ctx)
 	if err != nil {
-		c.log.Error("getting the WeChat jsapi_ticket", "err", err)
+		c.log.ErrorContext(ctx, "getting the WeChat jsapi_ticket", "err", err)
 		return nil, ErrFailed
 	}
 	cfg := &JSConfig{

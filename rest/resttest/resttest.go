@@ -54,6 +54,13 @@ type Server struct {
 // Start starts a server; configure may adjust the configuration.
 func Start(t testing.TB, configure ...func(*app.Config)) *Server {
 	t.Helper()
+	return StartLogged(t, nil, configure...)
+}
+
+// StartLogged is Start with the server logging to log (nil = discarded,
+// or warnings to the test log with -v).
+func StartLogged(t testing.TB, log *slog.Logger, configure ...func(*app.Config)) *Server {
+	t.Helper()
 	cfg := app.Config{
 		Addr:             "127.0.0.1:0",
 		DatabaseURL:      entdbtest.URL(t),
@@ -70,9 +77,11 @@ func Start(t testing.TB, configure ...func(*app.Config)) *Server {
 	for _, f := range configure {
 		f(&cfg)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		if testing.Verbose() {
+			log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		}
 	}
 	a, err := app.New(context.Background(), cfg, log)
 	if err != nil {

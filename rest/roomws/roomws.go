@@ -96,7 +96,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, roomID string) {
 	c, err := h.live.Connect(ctx, roomID, uid)
 	if err != nil {
 		if !errors.Is(err, live.ErrRoomClosed) {
-			h.log.Warn("room websocket: joining", "room", roomID, "err", err)
+			h.log.WarnContext(ctx, "room websocket: joining", "room", roomID, "err", err)
 		}
 		h.reject(ctx, ws)
 		return
@@ -163,7 +163,7 @@ func (h *Handler) read(ctx context.Context, ws *websocket.Conn, c *live.Conn) {
 			continue
 		}
 		if _, err := h.live.Handle(ctx, c.Room, c.UID, f); err != nil {
-			h.log.Warn("room websocket: handling a frame", "room", c.Room, "event", f.Event, "err", err)
+			h.log.WarnContext(ctx, "room websocket: handling a frame", "room", c.Room, "event", f.Event, "err", err)
 		}
 	}
 }
@@ -184,7 +184,12 @@ func (h *Handler) write(ctx context.Context, ws *websocket.Conn, c *live.Conn, r
 				return
 			}
 		case <-c.Done():
-			_ = ws.Close(websocket.StatusNormalClosure, "")
+			if h.live.ShuttingDown() {
+				// The client should reconnect, to another instance.
+				_ = ws.Close(websocket.StatusGoingAway, "server shutting down")
+			} else {
+				_ = ws.Close(websocket.StatusNormalClosure, "")
+			}
 			return
 		}
 	}

@@ -1,0 +1,125 @@
+package observe
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/otel/attribute"
+	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
+	"go.opentelemetry.io/otel/trace"
+
+	"chaoqer/app/metrics"
+	"chaoqer/ent/entdb"
+)
+
+// Routes name the route label of requests whose gin template is not used
+// as is.
+const (
+	RouteGraphQL     = "graphql"
+	RouteUnmatched   = "unmatched"
+	websocketPrefix  = "websocket:"
+	graphQLPath      = "/graphql"
+	roomSocketPrefix = "/room-ws/"
+)
+
+// Middleware instruments every request after routing: it takes or makes
+// the request id (echoed in X-Request-Id), counts its SQL statements,
+// names the server span by route template, records the request metrics and
+// writes one access-log line (method, route, status, duration, bytes, uid,
+// operation, SQL statements; never headers or the query string, which
+// carry credentials).
+func Middleware(log *slog.Logger) gin.HandlerFunc { return middleware(log, "") }
+
+// RoomListenerMiddleware is Middleware for the room WebSocket's own
+// listener (CHAOQER_ROOM_WS_ADDR), whose sockets are at /{roomId}: upgrades
+// are labelled websocket:room, anything else unmatched.
+func RoomListenerMiddleware(log *slog.Logger) gin.HandlerFunc {
+	return middleware(log, RoomSocketRoute)
+}
+
+func middleware(log *slog.Logger, upgradeRoute string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		req := c.Request
+		route := routeOf(c.FullPath(), isUpgrade(req))
+		if upgradeRoute != "" {
+			route = RouteUnmatched
+			if isUpgrade(req) {
+				route = upgradeRoute
+			}
+		}
+		ctx, n := entdb.WithCounter(req.Context())
+		info := &Request{ID: requestID(req.Header.Get(RequestIDHeader)), Route: route, Statements: n}
+		ctx = WithRequest(ctx, info)
+		c.Header(RequestIDHeader, info.ID)
+		if span := trace.SpanFromContext(ctx); span.IsRecording() {
+			span.SetName(req.Method + " " + route)
+			span.SetAttributes(semconv.HTTPRoute(route), attribute.String("http.request.id", info.ID))
+		}
+		kind, socket := strings.CutPrefix(route, websocketPrefix)
+		if socket {
+			metrics.WebSocketConnections.WithLabelValues(kind).Inc()
+			open := metrics.WebSocketsOpen.WithLabelValues(kind)
+			open.Inc()
+			defer open.Dec()
+		}
+		c.Request = req.WithContext(ctx)
+		c.Next()
+
+		status := c.Writer.Status()
+		if socket && c.Writer.Size() < 0 {
+			status = http.StatusSwitchingProtocols // hijacked: gin saw nothing written
+		}
+		d := time.Since(start)
+		method := methodLabel(req.Method)
+		metrics.HTTPRequestDuration.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
+		metrics.HTTPRequestSQLStatements.WithLabelValues(route).Observe(float64(n.Load()))
+		op, uid := info.operationAndUID()
+		log.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("method", req.Method),
+			slog.String("route", route),
+			slog.String("path", req.URL.Path),
+			slog.Int("status", status),
+			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+			slog.Int("bytes", max(c.Writer.Size(), 0)),
+			slog.String("uid", uid),
+			slog.String("operation", op),
+			slog.Int64("sql_statements", n.Load()),
+		)
+	}
+}
+
+// routeOf is the bounded route label of a gin route template.
+func routeOf(template string, upgrade bool) string {
+	switch {
+	case template == "":
+		return RouteUnmatched
+	case template == graphQLPath && upgrade:
+		return websocketPrefix + "graphql"
+	case template == graphQLPath:
+		return RouteGraphQL
+	case strings.HasPrefix(template, roomSocketPrefix) && upgrade:
+		return websocketPrefix + "room"
+	}
+	return template
+}
+
+// RoomSocketRoute is the route label of the legacy room WebSocket.
+const RoomSocketRoute = websocketPrefix + "room"
+
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodHead,
+		http.MethodOptions, http.MethodPatch:
+		return m
+	}
+	return "OTHER"
+}

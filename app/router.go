@@ -1,0 +1,187 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"chaoqer/app/graphiql"
+	"chaoqer/app/health"
+	"chaoqer/app/metrics"
+	"chaoqer/app/observe"
+	"chaoqer/ent/migrate"
+	"chaoqer/graph"
+	"chaoqer/graph/storage"
+	"chaoqer/rest"
+)
+
+// buildRouter mounts GraphQL, the Playground, the legacy REST routes, the
+// room WebSocket and the local image store on one gin engine.
+func (a *App) buildRouter(s *services) (*gin.Engine, error) {
+	cfg, log := a.Config, a.log
+	// The legacy routes run on their own executor, instrumented like the
+	// GraphQL endpoint (see instrumentGraphQL).
+	legacyExec := graph.NewExecutor(s.schema, log)
+	legacy, err := rest.New(rest.Config{
+		Schema:        s.schema,
+		Executor:      legacyExec,
+		Auth:          a.Resolver.Accounts,
+		Prepare:       a.Resolver.Prepare,
+		DefaultSecret: cfg.DefaultSecret,
+		SignMaxSkew:   cfg.SignMaxSkew,
+		Replays:       s.kv,
+		Log:           log,
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.Use(gin.Recovery())
+	// Probes and metrics come first: gin fixes a route's middleware when the
+	// route is registered, so these never pass through the middleware added
+	// below (CORS, request logs, rate limits, ...).
+	a.mountProbes(e)
+	e.Use(observe.Middleware(log), rest.CORS(cfg.CORSOrigins))
+	if cfg.CountStatements {
+		e.Use(rest.CountStatements())
+	}
+	rest.Configure(e)
+	gqlSrv := graph.NewHandler(s.schema, log, graph.HandlerOptions{
+		Introspection: cfg.Introspection,
+		WebsocketInit: a.Resolver.WebsocketInit,
+		// A subscriber that stops answering leaves its live room within
+		// the room idle timeout, as a legacy room socket does.
+		WebsocketKeepAlive:   cfg.Room.IdleTimeout,
+		WebsocketInitTimeout: cfg.Room.WSInitTimeout,
+		AroundOperations:     a.Resolver.FreshLoaders,
+		WrapWebsocket: func(impl transport.WebsocketImplementation) transport.WebsocketImplementation {
+			return goingAway{impl, &a.away}
+		},
+	})
+	ext := observe.NewGraphQL(cfg.tracer(), legacy.OperationNames())
+	presenter := observe.CountErrors(graph.ErrorPresenter(log))
+	gqlSrv.Use(ext)
+	gqlSrv.SetErrorPresenter(presenter)
+	legacyExec.Use(ext)
+	legacyExec.SetErrorPresenter(presenter)
+	gql := a.Resolver.Middleware(gqlSrv)
+	e.POST("/graphql", gin.WrapH(gql))
+	e.GET("/graphql", a.socketsGoAway, gin.WrapH(gql))
+	playground := graphiql.New()
+	e.GET("/", gin.WrapF(playground.Page))
+	e.GET("/playground", gin.WrapF(playground.Page))
+	e.GET(graphiql.AssetPrefix+"*file", gin.WrapF(playground.Asset))
+	legacy.Mount(e)
+	e.GET("/room-ws/:roomId", func(c *gin.Context) { a.RoomWS.Serve(c.Writer, c.Request, c.Param("roomId")) })
+	if s.localStore != nil {
+		// Transport for the local image store: PUT with a signed URL, GET/HEAD the image.
+		h := gin.WrapH(s.localStore)
+		for _, m := range []string{http.MethodPut, http.MethodGet, http.MethodHead} {
+			e.Handle(m, storage.LocalPathPrefix+"*key", h)
+		}
+	}
+	return e, nil
+}
+
+// mountProbes registers /livez, /readyz (see package health) and, unless
+// it has its own listener, /metrics.
+func (a *App) mountProbes(e *gin.Engine) {
+	e.GET("/livez", gin.WrapH(health.LiveHandler()))
+	e.GET("/readyz", gin.WrapH(a.health.ReadyHandler()))
+	if a.Config.MetricsAddr == "" {
+		e.GET("/metrics", gin.WrapH(a.metricsHandler()))
+	}
+}
+
+// metricsHandler serves the Prometheus registry of this server.
+func (a *App) metricsHandler() http.Handler {
+	reg := metrics.NewRegistry(metrics.Sources{
+		DB:              a.DB.SQL,
+		Statements:      a.DB.Statements,
+		PushQueueDepth:  a.push.Depth,
+		PushDropped:     a.push.Dropped,
+		OpenRooms:       func() int { rooms, _ := a.Live.Stats(); return rooms },
+		RoomConnections: func() int { _, conns := a.Live.Stats(); return conns },
+	})
+	return promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+}
+
+// listenMetrics serves /metrics on Config.MetricsAddr when it is set.
+func (a *App) listenMetrics() error {
+	if a.Config.MetricsAddr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", a.Config.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("metrics listener: %w", err)
+	}
+	a.MetricsAddr = ln.Addr().String()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.metricsHandler())
+	a.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	a.undo = append(a.undo, func() { _ = a.metricsSrv.Close() })
+	go func() {
+		if err := a.metricsSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	a.log.Info("metrics listening", "addr", a.MetricsAddr)
+	return nil
+}
+
+// readiness lists what /readyz checks: the database answers, its schema is
+// the expected one, the room event bus listens.
+func (a *App) readiness() *health.Checker {
+	return health.New(a.log,
+		health.Database(a.DB.SQL),
+		health.Schema(a.schemaChecker()),
+		health.Listening("room_bus", a.roomBus),
+	)
+}
+
+// schemaChecker tells whether the database schema is the one this binary
+// expects. Versioned migrations (issue 11 item 5) replace this with a
+// comparison of the applied migration version; until then every table of
+// ent's schema must exist.
+func (a *App) schemaChecker() health.SchemaChecker {
+	tables := make([]string, 0, len(migrate.Tables))
+	for _, t := range migrate.Tables {
+		tables = append(tables, t.Name)
+	}
+	return health.TablesExist(a.DB.SQL, a.DB.IsPostgres(), tables)
+}
+
+// listenRoomWS serves the legacy room WebSocket on its own address too, when
+// Config.Room.WSAddr is set (like the original port 18081).
+func (a *App) listenRoomWS() error {
+	if a.Config.Room.WSAddr == "" {
+		return nil
+	}
+	ln, err := net.Listen("tcp", a.Config.Room.WSAddr)
+	if err != nil {
+		return fmt.Errorf("room WebSocket listener: %w", err)
+	}
+	a.RoomWSAddr = ln.Addr().String()
+	// The original listener's shape: the room id is the whole path. The
+	// engine only adds the request instrumentation.
+	re := gin.New()
+	re.Use(gin.Recovery(), observe.RoomListenerMiddleware(a.log))
+	re.NoRoute(func(c *gin.Context) { a.RoomWS.ServeHTTP(c.Writer, c.Request) })
+	a.roomSrv = &http.Server{Handler: re, ReadHeaderTimeout: 10 * time.Second}
+	a.undo = append(a.undo, func() { _ = a.roomSrv.Close() })
+	go func() {
+		if err := a.roomSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("room WebSocket listener stopped", "err", err)
+		}
+	}()
+	a.log.Info("room WebSocket listening", "addr", a.RoomWSAddr)
+	return nil
+}
