@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/playground"
 	"github.com/gin-gonic/gin"
 
+	"chaoqer/app/edge"
 	"chaoqer/ent/entdb"
 	"chaoqer/graph"
 	"chaoqer/graph/account"
@@ -47,6 +48,7 @@ type App struct {
 	DB       *entdb.DB
 	Resolver *graph.Resolver
 	Engine   *gin.Engine
+	handler  http.Handler // Engine behind the edge middleware
 	// Live is the live-room service; RoomWS serves the legacy room
 	// WebSocket (also mounted at /room-ws/{roomId} on the main listener).
 	Live   *live.Service
@@ -145,7 +147,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 	es := graph.NewSchema(a.Resolver)
 	legacy, err := rest.New(rest.Config{
 		Schema:        es,
-		Executor:      graph.NewExecutor(es, log),
+		Executor:      graph.NewExecutor(es, log, cfg.graphQLLimits()),
 		Auth:          accounts,
 		Prepare:       a.Resolver.Prepare,
 		DefaultSecret: cfg.DefaultSecret,
@@ -159,13 +161,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
-	e.Use(gin.Recovery(), rest.CORS(cfg.CORSOrigins))
+	_ = e.SetTrustedProxies(nil) // the edge decides the client address (RemoteAddr)
+	e.Use(gin.Recovery(), rest.CORS(cfg.CORSOrigins, cfg.Dev))
 	if cfg.CountStatements {
 		e.Use(rest.CountStatements())
 	}
 	rest.Configure(e)
 	gql := a.Resolver.Middleware(graph.NewHandler(es, log, graph.HandlerOptions{
-		Introspection:    cfg.Introspection,
+		Limits:           cfg.graphQLLimits(),
 		WebsocketInit:    a.Resolver.WebsocketInit,
 		AroundOperations: a.Resolver.FreshLoaders,
 	}))
@@ -184,6 +187,13 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 		}
 	}
 	a.Engine = e
+	a.handler = edge.New(cfg.edgeConfig(), func(r *http.Request) string {
+		v, err := accounts.AuthenticateHeader(r.Context(), r.Header.Get("Authorization"))
+		if err != nil {
+			return ""
+		}
+		return v.UID
+	}).Wrap(e)
 
 	if cfg.Room.WSAddr != "" {
 		ln, err := net.Listen("tcp", cfg.Room.WSAddr)
@@ -235,7 +245,7 @@ func (r linkRecorder) Record(ctx context.Context, text string) {
 }
 
 // Handler is the app's HTTP handler.
-func (a *App) Handler() http.Handler { return a.Engine }
+func (a *App) Handler() http.Handler { return a.handler }
 
 // Close stops background work, ends live-room connections (their rooms stay
 // open; clients reconnect), flushes queued pushes and closes the database.

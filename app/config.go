@@ -7,6 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"chaoqer/app/edge"
+	"chaoqer/graph/limits"
+	"chaoqer/graph/storage"
 )
 
 // DefaultUploadDir is where the local store keeps uploaded images.
@@ -22,10 +26,21 @@ type Config struct {
 	WhiteMobiles  []string // CHAOQER_WHITE_MOBILES
 	DefaultSecret string   // CHAOQER_DEFAULT_SECRET
 	LiveUIDs      []string // CHAOQER_LIVE_UIDS
-	Introspection bool     // CHAOQER_INTROSPECTION
-	CORSOrigins   []string // CHAOQER_CORS_ORIGINS; empty = any origin
-	Env           string   // CHAOQER_ENV: JPush alias prefix
-	LogLevel      slog.Level
+	// Dev is development mode: CHAOQER_ENV=dev, or CHAOQER_ENV unset with
+	// the embedded SQLite default (no DATABASE_URL). It changes only the
+	// defaults of Introspection, CORSOrigins and SignMaxSkew.
+	Dev           bool
+	Introspection bool     // CHAOQER_INTROSPECTION; default on in dev, else operators only
+	CORSOrigins   []string // CHAOQER_CORS_ORIGINS; empty = any origin in dev, none otherwise
+	Env           string   // CHAOQER_ENV: JPush alias prefix (default prod); dev also selects Dev
+	// GraphQL bounds every operation (CHAOQER_GRAPHQL_MAX_*); its
+	// Introspection fields are filled from Introspection and AdminUIDs.
+	GraphQL limits.Config
+	// Edge holds the HTTP limits: body size, timeouts, rate limits
+	// (CHAOQER_MAX_BODY_BYTES, CHAOQER_*_TIMEOUT, CHAOQER_RATE_*,
+	// CHAOQER_TRUSTED_PROXIES).
+	Edge     edge.Config
+	LogLevel slog.Level
 	// SignMaxSkew enables the ts window and replay check of legacy signed
 	// calls (CHAOQER_SIGN_MAX_SKEW; 0 = off, as the legacy gateway).
 	SignMaxSkew time.Duration
@@ -172,8 +187,15 @@ func ConfigFromEnv() (Config, error) {
 			APIBase:   env("WECHAT_API_BASE", "https://api.weixin.qq.com"),
 		},
 	}
+	c.Dev = c.Env == "dev" || strings.TrimSpace(os.Getenv("CHAOQER_ENV")) == "" && c.DatabaseURL == ""
 	var err error
-	if c.Introspection, err = boolEnv("CHAOQER_INTROSPECTION", true); err != nil {
+	if c.Introspection, err = boolEnv("CHAOQER_INTROSPECTION", c.Dev); err != nil {
+		return c, err
+	}
+	if c.GraphQL, err = graphQLLimits(); err != nil {
+		return c, err
+	}
+	if c.Edge, err = readEdgeConfig(); err != nil {
 		return c, err
 	}
 	if c.CountStatements, err = boolEnv("CHAOQER_DEBUG_SQL_COUNT", false); err != nil {
@@ -182,7 +204,11 @@ func ConfigFromEnv() (Config, error) {
 	if c.Push.APNsProduction, err = boolEnv("JPUSH_APNS_PRODUCTION", false); err != nil {
 		return c, err
 	}
-	if c.SignMaxSkew, err = time.ParseDuration(env("CHAOQER_SIGN_MAX_SKEW", "0")); err != nil || c.SignMaxSkew < 0 {
+	skew := "15m" // spec §1.4 [REC]
+	if c.Dev {
+		skew = "0"
+	}
+	if c.SignMaxSkew, err = time.ParseDuration(env("CHAOQER_SIGN_MAX_SKEW", skew)); err != nil || c.SignMaxSkew < 0 {
 		return c, fmt.Errorf("CHAOQER_SIGN_MAX_SKEW: a duration such as 5m, or 0 for off")
 	}
 	if c.SessionCacheTTL, err = time.ParseDuration(env("CHAOQER_SESSION_CACHE_TTL", "2s")); err != nil {
@@ -222,6 +248,106 @@ func ConfigFromEnv() (Config, error) {
 		return c, fmt.Errorf("CHAOQER_LOG_LEVEL: %w", err)
 	}
 	return c, nil
+}
+
+// graphQLLimits are c.GraphQL with introspection for everyone when
+// c.Introspection is on, else for the operators (AdminUIDs).
+func (c Config) graphQLLimits() limits.Config {
+	l := c.GraphQL
+	l.Introspection = c.Introspection
+	l.IntrospectionUIDs = c.AdminUIDs
+	return l
+}
+
+// edgeConfig is c.Edge with the local image store's uploads exempt from the
+// body limit (they have their own, CHAOQER_UPLOAD_MAX_BYTES).
+func (c Config) edgeConfig() edge.Config {
+	e := c.Edge
+	e.BodyExempt = append(e.BodyExempt[:len(e.BodyExempt):len(e.BodyExempt)], storage.LocalPathPrefix)
+	return e
+}
+
+// graphQLLimits reads CHAOQER_GRAPHQL_MAX_* (0 turns a limit off).
+func graphQLLimits() (limits.Config, error) {
+	c := limits.Defaults()
+	for _, l := range []struct {
+		name string
+		to   *int
+	}{
+		{"CHAOQER_GRAPHQL_MAX_TOKENS", &c.MaxTokens},
+		{"CHAOQER_GRAPHQL_MAX_DEPTH", &c.MaxDepth},
+		{"CHAOQER_GRAPHQL_MAX_SELECTIONS", &c.MaxSelections},
+		{"CHAOQER_GRAPHQL_MAX_COST", &c.MaxCost},
+	} {
+		if err := intEnv(l.name, l.to); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// readEdgeConfig reads the HTTP limits.
+func readEdgeConfig() (edge.Config, error) {
+	c := edge.Defaults()
+	if err := intEnv("CHAOQER_MAX_BODY_BYTES", &c.MaxBodyBytes); err != nil {
+		return c, err
+	}
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{
+		{"CHAOQER_READ_TIMEOUT", &c.ReadTimeout},
+		{"CHAOQER_WRITE_TIMEOUT", &c.WriteTimeout},
+	} {
+		if v := strings.TrimSpace(os.Getenv(d.name)); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t < 0 {
+				return c, fmt.Errorf("%s: a duration such as 30s, or 0 for none", d.name)
+			}
+			*d.to = t
+		}
+	}
+	for _, r := range []struct {
+		name string
+		to   *edge.Rate
+	}{
+		{"CHAOQER_RATE_PER_ADDR", &c.PerAddr},
+		{"CHAOQER_RATE_PER_UID", &c.PerUID},
+	} {
+		if v := strings.TrimSpace(os.Getenv(r.name)); v != "" {
+			rate, err := edge.ParseRate(v)
+			if err != nil {
+				return c, fmt.Errorf("%s: %w", r.name, err)
+			}
+			*r.to = rate
+		}
+	}
+	var err error
+	if v, ok := os.LookupEnv("CHAOQER_TRUSTED_PROXIES"); ok {
+		if c.TrustedProxies, err = edge.ParsePrefixes(list(v)); err != nil {
+			return c, fmt.Errorf("CHAOQER_TRUSTED_PROXIES: %w", err)
+		}
+	}
+	if v, ok := os.LookupEnv("CHAOQER_RATE_EXEMPT"); ok {
+		if c.Exempt, err = edge.ParsePrefixes(list(v)); err != nil {
+			return c, fmt.Errorf("CHAOQER_RATE_EXEMPT: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// intEnv sets *to from a non-negative integer variable, when it is set.
+func intEnv(name string, to *int) error {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%s: not a non-negative integer: %q", name, v)
+	}
+	*to = n
+	return nil
 }
 
 func env(name, def string) string {

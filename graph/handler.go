@@ -18,6 +18,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"chaoqer/graph/errs"
+	"chaoqer/graph/limits"
 	"chaoqer/graph/loader"
 	"chaoqer/graph/viewer"
 )
@@ -31,10 +32,11 @@ func NewSchema(r *Resolver) graphql.ExecutableSchema {
 }
 
 // NewExecutor returns an in-process executor of es, configured like the
-// HTTP endpoint (query cache, error presenter, panic recovery).
-func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger) *executor.Executor {
+// HTTP endpoint (query cache, operation limits, error presenter, panic
+// recovery).
+func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger, lim limits.Config) *executor.Executor {
 	e := executor.New(es)
-	e.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	limits.Install(e, lim, lru.New[*ast.QueryDocument](queryCacheSize))
 	e.SetErrorPresenter(ErrorPresenter(log))
 	e.SetRecoverFunc(RecoverFunc(log))
 	return e
@@ -42,7 +44,8 @@ func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger) *executor.Execut
 
 // HandlerOptions configure the GraphQL HTTP endpoint.
 type HandlerOptions struct {
-	Introspection bool
+	// Limits bound every operation and decide who may introspect.
+	Limits limits.Config
 	// WebsocketInit authenticates a subscription connection from its
 	// connection_init payload (see Resolver.WebsocketInit); nil disables
 	// the websocket transport.
@@ -76,11 +79,8 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	if opts.Introspection {
-		srv.Use(extension.Introspection{})
-	}
+	limits.Install(srv, opts.Limits, lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(RecoverFunc(log))
 	if opts.AroundOperations != nil {

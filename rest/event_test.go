@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"chaoqer/app"
 	"chaoqer/ent/eventreminder"
 	"chaoqer/graph/ids"
-	"chaoqer/app"
 	"chaoqer/rest/resttest"
 )
 

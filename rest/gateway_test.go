@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"chaoqer/rest"
 	"chaoqer/app"
+	"chaoqer/rest"
 	"chaoqer/rest/resttest"
 )
 

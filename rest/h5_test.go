@@ -9,8 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"chaoqer/graph/wechat"
 	"chaoqer/app"
+	"chaoqer/graph/wechat"
 	"chaoqer/rest/resttest"
 )
 

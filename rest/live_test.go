@@ -12,10 +12,10 @@ import (
 
 	"github.com/coder/websocket"
 
+	"chaoqer/app"
 	"chaoqer/ent/account"
 	"chaoqer/ent/presence"
 	"chaoqer/graph/ids"
-	"chaoqer/app"
 	"chaoqer/rest/resttest"
 )
 

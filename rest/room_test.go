@@ -7,9 +7,9 @@ import (
 	"sync"
 	"testing"
 
+	"chaoqer/app"
 	"chaoqer/ent/presence"
 	"chaoqer/ent/roominvite"
-	"chaoqer/app"
 	"chaoqer/rest/resttest"
 )
 

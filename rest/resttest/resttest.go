@@ -20,11 +20,13 @@ import (
 	"testing"
 	"time"
 
+	"chaoqer/app"
+	"chaoqer/app/edge"
 	"chaoqer/ent"
 	"chaoqer/ent/entdb/entdbtest"
 	"chaoqer/graph/ids"
+	"chaoqer/graph/limits"
 	"chaoqer/rest"
-	"chaoqer/app"
 )
 
 // Test Agora credentials (the conformance suite's).
@@ -59,7 +61,10 @@ func Start(t testing.TB, configure ...func(*app.Config)) *Server {
 		DatabaseURL:      entdbtest.URL(t),
 		WhiteMobiles:     WhiteMobiles,
 		DefaultSecret:    app.DefaultSecret,
+		Dev:              true,
 		Introspection:    true,
+		GraphQL:          limits.Defaults(),
+		Edge:             edge.Defaults(),
 		Env:              "test",
 		SessionCacheTTL:  time.Minute, // one instance: long enough that statement counts never include a session reload
 		AgoraAppID:       AgoraAppID,
