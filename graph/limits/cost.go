@@ -15,14 +15,15 @@ var ListBounds = map[string]int{
 	"RoomSnapshot.members": 6,
 }
 
-// Cost estimates the work of a validated operation: every field returning
-// an object (or a list of objects) costs 1, leaf fields cost nothing. A
-// connection (a field with a `first` argument) multiplies the cost of its
-// subtree by `first` (or its default, else DefaultConnectionSize); the
-// `edges` list of a connection is not multiplied again. Any other list of
-// objects multiplies its subtree by its bound in ListBounds or
-// DefaultListSize. Fragments are expanded; every inline fragment of an
-// abstract type counts (an upper bound).
+// Cost estimates the work of a validated operation: every object a field
+// returns costs 1 (each object of a list counts), leaf fields cost nothing.
+// A connection (a field with a `first` argument) costs 1 plus `first` (or
+// its default, else DefaultConnectionSize) times the cost of its subtree;
+// the `edges` list of a connection is not multiplied again. Any other list
+// of objects counts its bound in ListBounds, else DefaultListSize, objects.
+// __schema and __type cost 1 each: introspection is answered from memory,
+// bounded by the depth and selection limits. Fragments are expanded; every
+// inline fragment of an abstract type counts (an upper bound).
 func Cost(op *ast.OperationDefinition, vars map[string]any) int {
 	if op == nil {
 		return 0
@@ -51,25 +52,29 @@ func fieldCost(f *ast.Field, parent string, vars map[string]any) int {
 	if f.Definition == nil || len(f.SelectionSet) == 0 {
 		return 0 // a leaf (scalar, enum) or __typename
 	}
+	if f.Name == "__schema" || f.Name == "__type" {
+		return 1
+	}
 	t := f.Definition.Type
 	named := t.Name()
 	child := setCost(f.SelectionSet, named, vars)
-	n := 1
 	switch {
 	case f.Definition.Arguments.ForName("first") != nil:
-		n = DefaultConnectionSize
+		n := DefaultConnectionSize
 		if v, ok := f.ArgumentMap(vars)["first"]; ok {
 			if i, ok := toInt(v); ok {
 				n = max(i, 0)
 			}
 		}
+		return satAdd(1, satMul(n, child))
 	case t.Elem != nil && !strings.HasSuffix(parent, "Connection"):
-		n = DefaultListSize
+		n := DefaultListSize
 		if b, ok := ListBounds[parent+"."+f.Name]; ok {
 			n = b
 		}
+		return satMul(n, satAdd(1, child))
 	}
-	return satAdd(1, satMul(n, child))
+	return satAdd(1, child)
 }
 
 func satMul(a, b int) int {

@@ -34,9 +34,9 @@ import (
 // operation stays far below them (pinned by tests).
 const (
 	DefaultMaxTokens      = 5000
-	DefaultMaxDepth       = 12
+	DefaultMaxDepth       = 15
 	DefaultMaxSelections  = 400
-	DefaultMaxCost        = 2000
+	DefaultMaxCost        = 5000
 	DefaultListSize       = 50
 	DefaultConnectionSize = 20
 )
