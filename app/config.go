@@ -298,6 +298,7 @@ func readEdgeConfig() (edge.Config, error) {
 	}{
 		{"CHAOQER_READ_TIMEOUT", &c.ReadTimeout},
 		{"CHAOQER_WRITE_TIMEOUT", &c.WriteTimeout},
+		{"CHAOQER_OPERATION_TIMEOUT", &c.OperationTimeout},
 	} {
 		if v := strings.TrimSpace(os.Getenv(d.name)); v != "" {
 			t, err := time.ParseDuration(v)

@@ -131,9 +131,8 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, req.WithContext(ctx))
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Prepare(req.Context(), v, client), 30*time.Second)
-		defer cancel()
-		next.ServeHTTP(w, req.WithContext(ctx))
+		// The request's deadline is the edge's (CHAOQER_OPERATION_TIMEOUT).
+		next.ServeHTTP(w, req.WithContext(r.Prepare(req.Context(), v, client)))
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
 
 	"chaoqer/app"
 	"chaoqer/app/edge"
@@ -21,7 +22,7 @@ func gqlError(t *testing.T, r *resttest.Response) (string, map[string]any) {
 	t.Helper()
 	list, _ := r.Body["errors"].([]any)
 	if len(list) == 0 {
-		t.Fatalf("no GraphQL error: %s", r)
+		t.Fatalf("no GraphQL error: HTTP %d %.300s", r.HTTP, r.Raw)
 	}
 	e := list[0].(map[string]any)
 	ext, _ := e["extensions"].(map[string]any)
@@ -204,5 +205,35 @@ func TestProductionDefaults(t *testing.T) {
 		if cred := r.Headers.Get("Access-Control-Allow-Credentials"); (cred == "true") != (want != "") {
 			t.Errorf("Origin %s: Allow-Credentials %q", origin, cred)
 		}
+	}
+}
+
+// TestOperationDeadline: an operation still running at its deadline stops
+// within a field and answers an error, well within a second of it.
+func TestOperationDeadline(t *testing.T) {
+	const deadline = 300 * time.Millisecond
+	srv := resttest.Start(t, func(c *app.Config) {
+		c.Edge.OperationTimeout = deadline
+		c.GraphQL = limits.Config{Introspection: true} // no size or cost limits: a long operation
+	})
+	var q strings.Builder
+	q.WriteString("{")
+	for i := range 1500 {
+		fmt.Fprintf(&q, " s%d: __schema { types { name fields { name args { name type { name } } type { name kind ofType { name kind } } } } }", i)
+	}
+	q.WriteString("}")
+	start := time.Now()
+	r := srv.Anonymous().GraphQL(q.String(), nil)
+	took := time.Since(start)
+	t.Logf("answered in %v: HTTP %d, %d bytes", took, r.HTTP, len(r.Raw))
+	if took > deadline+time.Second {
+		t.Errorf("answered %v after the %v deadline", took-deadline, deadline)
+	}
+	msg, ext := gqlError(t, r)
+	if msg != "request canceled" || ext["code"] != "UNAVAILABLE" {
+		t.Errorf("error: %q %v", msg, ext)
+	}
+	if list, _ := r.Body["errors"].([]any); len(list) > 20 {
+		t.Errorf("%d errors, want at most 20", len(list))
 	}
 }

@@ -38,6 +38,10 @@ type Config struct {
 	// body (CHAOQER_READ_TIMEOUT, 30 s); WriteTimeout how long its answer
 	// may take to write, from the request's start (CHAOQER_WRITE_TIMEOUT, 60 s).
 	ReadTimeout, WriteTimeout time.Duration
+	// OperationTimeout is the deadline of a plain HTTP request's work: its
+	// context ends then, and a GraphQL operation stops within a field
+	// (CHAOQER_OPERATION_TIMEOUT, 30 s).
+	OperationTimeout time.Duration
 	// PerAddr and PerUID are token buckets per client address and per
 	// logged-in uid (CHAOQER_RATE_PER_ADDR, CHAOQER_RATE_PER_UID). Buckets
 	// live in each instance: N instances allow N times the rate.
@@ -94,12 +98,13 @@ func ParsePrefixes(items []string) ([]netip.Prefix, error) {
 // sharing one address among many) while stopping floods.
 func Defaults() Config {
 	return Config{
-		MaxBodyBytes: 1 << 20,
-		ReadTimeout:  30 * time.Second,
-		WriteTimeout: 60 * time.Second,
-		PerAddr:      Rate{PerSecond: 100, Burst: 400},
-		PerUID:       Rate{PerSecond: 20, Burst: 100},
-		Exempt:       []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		MaxBodyBytes:     1 << 20,
+		ReadTimeout:      30 * time.Second,
+		WriteTimeout:     60 * time.Second,
+		OperationTimeout: 30 * time.Second,
+		PerAddr:          Rate{PerSecond: 100, Burst: 400},
+		PerUID:           Rate{PerSecond: 20, Burst: 100},
+		Exempt:           []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
 	}
 }
 
@@ -150,6 +155,11 @@ func (e *Edge) Wrap(next http.Handler) http.Handler {
 		now := time.Now()
 		if e.cfg.WriteTimeout > 0 {
 			_ = rc.SetWriteDeadline(now.Add(e.cfg.WriteTimeout))
+		}
+		if e.cfg.OperationTimeout > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), e.cfg.OperationTimeout)
+			defer cancel()
+			r = r.WithContext(ctx)
 		}
 		if r.Body == nil || r.Body == http.NoBody {
 			next.ServeHTTP(w, r)

@@ -98,7 +98,34 @@ var (
 	_ graphql.HandlerExtension          = (*Extension)(nil)
 	_ graphql.OperationParameterMutator = (*Extension)(nil)
 	_ graphql.OperationContextMutator   = (*Extension)(nil)
+	_ graphql.FieldInterceptor          = (*Extension)(nil)
+	_ graphql.ResponseInterceptor       = (*Extension)(nil)
 )
+
+// maxErrors bounds the errors of one response: past its deadline, every
+// remaining field fails, and one error says why.
+const maxErrors = 20
+
+// InterceptField stops the operation once its context is done (deadline
+// or client gone): every field, resolver or plain struct field, fails
+// at once instead of computing and marshalling the rest of the answer.
+func (*Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	default:
+		return next(ctx)
+	}
+}
+
+// InterceptResponse keeps the first maxErrors errors of a response.
+func (*Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	resp := next(ctx)
+	if resp != nil && len(resp.Errors) > maxErrors {
+		resp.Errors = resp.Errors[:maxErrors:maxErrors]
+	}
+	return resp
+}
 
 // ExtensionName implements graphql.HandlerExtension.
 func (*Extension) ExtensionName() string { return "OperationLimits" }
