@@ -108,6 +108,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 
 	accounts := account.New(db.Client, kv, texter, a.push, log, account.Config{
 		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL,
+		CodesPerAddrHour: cfg.Captcha.PerAddrHour, WrongPerAddrHour: cfg.Captcha.WrongPerAddrHour,
 	})
 	messages := message.New(db.Client, a.push)
 	users := user.New(db, accounts, messages, cfg.LiveUIDs)

@@ -39,7 +39,9 @@ type Config struct {
 	// Edge holds the HTTP limits: body size, timeouts, rate limits
 	// (CHAOQER_MAX_BODY_BYTES, CHAOQER_*_TIMEOUT, CHAOQER_RATE_*,
 	// CHAOQER_TRUSTED_PROXIES).
-	Edge     edge.Config
+	Edge edge.Config
+	// Captcha bounds SMS codes per client address (across instances).
+	Captcha  CaptchaLimits
 	LogLevel slog.Level
 	// SignMaxSkew enables the ts window and replay check of legacy signed
 	// calls (CHAOQER_SIGN_MAX_SKEW; 0 = off, as the legacy gateway).
@@ -72,6 +74,17 @@ type Config struct {
 	OSS       OSSConfig
 	WeChat    WeChatConfig
 }
+
+// CaptchaLimits are the per-address limits of the captcha endpoints, per
+// hour; 0 = none.
+type CaptchaLimits struct {
+	PerAddrHour      int // codes asked for (CHAOQER_CAPTCHA_PER_ADDR_HOUR)
+	WrongPerAddrHour int // wrong codes tried (CHAOQER_CAPTCHA_WRONG_PER_ADDR_HOUR)
+}
+
+// DefaultCaptchaLimits allow a busy shared address (a carrier NAT) a few
+// logins a minute.
+var DefaultCaptchaLimits = CaptchaLimits{PerAddrHour: 30, WrongPerAddrHour: 60}
 
 // UploadConfig configures the local image store used when OSS is not set.
 type UploadConfig struct {
@@ -196,6 +209,13 @@ func ConfigFromEnv() (Config, error) {
 		return c, err
 	}
 	if c.Edge, err = readEdgeConfig(); err != nil {
+		return c, err
+	}
+	c.Captcha = DefaultCaptchaLimits
+	if err := intEnv("CHAOQER_CAPTCHA_PER_ADDR_HOUR", &c.Captcha.PerAddrHour); err != nil {
+		return c, err
+	}
+	if err := intEnv("CHAOQER_CAPTCHA_WRONG_PER_ADDR_HOUR", &c.Captcha.WrongPerAddrHour); err != nil {
 		return c, err
 	}
 	if c.CountStatements, err = boolEnv("CHAOQER_DEBUG_SQL_COUNT", false); err != nil {

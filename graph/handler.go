@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -111,6 +112,7 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 			http.Error(w, "malformed Client-Type or Version-Code header", http.StatusBadRequest)
 			return
 		}
+		client.IP, _, _ = net.SplitHostPort(req.RemoteAddr) // the edge's client address
 		var v *viewer.Viewer
 		if h := req.Header.Get("Authorization"); h != "" {
 			var err error

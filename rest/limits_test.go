@@ -36,7 +36,7 @@ var operationCosts = map[string]int{
 	"EventList":               1101,
 	"Feedback":                1,
 	"H5Club":                  1,
-	"H5Event":                 59,
+	"H5Event":                 19,
 	"H5Profile":               1,
 	"H5Room":                  9,
 	"ImageUpload":             2,

@@ -37,7 +37,7 @@ const (
 	DefaultMaxDepth       = 15
 	DefaultMaxSelections  = 400
 	DefaultMaxCost        = 5000
-	DefaultListSize       = 50
+	DefaultListSize       = 10
 	DefaultConnectionSize = 20
 )
 

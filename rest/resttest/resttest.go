@@ -65,6 +65,7 @@ func Start(t testing.TB, configure ...func(*app.Config)) *Server {
 		Introspection:    true,
 		GraphQL:          limits.Defaults(),
 		Edge:             edge.Defaults(),
+		Captcha:          app.DefaultCaptchaLimits,
 		Env:              "test",
 		SessionCacheTTL:  time.Minute, // one instance: long enough that statement counts never include a session reload
 		AgoraAppID:       AgoraAppID,
