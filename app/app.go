@@ -188,13 +188,14 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 		}
 	}
 	a.Engine = e
-	a.handler = edge.New(cfg.edgeConfig(), func(r *http.Request) string {
+	edgeMW := edge.New(cfg.edgeConfig(), func(r *http.Request) string {
 		v, err := accounts.AuthenticateHeader(r.Context(), r.Header.Get("Authorization"))
 		if err != nil {
 			return ""
 		}
 		return v.UID
-	}).Wrap(e)
+	})
+	a.handler = edgeMW.Wrap(e)
 
 	if cfg.Room.WSAddr != "" {
 		ln, err := net.Listen("tcp", cfg.Room.WSAddr)
@@ -202,7 +203,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 			return nil, fmt.Errorf("room WebSocket listener: %w", err)
 		}
 		a.RoomWSAddr = ln.Addr().String()
-		a.roomSrv = &http.Server{Handler: a.RoomWS, ReadHeaderTimeout: 10 * time.Second}
+		a.roomSrv = &http.Server{Handler: edgeMW.Wrap(a.RoomWS), ReadHeaderTimeout: 10 * time.Second}
 		go func() {
 			if err := a.roomSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				log.Error("room WebSocket listener stopped", "err", err)

@@ -298,6 +298,7 @@ func graphQLLimits() (limits.Config, error) {
 		{"CHAOQER_GRAPHQL_MAX_DEPTH", &c.MaxDepth},
 		{"CHAOQER_GRAPHQL_MAX_SELECTIONS", &c.MaxSelections},
 		{"CHAOQER_GRAPHQL_MAX_COST", &c.MaxCost},
+		{"CHAOQER_GRAPHQL_MAX_SUBSCRIPTIONS", &c.MaxSubscriptions},
 	} {
 		if err := intEnv(l.name, l.to); err != nil {
 			return c, err
@@ -309,8 +310,11 @@ func graphQLLimits() (limits.Config, error) {
 // readEdgeConfig reads the HTTP limits.
 func readEdgeConfig() (edge.Config, error) {
 	c := edge.Defaults()
-	if err := intEnv("CHAOQER_MAX_BODY_BYTES", &c.MaxBodyBytes); err != nil {
-		return c, err
+	for name, to := range map[string]*int{"CHAOQER_MAX_BODY_BYTES": &c.MaxBodyBytes,
+		"CHAOQER_WS_PER_ADDR": &c.Sockets.PerAddr, "CHAOQER_WS_PER_UID": &c.Sockets.PerUID} {
+		if err := intEnv(name, to); err != nil {
+			return c, err
+		}
 	}
 	for _, d := range []struct {
 		name string

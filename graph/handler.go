@@ -130,6 +130,7 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 			// A websocket lives as long as the client keeps it: no request
 			// timeout. Its caller may also log in through connection_init.
 			ctx := context.WithValue(r.Prepare(req.Context(), v, client), websocketKey{}, true)
+			ctx = limits.WithConnection(ctx) // bounds its subscriptions
 			next.ServeHTTP(w, req.WithContext(ctx))
 			return
 		}

@@ -49,9 +49,12 @@ type Config struct {
 	// TrustedProxies may set X-Forwarded-For (CHAOQER_TRUSTED_PROXIES,
 	// CIDRs; default none: the connection's address is the client's).
 	TrustedProxies []netip.Prefix
-	// Exempt client addresses are never rate limited (CHAOQER_RATE_EXEMPT,
-	// default loopback: tests, load scripts, local probes).
+	// Exempt client addresses are never rate limited and their WebSocket
+	// connections never counted (CHAOQER_RATE_EXEMPT, default loopback:
+	// tests, load scripts, local probes).
 	Exempt []netip.Prefix
+	// Sockets bounds open WebSocket connections (room socket and GraphQL).
+	Sockets Sockets
 }
 
 // Rate is a token bucket: PerSecond requests a second on average, Burst at once.
@@ -105,6 +108,7 @@ func Defaults() Config {
 		PerAddr:          Rate{PerSecond: 100, Burst: 400},
 		PerUID:           Rate{PerSecond: 20, Burst: 100},
 		Exempt:           []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		Sockets:          Sockets{PerAddr: 100, PerUID: 8},
 	}
 }
 
@@ -118,6 +122,8 @@ type Edge struct {
 	identify Identify
 	addrs    *buckets
 	uids     *buckets
+	// open WebSocket connections
+	sockAddrs, sockUIDs counts
 }
 
 // New returns the middleware; identify may be nil (no per-uid limit).
@@ -142,13 +148,16 @@ func (e *Edge) Wrap(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), addrKey{}, addr.String()))
 		r.RemoteAddr = netip.AddrPortFrom(addr, 0).String()
 		graphQL := r.URL.Path == "/graphql"
-		if !e.exempt(addr) {
-			if !e.allow(w, r, addr, graphQL) {
-				return
-			}
+		exempt := e.exempt(addr)
+		if !exempt && !e.allow(w, r, addr, graphQL) {
+			return
 		}
 		if isUpgrade(r) {
-			next.ServeHTTP(w, r)
+			if exempt {
+				next.ServeHTTP(w, r)
+			} else {
+				e.serveSocket(w, r, addr.String(), next)
+			}
 			return
 		}
 		rc := http.NewResponseController(w)

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -16,8 +17,8 @@ import (
 func TestTrickledBodyIsCutOff(t *testing.T) {
 	cfg := Defaults()
 	cfg.ReadTimeout = 200 * time.Millisecond
-	called := false
-	srv := httptest.NewServer(New(cfg, nil).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called = true })))
+	var called atomic.Bool
+	srv := httptest.NewServer(New(cfg, nil).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called.Store(true) })))
 	defer srv.Close()
 	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
 	if err != nil {
@@ -33,8 +34,8 @@ func TestTrickledBodyIsCutOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if resp.StatusCode != http.StatusRequestTimeout || called {
-		t.Errorf("status %d, handler called %v", resp.StatusCode, called)
+	if resp.StatusCode != http.StatusRequestTimeout || called.Load() {
+		t.Errorf("status %d, handler called %v", resp.StatusCode, called.Load())
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("answered after %v", took)

@@ -17,6 +17,9 @@ const (
 	// CodeIntrospectionDisabled: __schema or __type asked where
 	// introspection is off for the caller.
 	CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
+	// CodeSubscriptionLimit: a WebSocket connection asked for more
+	// subscriptions at once than the limit (extensions: limit).
+	CodeSubscriptionLimit = "SUBSCRIPTION_LIMIT_EXCEEDED"
 	// CodeRateLimited: too many requests (HTTP 429 with Retry-After).
 	CodeRateLimited = "RATE_LIMITED"
 	// CodePayloadTooLarge: the request body is over the size limit (HTTP 413).

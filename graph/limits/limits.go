@@ -19,6 +19,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -39,6 +40,7 @@ const (
 	DefaultMaxCost        = 5000
 	DefaultListSize       = 10
 	DefaultConnectionSize = 20
+	DefaultSubscriptions  = 10
 )
 
 // Config holds the limits; a zero field means that limit is off.
@@ -47,6 +49,9 @@ type Config struct {
 	MaxDepth      int // nesting of fields (CHAOQER_GRAPHQL_MAX_DEPTH)
 	MaxSelections int // fields and aliases after fragment expansion (CHAOQER_GRAPHQL_MAX_SELECTIONS)
 	MaxCost       int // estimated cost, see Cost (CHAOQER_GRAPHQL_MAX_COST)
+	// MaxSubscriptions bounds the subscriptions running at once on one
+	// WebSocket connection (CHAOQER_GRAPHQL_MAX_SUBSCRIPTIONS).
+	MaxSubscriptions int
 	// Introspection allows __schema and __type to everyone; otherwise only
 	// the callers whose uid is in IntrospectionUIDs (operators) may.
 	Introspection     bool
@@ -58,7 +63,7 @@ func Defaults() Config {
 	return Config{
 		MaxTokens: DefaultMaxTokens, MaxDepth: DefaultMaxDepth,
 		MaxSelections: DefaultMaxSelections, MaxCost: DefaultMaxCost,
-		Introspection: true,
+		MaxSubscriptions: DefaultSubscriptions, Introspection: true,
 	}
 }
 
@@ -66,7 +71,7 @@ func init() {
 	// Refusals are request errors: HTTP 422 (application/json) or 400
 	// (application/graphql-response+json), like parse and validation errors.
 	for _, c := range []string{errs.CodeComplexityLimit, errs.CodeDepthLimit, errs.CodeSelectionLimit,
-		errs.CodeTokenLimit, errs.CodeIntrospectionDisabled} {
+		errs.CodeTokenLimit, errs.CodeIntrospectionDisabled, errs.CodeSubscriptionLimit} {
 		errcode.RegisterErrorType(c, errcode.KindProtocol)
 	}
 }
@@ -100,7 +105,34 @@ var (
 	_ graphql.OperationContextMutator   = (*Extension)(nil)
 	_ graphql.FieldInterceptor          = (*Extension)(nil)
 	_ graphql.ResponseInterceptor       = (*Extension)(nil)
+	_ graphql.OperationInterceptor      = (*Extension)(nil)
 )
+
+// connection counts the subscriptions running on one WebSocket connection.
+type connection struct{ subscriptions atomic.Int64 }
+
+type connectionKey struct{}
+
+// WithConnection marks ctx as a WebSocket connection's: its subscriptions
+// count against Config.MaxSubscriptions.
+func WithConnection(ctx context.Context) context.Context {
+	return context.WithValue(ctx, connectionKey{}, &connection{})
+}
+
+// subscription is the marker of an operation context whose subscription
+// took a slot of its connection.
+type subscription struct{ conn *connection }
+
+// InterceptOperation gives a subscription's slot back when it ends (gqlgen
+// cancels each subscription's context when it completes).
+func (*Extension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	if oc := graphql.GetOperationContext(ctx); oc != nil {
+		if s, ok := oc.Stats.GetExtension("subscriptionSlot").(*subscription); ok {
+			context.AfterFunc(ctx, func() { s.conn.subscriptions.Add(-1) })
+		}
+	}
+	return next(ctx)
+}
 
 // maxErrors bounds the errors of one response: past its deadline, every
 // remaining field fails, and one error says why.
@@ -151,6 +183,17 @@ func (x *Extension) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		oc.DisableIntrospection = false
 	} else if asksIntrospection(oc.Operation) {
 		return refusal(errs.CodeIntrospectionDisabled, "introspection is disabled on this server", nil)
+	}
+	if n := x.Config.MaxSubscriptions; n > 0 && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
+		if conn, ok := ctx.Value(connectionKey{}).(*connection); ok {
+			if conn.subscriptions.Add(1) > int64(n) {
+				conn.subscriptions.Add(-1)
+				return refusal(errs.CodeSubscriptionLimit,
+					fmt.Sprintf("this connection already runs %d subscriptions, the limit", n),
+					map[string]any{"limit": n})
+			}
+			oc.Stats.SetExtension("subscriptionSlot", &subscription{conn})
+		}
 	}
 	if x.Config.MaxCost > 0 && oc.Operation != nil {
 		if cost := Cost(oc.Operation, oc.Variables); cost > x.Config.MaxCost {

@@ -3,8 +3,10 @@ package limits_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/executor"
@@ -178,3 +180,46 @@ fragment TypeRef on __Type {
   kind name
   ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } }
 }`
+
+// TestSubscriptionsPerConnection: a connection's subscriptions beyond the
+// limit are refused until one ends.
+func TestSubscriptionsPerConnection(t *testing.T) {
+	c := limits.Defaults()
+	c.MaxSubscriptions = 1
+	x := &limits.Extension{Config: c}
+	e := executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}))
+	e.Use(x)
+	conn := limits.WithConnection(context.Background())
+	sub := `subscription { roomEvents(roomId: "0123456789abcdef0123456789abcdef") { event } }`
+	start := func() (*graphql.OperationContext, gqlerror.List) {
+		return e.CreateOperationContext(graphql.StartOperationTrace(conn), &graphql.RawParams{Query: sub})
+	}
+	oc, gerrs := start()
+	if gerrs != nil {
+		t.Fatal(gerrs)
+	}
+	_, gerrs = start()
+	wantRefusal(t, gerrs, errs.CodeSubscriptionLimit, map[string]any{"limit": 1})
+	if errs := prepare(e, conn, "{ __typename }", nil); errs != nil {
+		t.Fatalf("a query on the full connection: %v", errs)
+	}
+	if _, gerrs := e.CreateOperationContext(graphql.StartOperationTrace(limits.WithConnection(context.Background())),
+		&graphql.RawParams{Query: sub}); gerrs != nil {
+		t.Fatalf("another connection: %v", gerrs)
+	}
+
+	// The running subscription ends: its slot is free again.
+	opCtx, cancel := context.WithCancel(graphql.WithOperationContext(conn, oc))
+	x.InterceptOperation(opCtx, func(context.Context) graphql.ResponseHandler { return nil })
+	cancel()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, gerrs = start(); gerrs == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("slot not given back: %v", gerrs)
+		}
+		runtime.Gosched()
+	}
+}
