@@ -73,40 +73,39 @@ func (b *buckets) headers(h http.Header, left float64) {
 }
 
 // allow spends a token of the address's bucket and, for a logged-in
-// caller, of the uid's; it answers 429 when either is empty. The headers
-// describe the bucket with fewer tokens left.
+// caller, of the uid's; it answers 429 when either is empty. The RateLimit
+// headers describe the bucket with fewer tokens left.
 func (e *Edge) allow(w http.ResponseWriter, r *http.Request, addr netip.Addr, graphQL bool) bool {
 	now := time.Now()
-	h := w.Header()
+	var (
+		shown *buckets
+		left  float64
+	)
+	show := func(b *buckets, l float64) {
+		if shown == nil || l < left {
+			shown, left = b, l
+		}
+	}
+	ok, wait := true, time.Duration(0)
 	if e.addrs != nil {
-		left, wait, ok := e.addrs.take(addr.String(), now)
-		e.addrs.headers(h, left)
-		if !ok {
-			e.tooMany(w, wait, graphQL)
-			return false
-		}
+		l, d, allowed := e.addrs.take(addr.String(), now)
+		show(e.addrs, l)
+		ok, wait = allowed, d
 	}
-	if e.uids != nil && e.identify != nil && r.Header.Get("Authorization") != "" {
+	if ok && e.uids != nil && e.identify != nil && r.Header.Get("Authorization") != "" {
 		if uid := e.identify(r); uid != "" {
-			left, wait, ok := e.uids.take(uid, now)
-			if !ok || e.addrs == nil || left < remaining(h) {
-				e.uids.headers(h, left)
-			}
-			if !ok {
-				e.tooMany(w, wait, graphQL)
-				return false
-			}
+			l, d, allowed := e.uids.take(uid, now)
+			show(e.uids, l)
+			ok, wait = allowed, d
 		}
 	}
-	return true
-}
-
-func remaining(h http.Header) float64 {
-	n, err := strconv.Atoi(h.Get("RateLimit-Remaining"))
-	if err != nil {
-		return math.Inf(1)
+	if shown != nil {
+		shown.headers(w.Header(), left)
 	}
-	return float64(n)
+	if !ok {
+		e.tooMany(w, wait, graphQL)
+	}
+	return ok
 }
 
 func (e *Edge) tooMany(w http.ResponseWriter, wait time.Duration, graphQL bool) {
