@@ -150,6 +150,10 @@ func TestRateLimitPerUID(t *testing.T) {
 	if r.HTTP != http.StatusTooManyRequests || r.Headers.Get("RateLimit-Limit") != "4" {
 		t.Fatalf("per uid: %s %v", r, r.Headers)
 	}
+	// The legacy routes share the uid's bucket.
+	if r := a.Get("/user/message/unread_total", nil); r.HTTP != http.StatusTooManyRequests || r.Message() != "请求太频繁，请稍后重试" {
+		t.Fatalf("legacy per uid: %s", r)
+	}
 	// The same address, anonymous, still passes.
 	if r := srv.Anonymous().GraphQL("{ __typename }", nil); r.HTTP != 200 {
 		t.Fatalf("anonymous after the uid's limit: %s", r)
