@@ -290,6 +290,13 @@ func (c Config) edgeConfig() edge.Config {
 // graphQLLimits reads CHAOQER_GRAPHQL_MAX_* (0 turns a limit off).
 func graphQLLimits() (limits.Config, error) {
 	c := limits.Defaults()
+	if v := strings.TrimSpace(os.Getenv("CHAOQER_GRAPHQL_WS_RATE")); v != "" {
+		r, err := edge.ParseRate(v)
+		if err != nil {
+			return c, fmt.Errorf("CHAOQER_GRAPHQL_WS_RATE: %w", err)
+		}
+		c.SocketRate, c.SocketBurst = r.PerSecond, r.Burst
+	}
 	for _, l := range []struct {
 		name string
 		to   *int

@@ -18,7 +18,9 @@ package limits
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
+	"sync"
 	"sync/atomic"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -26,6 +28,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+	"golang.org/x/time/rate"
 
 	"chaoqer/graph/errs"
 	"chaoqer/graph/viewer"
@@ -52,6 +55,11 @@ type Config struct {
 	// MaxSubscriptions bounds the subscriptions running at once on one
 	// WebSocket connection (CHAOQER_GRAPHQL_MAX_SUBSCRIPTIONS).
 	MaxSubscriptions int
+	// SocketRate and SocketBurst bound the operations one WebSocket
+	// connection may start (a token bucket per connection; the HTTP rate
+	// limits see only its upgrade request) (CHAOQER_GRAPHQL_WS_RATE).
+	SocketRate  float64
+	SocketBurst int
 	// Introspection allows __schema and __type to everyone; otherwise only
 	// the callers whose uid is in IntrospectionUIDs (operators) may.
 	Introspection     bool
@@ -63,7 +71,8 @@ func Defaults() Config {
 	return Config{
 		MaxTokens: DefaultMaxTokens, MaxDepth: DefaultMaxDepth,
 		MaxSelections: DefaultMaxSelections, MaxCost: DefaultMaxCost,
-		MaxSubscriptions: DefaultSubscriptions, Introspection: true,
+		MaxSubscriptions: DefaultSubscriptions, SocketRate: 20, SocketBurst: 100,
+		Introspection: true,
 	}
 }
 
@@ -71,7 +80,7 @@ func init() {
 	// Refusals are request errors: HTTP 422 (application/json) or 400
 	// (application/graphql-response+json), like parse and validation errors.
 	for _, c := range []string{errs.CodeComplexityLimit, errs.CodeDepthLimit, errs.CodeSelectionLimit,
-		errs.CodeTokenLimit, errs.CodeIntrospectionDisabled, errs.CodeSubscriptionLimit} {
+		errs.CodeTokenLimit, errs.CodeIntrospectionDisabled, errs.CodeSubscriptionLimit, errs.CodeRateLimited} {
 		errcode.RegisterErrorType(c, errcode.KindProtocol)
 	}
 }
@@ -109,7 +118,11 @@ var (
 )
 
 // connection counts the subscriptions running on one WebSocket connection.
-type connection struct{ subscriptions atomic.Int64 }
+type connection struct {
+	subscriptions atomic.Int64
+	once          sync.Once
+	ops           *rate.Limiter // operations started; made on the first
+}
 
 type connectionKey struct{}
 
@@ -184,8 +197,16 @@ func (x *Extension) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	} else if asksIntrospection(oc.Operation) {
 		return refusal(errs.CodeIntrospectionDisabled, "introspection is disabled on this server", nil)
 	}
+	conn, _ := ctx.Value(connectionKey{}).(*connection)
+	if conn != nil && x.Config.SocketRate > 0 && x.Config.SocketBurst > 0 {
+		conn.once.Do(func() { conn.ops = rate.NewLimiter(rate.Limit(x.Config.SocketRate), x.Config.SocketBurst) })
+		if !conn.ops.Allow() {
+			return refusal(errs.CodeRateLimited, "too many operations on this connection",
+				map[string]any{"retryAfter": int(math.Ceil(1 / x.Config.SocketRate))})
+		}
+	}
 	if n := x.Config.MaxSubscriptions; n > 0 && oc.Operation != nil && oc.Operation.Operation == ast.Subscription {
-		if conn, ok := ctx.Value(connectionKey{}).(*connection); ok {
+		if conn != nil {
 			if conn.subscriptions.Add(1) > int64(n) {
 				conn.subscriptions.Add(-1)
 				return refusal(errs.CodeSubscriptionLimit,

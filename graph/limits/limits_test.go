@@ -223,3 +223,24 @@ func TestSubscriptionsPerConnection(t *testing.T) {
 		runtime.Gosched()
 	}
 }
+
+// TestOperationsPerConnection: a WebSocket connection starts operations
+// from its own token bucket (the HTTP limits saw only its upgrade).
+func TestOperationsPerConnection(t *testing.T) {
+	c := limits.Defaults()
+	c.SocketRate, c.SocketBurst = 0.001, 2
+	e := newExecutor(c)
+	conn := limits.WithConnection(context.Background())
+	for i := range 2 {
+		if errs := prepare(e, conn, "{ __typename }", nil); errs != nil {
+			t.Fatalf("operation %d: %v", i, errs)
+		}
+	}
+	wantRefusal(t, prepare(e, conn, "{ __typename }", nil), errs.CodeRateLimited, map[string]any{"retryAfter": 1000})
+	if errs := prepare(e, limits.WithConnection(context.Background()), "{ __typename }", nil); errs != nil {
+		t.Fatalf("another connection: %v", errs)
+	}
+	if errs := prepare(e, context.Background(), "{ __typename }", nil); errs != nil {
+		t.Fatalf("plain HTTP (limited by the edge): %v", errs)
+	}
+}
