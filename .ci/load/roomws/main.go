@@ -28,10 +28,10 @@ import (
 
 	"github.com/coder/websocket"
 
+	"chaoqer/app"
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/ids"
 	"chaoqer/rest"
-	"chaoqer/app"
 )
 
 type user struct{ uid, token, secret string }
