@@ -9,7 +9,11 @@
 //     they run;
 //   - cost, after validation: an estimate of the work (see Cost);
 //   - introspection: on for everyone, for operators only, or off, answered
-//     with a client error naming the cause.
+//     with a client error naming the cause;
+//   - deadlines: every field checks its operation's context, so an
+//     operation past its deadline stops within a field;
+//   - WebSocket connections (marked by WithConnection): subscriptions at
+//     once and a token bucket for the operations they start.
 //
 // Every refusal is a GraphQL request error with extensions.code from
 // graph/errs and the measured value and the limit beside it.
