@@ -270,10 +270,12 @@ func ConfigFromEnv() (Config, error) {
 	return c, nil
 }
 
-// graphQLLimits are c.GraphQL with introspection for everyone when
+// graphQLLimits are c.GraphQL with the operation deadline for WebSocket
+// operations (CHAOQER_OPERATION_TIMEOUT) and introspection for everyone when
 // c.Introspection is on, else for the operators (AdminUIDs).
 func (c Config) graphQLLimits() limits.Config {
 	l := c.GraphQL
+	l.SocketTimeout = c.Edge.OperationTimeout
 	l.Introspection = c.Introspection
 	l.IntrospectionUIDs = c.AdminUIDs
 	return l

@@ -26,6 +26,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
@@ -64,6 +65,10 @@ type Config struct {
 	// limits see only its upgrade request) (CHAOQER_GRAPHQL_WS_RATE).
 	SocketRate  float64
 	SocketBurst int
+	// SocketTimeout is the deadline of a query or mutation sent over a
+	// WebSocket (plain HTTP requests get theirs from the HTTP edge;
+	// CHAOQER_OPERATION_TIMEOUT sets both); 0 = none.
+	SocketTimeout time.Duration
 	// Introspection allows __schema and __type to everyone; otherwise only
 	// the callers whose uid is in IntrospectionUIDs (operators) may.
 	Introspection     bool
@@ -141,14 +146,27 @@ func WithConnection(ctx context.Context) context.Context {
 type subscription struct{ conn *connection }
 
 // InterceptOperation gives a subscription's slot back when it ends (gqlgen
-// cancels each subscription's context when it completes).
-func (*Extension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
-	if oc := graphql.GetOperationContext(ctx); oc != nil {
-		if s, ok := oc.Stats.GetExtension("subscriptionSlot").(*subscription); ok {
-			context.AfterFunc(ctx, func() { s.conn.subscriptions.Add(-1) })
-		}
+// cancels each subscription's context when it completes), and gives a
+// query or mutation sent over a WebSocket its deadline.
+func (x *Extension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc == nil {
+		return next(ctx)
 	}
-	return next(ctx)
+	if s, ok := oc.Stats.GetExtension("subscriptionSlot").(*subscription); ok {
+		context.AfterFunc(ctx, func() { s.conn.subscriptions.Add(-1) })
+		return next(ctx)
+	}
+	_, onSocket := ctx.Value(connectionKey{}).(*connection)
+	if !onSocket || x.Config.SocketTimeout <= 0 || oc.Operation == nil || oc.Operation.Operation == ast.Subscription {
+		return next(ctx)
+	}
+	h := next(ctx)
+	return func(ctx context.Context) *graphql.Response {
+		ctx, cancel := context.WithTimeout(ctx, x.Config.SocketTimeout)
+		defer cancel()
+		return h(ctx)
+	}
 }
 
 // maxErrors bounds the errors of one response: past its deadline, every

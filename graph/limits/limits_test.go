@@ -244,3 +244,31 @@ func TestOperationsPerConnection(t *testing.T) {
 		t.Fatalf("plain HTTP (limited by the edge): %v", errs)
 	}
 }
+
+// TestSocketOperationDeadline: a query sent over a WebSocket ends at its
+// deadline with an error (plain HTTP requests get theirs from the edge).
+func TestSocketOperationDeadline(t *testing.T) {
+	c := limits.Config{Introspection: true, SocketTimeout: 100 * time.Millisecond}
+	e := newExecutor(c)
+	var q strings.Builder
+	q.WriteString("{")
+	for i := range 1500 {
+		fmt.Fprintf(&q, " s%d: __schema { types { name fields { name args { name type { name } } type { name kind ofType { name kind } } } } }", i)
+	}
+	q.WriteString("}")
+	conn := graphql.StartOperationTrace(limits.WithConnection(context.Background()))
+	oc, gerrs := e.CreateOperationContext(conn, &graphql.RawParams{Query: q.String()})
+	if gerrs != nil {
+		t.Fatal(gerrs)
+	}
+	start := time.Now()
+	h, ctx := e.DispatchOperation(conn, oc)
+	resp := h(ctx)
+	took := time.Since(start)
+	if took > c.SocketTimeout+time.Second {
+		t.Errorf("answered %v after the deadline", took-c.SocketTimeout)
+	}
+	if len(resp.Errors) == 0 || resp.Errors[0].Message != "context deadline exceeded" || len(resp.Errors) > 20 {
+		t.Errorf("errors: %d, first %v", len(resp.Errors), resp.Errors)
+	}
+}
