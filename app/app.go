@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"chaoqer/app/edge"
 	"chaoqer/app/health"
 	"chaoqer/app/observe"
 	"chaoqer/ent/entdb"
@@ -51,6 +52,7 @@ type App struct {
 	roomSrv    *http.Server
 	metricsSrv *http.Server
 	handler    http.Handler
+	edge       *edge.Edge // rate, body and socket limits in front of both APIs
 	stop       context.CancelFunc
 	jobs       sync.WaitGroup
 	// away is set when shutdown begins; sockets ends then, closing the
@@ -84,7 +86,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) 
 	if a.Engine, err = a.buildRouter(s); err != nil {
 		return nil, err
 	}
-	a.handler = observe.Handler(a.Engine, cfg.tracer())
+	a.handler = observe.Handler(a.behindEdge(), cfg.tracer())
 	if err := a.listenRoomWS(); err != nil {
 		return nil, err
 	}

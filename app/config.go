@@ -12,6 +12,11 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/trace"
+
+	"chaoqer/app/edge"
+	"chaoqer/app/metrics"
+	"chaoqer/graph/limits"
+	"chaoqer/graph/storage"
 )
 
 // DefaultUploadDir is where the local store keeps uploaded images.
@@ -27,10 +32,23 @@ type Config struct {
 	WhiteMobiles  []string // CHAOQER_WHITE_MOBILES
 	DefaultSecret string   // CHAOQER_DEFAULT_SECRET
 	LiveUIDs      []string // CHAOQER_LIVE_UIDS
-	Introspection bool     // CHAOQER_INTROSPECTION
-	CORSOrigins   []string // CHAOQER_CORS_ORIGINS; empty = any origin
-	Env           string   // CHAOQER_ENV: JPush alias prefix
-	LogLevel      slog.Level
+	// Dev is development mode: CHAOQER_ENV=dev, or CHAOQER_ENV unset with
+	// the embedded SQLite default (no DATABASE_URL). It changes only the
+	// defaults of Introspection, CORSOrigins and SignMaxSkew.
+	Dev           bool
+	Introspection bool     // CHAOQER_INTROSPECTION; default on in dev, else operators only
+	CORSOrigins   []string // CHAOQER_CORS_ORIGINS; empty = any origin in dev, none otherwise
+	Env           string   // CHAOQER_ENV: JPush alias prefix (default prod); dev also selects Dev
+	// GraphQL bounds every operation (CHAOQER_GRAPHQL_MAX_*); its
+	// Introspection fields are filled from Introspection and AdminUIDs.
+	GraphQL limits.Config
+	// Edge holds the HTTP limits: body size, timeouts, rate limits
+	// (CHAOQER_MAX_BODY_BYTES, CHAOQER_*_TIMEOUT, CHAOQER_RATE_*,
+	// CHAOQER_TRUSTED_PROXIES).
+	Edge edge.Config
+	// Captcha bounds SMS codes per client address (across instances).
+	Captcha  CaptchaLimits
+	LogLevel slog.Level
 	// LogFormat is "text" or "json" (CHAOQER_LOG_FORMAT).
 	LogFormat string
 	// MetricsAddr serves /metrics on its own listener instead of the main
@@ -79,6 +97,17 @@ type Config struct {
 	OSS       OSSConfig
 	WeChat    WeChatConfig
 }
+
+// CaptchaLimits are the per-address limits of the captcha endpoints, per
+// hour; 0 = none.
+type CaptchaLimits struct {
+	PerAddrHour      int // codes asked for (CHAOQER_CAPTCHA_PER_ADDR_HOUR)
+	WrongPerAddrHour int // wrong codes tried (CHAOQER_CAPTCHA_WRONG_PER_ADDR_HOUR)
+}
+
+// DefaultCaptchaLimits allow a busy shared address (a carrier NAT) a few
+// logins a minute.
+var DefaultCaptchaLimits = CaptchaLimits{PerAddrHour: 30, WrongPerAddrHour: 60}
 
 // UploadConfig configures the local image store used when OSS is not set.
 type UploadConfig struct {
@@ -199,8 +228,22 @@ func ConfigFromEnv() (Config, error) {
 			APIBase:   env("WECHAT_API_BASE", "https://api.weixin.qq.com"),
 		},
 	}
+	c.Dev = c.Env == "dev" || strings.TrimSpace(os.Getenv("CHAOQER_ENV")) == "" && c.DatabaseURL == ""
 	var err error
-	if c.Introspection, err = boolEnv("CHAOQER_INTROSPECTION", true); err != nil {
+	if c.Introspection, err = boolEnv("CHAOQER_INTROSPECTION", c.Dev); err != nil {
+		return c, err
+	}
+	if c.GraphQL, err = graphQLLimits(); err != nil {
+		return c, err
+	}
+	if c.Edge, err = readEdgeConfig(); err != nil {
+		return c, err
+	}
+	c.Captcha = DefaultCaptchaLimits
+	if err := intEnv("CHAOQER_CAPTCHA_PER_ADDR_HOUR", &c.Captcha.PerAddrHour); err != nil {
+		return c, err
+	}
+	if err := intEnv("CHAOQER_CAPTCHA_WRONG_PER_ADDR_HOUR", &c.Captcha.WrongPerAddrHour); err != nil {
 		return c, err
 	}
 	if c.CountStatements, err = boolEnv("CHAOQER_DEBUG_SQL_COUNT", false); err != nil {
@@ -209,7 +252,11 @@ func ConfigFromEnv() (Config, error) {
 	if c.Push.APNsProduction, err = boolEnv("JPUSH_APNS_PRODUCTION", false); err != nil {
 		return c, err
 	}
-	if c.SignMaxSkew, err = time.ParseDuration(env("CHAOQER_SIGN_MAX_SKEW", "0")); err != nil || c.SignMaxSkew < 0 {
+	skew := "15m" // spec §1.4 [REC]
+	if c.Dev {
+		skew = "0"
+	}
+	if c.SignMaxSkew, err = time.ParseDuration(env("CHAOQER_SIGN_MAX_SKEW", skew)); err != nil || c.SignMaxSkew < 0 {
 		return c, fmt.Errorf("CHAOQER_SIGN_MAX_SKEW: a duration such as 5m, or 0 for off")
 	}
 	if c.SessionCacheTTL, err = time.ParseDuration(env("CHAOQER_SESSION_CACHE_TTL", "2s")); err != nil {
@@ -283,6 +330,121 @@ func DefaultInstanceID(addr string) string {
 		id = hex.EncodeToString(sum[:])
 	}
 	return id
+}
+
+// graphQLLimits are c.GraphQL with the operation deadline for WebSocket
+// operations (CHAOQER_OPERATION_TIMEOUT) and introspection for everyone when
+// c.Introspection is on, else for the operators (AdminUIDs).
+func (c Config) graphQLLimits() limits.Config {
+	l := c.GraphQL
+	l.SocketTimeout = c.Edge.OperationTimeout
+	l.Introspection = c.Introspection
+	l.IntrospectionUIDs = c.AdminUIDs
+	return l
+}
+
+// edgeConfig is c.Edge with the local image store's uploads exempt from the
+// body limit (they have their own, CHAOQER_UPLOAD_MAX_BYTES).
+func (c Config) edgeConfig() edge.Config {
+	e := c.Edge
+	e.Refused = metrics.RateLimited
+	e.BodyExempt = append(e.BodyExempt[:len(e.BodyExempt):len(e.BodyExempt)], storage.LocalPathPrefix)
+	return e
+}
+
+// graphQLLimits reads CHAOQER_GRAPHQL_MAX_* (0 turns a limit off).
+func graphQLLimits() (limits.Config, error) {
+	c := limits.Defaults()
+	if v := strings.TrimSpace(os.Getenv("CHAOQER_GRAPHQL_WS_RATE")); v != "" {
+		r, err := edge.ParseRate(v)
+		if err != nil {
+			return c, fmt.Errorf("CHAOQER_GRAPHQL_WS_RATE: %w", err)
+		}
+		c.SocketRate, c.SocketBurst = r.PerSecond, r.Burst
+	}
+	for _, l := range []struct {
+		name string
+		to   *int
+	}{
+		{"CHAOQER_GRAPHQL_MAX_TOKENS", &c.MaxTokens},
+		{"CHAOQER_GRAPHQL_MAX_DEPTH", &c.MaxDepth},
+		{"CHAOQER_GRAPHQL_MAX_SELECTIONS", &c.MaxSelections},
+		{"CHAOQER_GRAPHQL_MAX_COST", &c.MaxCost},
+		{"CHAOQER_GRAPHQL_MAX_SUBSCRIPTIONS", &c.MaxSubscriptions},
+	} {
+		if err := intEnv(l.name, l.to); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// readEdgeConfig reads the HTTP limits.
+func readEdgeConfig() (edge.Config, error) {
+	c := edge.Defaults()
+	for name, to := range map[string]*int{"CHAOQER_MAX_BODY_BYTES": &c.MaxBodyBytes,
+		"CHAOQER_WS_PER_ADDR": &c.Sockets.PerAddr, "CHAOQER_WS_PER_UID": &c.Sockets.PerUID} {
+		if err := intEnv(name, to); err != nil {
+			return c, err
+		}
+	}
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{
+		{"CHAOQER_READ_TIMEOUT", &c.ReadTimeout},
+		{"CHAOQER_WRITE_TIMEOUT", &c.WriteTimeout},
+		{"CHAOQER_OPERATION_TIMEOUT", &c.OperationTimeout},
+	} {
+		if v := strings.TrimSpace(os.Getenv(d.name)); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t < 0 {
+				return c, fmt.Errorf("%s: a duration such as 30s, or 0 for none", d.name)
+			}
+			*d.to = t
+		}
+	}
+	for _, r := range []struct {
+		name string
+		to   *edge.Rate
+	}{
+		{"CHAOQER_RATE_PER_ADDR", &c.PerAddr},
+		{"CHAOQER_RATE_PER_UID", &c.PerUID},
+	} {
+		if v := strings.TrimSpace(os.Getenv(r.name)); v != "" {
+			rate, err := edge.ParseRate(v)
+			if err != nil {
+				return c, fmt.Errorf("%s: %w", r.name, err)
+			}
+			*r.to = rate
+		}
+	}
+	var err error
+	if v, ok := os.LookupEnv("CHAOQER_TRUSTED_PROXIES"); ok {
+		if c.TrustedProxies, err = edge.ParsePrefixes(list(v)); err != nil {
+			return c, fmt.Errorf("CHAOQER_TRUSTED_PROXIES: %w", err)
+		}
+	}
+	if v, ok := os.LookupEnv("CHAOQER_RATE_EXEMPT"); ok {
+		if c.Exempt, err = edge.ParsePrefixes(list(v)); err != nil {
+			return c, fmt.Errorf("CHAOQER_RATE_EXEMPT: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// intEnv sets *to from a non-negative integer variable, when it is set.
+func intEnv(name string, to *int) error {
+	v := strings.TrimSpace(os.Getenv(name))
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return fmt.Errorf("%s: not a non-negative integer: %q", name, v)
+	}
+	*to = n
+	return nil
 }
 
 func env(name, def string) string {

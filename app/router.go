@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"chaoqer/app/edge"
 	"chaoqer/app/graphiql"
 	"chaoqer/app/health"
 	"chaoqer/app/metrics"
@@ -27,7 +28,7 @@ func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 	cfg, log := a.Config, a.log
 	// The legacy routes run on their own executor, instrumented like the
 	// GraphQL endpoint (see instrumentGraphQL).
-	legacyExec := graph.NewExecutor(s.schema, log)
+	legacyExec := graph.NewExecutor(s.schema, log, cfg.graphQLLimits())
 	legacy, err := rest.New(rest.Config{
 		Schema:        s.schema,
 		Executor:      legacyExec,
@@ -44,18 +45,19 @@ func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	_ = e.SetTrustedProxies(nil) // the edge decides the client address (RemoteAddr)
 	e.Use(gin.Recovery())
 	// Probes and metrics come first: gin fixes a route's middleware when the
 	// route is registered, so these never pass through the middleware added
 	// below (CORS, request logs, rate limits, ...).
 	a.mountProbes(e)
-	e.Use(observe.Middleware(log), rest.CORS(cfg.CORSOrigins))
+	e.Use(observe.Middleware(log), rest.CORS(cfg.CORSOrigins, cfg.Dev))
 	if cfg.CountStatements {
 		e.Use(rest.CountStatements())
 	}
 	rest.Configure(e)
 	gqlSrv := graph.NewHandler(s.schema, log, graph.HandlerOptions{
-		Introspection: cfg.Introspection,
+		Limits:        cfg.graphQLLimits(),
 		WebsocketInit: a.Resolver.WebsocketInit,
 		// A subscriber that stops answering leaves its live room within
 		// the room idle timeout, as a legacy room socket does.
@@ -159,6 +161,28 @@ func (a *App) schemaChecker() health.SchemaChecker {
 	return health.TablesExist(a.DB.SQL, a.DB.IsPostgres(), tables)
 }
 
+// behindEdge puts the edge (client address, rate, body and socket limits,
+// deadlines) in front of the engine, except for the probes and metrics:
+// an orchestrator polling them must never be refused.
+func (a *App) behindEdge() http.Handler {
+	a.edge = edge.New(a.Config.edgeConfig(), func(r *http.Request) string {
+		v, err := a.Resolver.Accounts.AuthenticateHeader(r.Context(), r.Header.Get("Authorization"))
+		if err != nil || v == nil {
+			return ""
+		}
+		return v.UID
+	})
+	edged := a.edge.Wrap(a.Engine)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/livez", "/readyz", "/metrics":
+			a.Engine.ServeHTTP(w, r)
+		default:
+			edged.ServeHTTP(w, r)
+		}
+	})
+}
+
 // listenRoomWS serves the legacy room WebSocket on its own address too, when
 // Config.Room.WSAddr is set (like the original port 18081).
 func (a *App) listenRoomWS() error {
@@ -175,7 +199,7 @@ func (a *App) listenRoomWS() error {
 	re := gin.New()
 	re.Use(gin.Recovery(), observe.RoomListenerMiddleware(a.log))
 	re.NoRoute(func(c *gin.Context) { a.RoomWS.ServeHTTP(c.Writer, c.Request) })
-	a.roomSrv = &http.Server{Handler: re, ReadHeaderTimeout: 10 * time.Second}
+	a.roomSrv = &http.Server{Handler: a.edge.Wrap(re), ReadHeaderTimeout: 10 * time.Second}
 	a.undo = append(a.undo, func() { _ = a.roomSrv.Close() })
 	go func() {
 		if err := a.roomSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -82,6 +82,7 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 
 	accounts := account.New(db.Client, kv, texter, a.push, log, account.Config{
 		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL,
+		CodesPerAddrHour: cfg.Captcha.PerAddrHour, WrongPerAddrHour: cfg.Captcha.WrongPerAddrHour,
 	})
 	messages := message.New(db.Client, a.push)
 	users := user.New(db, accounts, messages, cfg.LiveUIDs)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
@@ -41,6 +42,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			gqlErr.Message = internalMessage
 			gqlErr.Extensions = map[string]any{"code": errs.ExtInternal}
 		default: // gqlgen's own errors: the request does not fit the schema
+			// Some quote the input (a body that is not JSON, a variable's
+			// value): never echo more than a short prefix of it.
+			gqlErr.Message = truncate(gqlErr.Message, maxMessageBytes)
 			if gqlErr.Extensions == nil {
 				gqlErr.Extensions = map[string]any{}
 			}
@@ -50,6 +54,21 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gqlErr
 	}
+}
+
+// maxMessageBytes bounds the message of a request error.
+const maxMessageBytes = 200
+
+// truncate cuts s to at most n bytes on a UTF-8 boundary, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // RecoverFunc logs a resolver panic and answers a generic error.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"chaoqer/graph/errs"
 	"chaoqer/graph/gqlws"
 	"chaoqer/graph/inputcheck"
+	"chaoqer/graph/limits"
 	"chaoqer/graph/loader"
 	"chaoqer/graph/viewer"
 )
@@ -33,21 +35,23 @@ func NewSchema(r *Resolver) graphql.ExecutableSchema {
 }
 
 // NewExecutor returns an in-process executor of es, configured like the
-// HTTP endpoint (query cache, error presenter, panic recovery, input check).
-func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger) *executor.Executor {
+// HTTP endpoint (query cache, operation limits, error presenter, panic
+// recovery, input check).
+func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger, lim limits.Config) *executor.Executor {
 	e := executor.New(es)
-	e.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
+	e.Use(inputcheck.New(es.Schema()))
+	limits.Install(e, lim, lru.New[*ast.QueryDocument](queryCacheSize))
 	e.SetErrorPresenter(ErrorPresenter(log))
 	e.SetRecoverFunc(RecoverFunc(log))
 	e.Use(subscriptionsOverWebsocket{})
 	e.AroundFields(ReadAfterWrite)
-	e.Use(inputcheck.New(es.Schema()))
 	return e
 }
 
 // HandlerOptions configure the GraphQL HTTP endpoint.
 type HandlerOptions struct {
-	Introspection bool
+	// Limits bound every operation and decide who may introspect.
+	Limits limits.Config
 	// WebsocketInit authenticates a subscription connection from its
 	// connection_init payload (see Resolver.WebsocketInit); nil disables
 	// the websocket transport.
@@ -105,13 +109,11 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	srv.AddTransport(multipartMixed{}) // @defer, see incremental.go
 	srv.AddTransport(overHTTP{transport.POST{}})
 	srv.Use(inlineDefer{})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.Use(subscriptionsOverWebsocket{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	// Input first: an overflowing number is a validation error, not a cost.
 	srv.Use(inputcheck.New(es.Schema()))
-	if opts.Introspection {
-		srv.Use(extension.Introspection{})
-	}
+	limits.Install(srv, opts.Limits, lru.New[*ast.QueryDocument](queryCacheSize))
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(RecoverFunc(log))
 	srv.AroundFields(ReadAfterWrite)
@@ -145,6 +147,7 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 				requestError("malformed Client-Type, Version-Name or Version-Code header", errs.ExtBadRequest, errs.CodeFailure))
 			return
 		}
+		client.IP, _, _ = net.SplitHostPort(req.RemoteAddr) // the edge's client address
 		var v *viewer.Viewer
 		if h := req.Header.Get("Authorization"); h != "" {
 			var err error
@@ -172,12 +175,12 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 			// A websocket lives as long as the client keeps it: no request
 			// timeout. Its caller may also log in through connection_init.
 			ctx := context.WithValue(r.Prepare(req.Context(), v, client), websocketKey{}, true)
+			ctx = limits.WithConnection(ctx) // bounds its subscriptions
 			next.ServeHTTP(w, req.WithContext(ctx))
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Prepare(req.Context(), v, client), 30*time.Second)
-		defer cancel()
-		next.ServeHTTP(w, req.WithContext(ctx))
+		// The request's deadline is the edge's (CHAOQER_OPERATION_TIMEOUT).
+		next.ServeHTTP(w, req.WithContext(r.Prepare(req.Context(), v, client)))
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 
 	"chaoqer/graph/errs"
+	"chaoqer/graph/limits"
 )
 
 // TestSubscriptionsOnlyOverWebsocket: the in-process executor (the REST
@@ -17,7 +18,7 @@ import (
 // here has no services, so running it would fail differently); the same
 // operation from a WebSocket connection passes.
 func TestSubscriptionsOnlyOverWebsocket(t *testing.T) {
-	exec := NewExecutor(NewSchema(&Resolver{}), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	exec := NewExecutor(NewSchema(&Resolver{}), slog.New(slog.NewTextHandler(io.Discard, nil)), limits.Defaults())
 	params := func() *graphql.RawParams {
 		return &graphql.RawParams{Query: `subscription { roomEvents(roomId: "0123456789abcdef0123456789abcdef") { event } }`}
 	}

@@ -14,16 +14,19 @@ const (
 )
 
 // CORS answers cross-origin requests as the legacy gateway did (spec §1.10):
-// the request's Origin is allowed (or, when allowed is not empty, only the
-// origins listed there), and OPTIONS is answered at once with 200.
-func CORS(allowed []string) gin.HandlerFunc {
+// the origins listed in allowed get Access-Control-Allow-Origin and
+// -Credentials, and OPTIONS is answered at once with 200. With anyOrigin
+// (development mode) and an empty list, every origin is allowed as the
+// legacy gateway did, except the opaque "null" origin (sandboxed frames,
+// file: pages), which never gets credentials.
+func CORS(allowed []string, anyOrigin bool) gin.HandlerFunc {
 	allow := make(map[string]bool, len(allowed))
 	for _, o := range allowed {
 		allow[o] = true
 	}
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
-		if origin := c.GetHeader("Origin"); origin != "" && (len(allow) == 0 || allow[origin]) {
+		if origin := c.GetHeader("Origin"); origin != "" && origin != "null" && (allow[origin] || anyOrigin && len(allow) == 0) {
 			h.Set("Access-Control-Allow-Origin", origin)
 			h.Set("Access-Control-Allow-Credentials", "true")
 			h.Add("Vary", "Origin")

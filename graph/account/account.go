@@ -26,6 +26,7 @@ import (
 	"chaoqer/graph/kvstore"
 	"chaoqer/graph/push"
 	"chaoqer/graph/sms"
+	"chaoqer/graph/viewer"
 )
 
 // Limits and lifetimes of codes and sessions (spec §3).
@@ -58,7 +59,11 @@ const (
 	msgExpiredCaptcha = "验证码已过期，请重新获取验证码"
 	msgTooSoon        = "验证码发送太频繁，请在60秒后重试"
 	msgHourly         = "验证码发送太频繁，每小时最多发送5条短信"
-	msgDaily          = "验证码发送太频繁，每天最多发送10条短信"
+	// msgAddrLimit and msgAddrWrong refuse a client address (spec §12 S11
+	// [REC] per-IP limits; the legacy service had none, so no legacy text).
+	msgAddrLimit = "验证码请求太频繁，请稍后重试"
+	msgAddrWrong = "验证码错误次数过多，请稍后重试"
+	msgDaily     = "验证码发送太频繁，每天最多发送10条短信"
 )
 
 var (
@@ -73,19 +78,25 @@ type Config struct {
 	// SessionCacheTTL bounds how long an instance trusts a cached session
 	// (a login or logout on another instance is seen after at most this).
 	SessionCacheTTL time.Duration
+	// CodesPerAddrHour bounds the SMS codes one client address may ask for
+	// in an hour, whatever the numbers (SMS-pumping fraud); WrongPerAddrHour
+	// the wrong codes it may try (guessing). Counted in the key-value store,
+	// so the limits hold across instances. 0 = no limit.
+	CodesPerAddrHour, WrongPerAddrHour int
 }
 
 // Service implements the account rules.
 type Service struct {
-	db     *ent.Client
-	kv     *kvstore.Store
-	sms    sms.Sender
-	push   *push.Queue
-	log    *slog.Logger
-	white  map[string]bool
-	now    func() time.Time
-	cache  *sessionCache
-	active sync.Map // uid -> last active_time write (ms)
+	db                         *ent.Client
+	kv                         *kvstore.Store
+	sms                        sms.Sender
+	push                       *push.Queue
+	log                        *slog.Logger
+	white                      map[string]bool
+	now                        func() time.Time
+	cache                      *sessionCache
+	active                     sync.Map // uid -> last active_time write (ms)
+	perAddrCodes, perAddrWrong int
 }
 
 // New returns the account service.
@@ -101,7 +112,7 @@ func New(db *ent.Client, kv *kvstore.Store, sender sms.Sender, pq *push.Queue, l
 		ttl = 2 * time.Second
 	}
 	return &Service{db: db, kv: kv, sms: sender, push: pq, log: log, white: white, now: time.Now,
-		cache: newSessionCache(ttl, 100_000)}
+		cache: newSessionCache(ttl, 100_000), perAddrCodes: cfg.CodesPerAddrHour, perAddrWrong: cfg.WrongPerAddrHour}
 }
 
 // SetClock replaces the time source (tests).
@@ -139,6 +150,15 @@ func (s *Service) RequestCode(ctx context.Context, countryCode, mobile string) (
 	}
 	if s.isWhite(countryCode, mobile) {
 		return MsgWhiteCode, nil
+	}
+	if addr := viewer.ClientFrom(ctx).IP; addr != "" && s.perAddrCodes > 0 {
+		n, err := s.kv.Incr(ctx, "captcha:addr:"+addr, time.Hour)
+		if err != nil {
+			return "", err
+		}
+		if n > s.perAddrCodes {
+			return "", errs.Failure(msgAddrLimit)
+		}
 	}
 	key := phoneKey(countryCode, mobile)
 	// The interval starts before the other limits are checked, as in the
@@ -212,11 +232,11 @@ func (s *Service) sentSince(ctx context.Context, md5 string, hour, day time.Time
 
 // newCode draws a 4-digit code uniformly from 1000–9998 like the original.
 func newCode() (string, error) {
-	n, err := rand.Int(rand.Reader, big.NewInt(9999-1000))
+	n, err := rand.Int(rand.Reader, big.NewInt(1_000_000-100_000))
 	if err != nil {
 		return "", err
 	}
-	return big.NewInt(n.Int64() + 1000).String(), nil
+	return big.NewInt(n.Int64() + 100_000).String(), nil
 }
 
 // randomHex returns 32 lowercase hex characters from 16 secure random bytes.

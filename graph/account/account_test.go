@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"io"
 	"log/slog"
 	"regexp"
@@ -55,6 +56,11 @@ type fixture struct {
 func (f *fixture) advance(d time.Duration) { f.clock = f.clock.Add(d) }
 
 func newFixture(t *testing.T) *fixture {
+	return newFixtureWith(t, Config{})
+}
+
+// newFixtureWith is newFixture with cfg's per-address limits.
+func newFixtureWith(t *testing.T, cfg Config) *fixture {
 	db := entdbtest.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	q := push.NewQueue(push.Log{Logger: log}, 1, 100, log)
@@ -63,7 +69,8 @@ func newFixture(t *testing.T) *fixture {
 		clock: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	kv := kvstore.New(db.Client, db.Dialect)
 	kv.SetClock(func() time.Time { return f.clock })
-	f.svc = New(db.Client, kv, f.sms, q, log, Config{WhiteMobiles: []string{"13800000001"}, SessionCacheTTL: time.Hour})
+	cfg.WhiteMobiles, cfg.SessionCacheTTL = []string{"13800000001"}, time.Hour
+	f.svc = New(db.Client, kv, f.sms, q, log, cfg)
 	f.svc.SetClock(func() time.Time { return f.clock })
 	return f
 }
@@ -141,8 +148,8 @@ func TestCodeLifecycle(t *testing.T) {
 		t.Fatalf("request: %q %v", msg, err)
 	}
 	code := f.sms.code(t, "86", "13900000001")
-	if !regexp.MustCompile(`^[1-9][0-9]{3}$`).MatchString(code) {
-		t.Fatalf("code %q is not 4 digits from 1000", code)
+	if !regexp.MustCompile(`^[1-9][0-9]{5}$`).MatchString(code) {
+		t.Fatalf("code %q is not 6 digits from 100000 (spec §12 S11 [REC])", code)
 	}
 	res, err := f.svc.Login(ctx, "86", "13900000001", code)
 	if err != nil || !res.Registered {
@@ -351,3 +358,46 @@ func TestConcurrentFirstLoginsRegisterOnce(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TestPerAddressLimits: one client address asking codes for many numbers,
+// or trying many wrong codes, is refused for the hour; other addresses and
+// the whitelisted test numbers are not.
+func TestPerAddressLimits(t *testing.T) {
+	f := newFixtureWith(t, Config{CodesPerAddrHour: 3, WrongPerAddrHour: 2})
+	from := func(addr string) context.Context {
+		return viewer.WithClient(context.Background(), viewer.Client{IP: addr})
+	}
+	a, b := from("192.0.2.1"), from("192.0.2.2")
+	for i := range 3 {
+		if _, err := f.svc.RequestCode(a, "86", fmt.Sprintf("1390000010%d", i)); err != nil {
+			t.Fatalf("request %d: %v", i, err)
+		}
+	}
+	_, err := f.svc.RequestCode(a, "86", "13900000109")
+	wantFailure(t, err, msgAddrLimit)
+	if _, err := f.svc.RequestCode(b, "86", "13900000109"); err != nil {
+		t.Fatalf("another address: %v", err)
+	}
+	if msg, err := f.svc.RequestCode(a, "86", "13800000001"); err != nil || msg != MsgWhiteCode {
+		t.Fatalf("test number: %q %v", msg, err)
+	}
+
+	var code string
+	for range 4 { // every SMS sent (asynchronously)
+		code = f.sms.code(t, "86", "13900000100")
+	}
+	wrong := "000000"
+	for range 2 {
+		_, err := f.svc.Login(a, "86", "13900000100", wrong)
+		wantFailure(t, err, msgWrongCaptcha)
+	}
+	// The right code is refused too: the address is out of tries.
+	_, err = f.svc.Login(a, "86", "13900000100", code)
+	wantFailure(t, err, msgAddrWrong)
+	if _, err := f.svc.Login(b, "86", "13900000100", code); err != nil {
+		t.Fatalf("another address with the right code: %v", err)
+	}
+	f.advance(time.Hour) // a new window: codes are checked again (this one expired)
+	_, err = f.svc.Login(a, "86", "13900000101", wrong)
+	wantFailure(t, err, msgExpiredCaptcha)
+}

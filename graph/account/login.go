@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"strings"
+	"time"
 
 	"chaoqer/ent"
 	entaccount "chaoqer/ent/account"
@@ -55,7 +56,7 @@ func (s *Service) Login(ctx context.Context, countryCode, mobile, code string) (
 	if !captchaForm.MatchString(code) {
 		return LoginResult{}, errs.Failure(msgBadCaptcha)
 	}
-	if err := s.checkCode(ctx, countryCode, mobile, code); err != nil {
+	if err := s.checkCodeFrom(ctx, countryCode, mobile, code); err != nil {
 		return LoginResult{}, err
 	}
 	md5 := ids.MD5(phoneKey(countryCode, mobile))
@@ -79,6 +80,30 @@ func (s *Service) Login(ctx context.Context, countryCode, mobile, code string) (
 		}
 		return LoginResult{Credentials: creds}, nil
 	}
+}
+
+// checkCodeFrom is checkCode within the wrong-code limit of the caller's
+// address: once it is reached, no code is checked for the rest of the hour.
+func (s *Service) checkCodeFrom(ctx context.Context, countryCode, mobile, code string) error {
+	addr := viewer.ClientFrom(ctx).IP
+	if addr == "" || s.perAddrWrong == 0 || s.isWhite(countryCode, mobile) {
+		return s.checkCode(ctx, countryCode, mobile, code)
+	}
+	key := "captcha:wrong:" + addr
+	n, err := s.kv.Count(ctx, key)
+	if err != nil {
+		return err
+	}
+	if n >= s.perAddrWrong {
+		return errs.Failure(msgAddrWrong)
+	}
+	err = s.checkCode(ctx, countryCode, mobile, code)
+	if e, ok := errs.As(err); ok && (e.Message == msgWrongCaptcha || e.Message == msgExpiredCaptcha) {
+		if _, ierr := s.kv.Incr(ctx, key, time.Hour); ierr != nil {
+			return ierr
+		}
+	}
+	return err
 }
 
 // checkCode verifies a code; the fifth wrong try kills it.

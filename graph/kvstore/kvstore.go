@@ -6,8 +6,10 @@ package kvstore
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
 
 	"chaoqer/ent"
@@ -76,6 +78,56 @@ func (s *Store) put(ctx context.Context, key, value string, ttl time.Duration, o
 		return false, err
 	}
 	return n > 0, nil
+}
+
+// Incr adds one to the counter under key and returns the new count. A
+// missing or expired counter starts again at 1 and expires ttl later (a
+// fixed window from its first increment). One statement, so instances
+// counting at once never lose an increment.
+func (s *Store) Incr(ctx context.Context, key string, ttl time.Duration) (int, error) {
+	now := s.now().UnixMilli()
+	t, id, val, exp := kv.Table, kv.FieldID, kv.FieldValue, kv.FieldExpireTime
+	ph := func(i int) string {
+		if s.dialect == dialect.Postgres {
+			return fmt.Sprintf("$%d", i)
+		}
+		return fmt.Sprintf("?%d", i)
+	}
+	query := fmt.Sprintf(`INSERT INTO %[1]s (%[2]s, %[3]s, %[4]s) VALUES (%[5]s, '1', %[6]s)
+ON CONFLICT (%[2]s) DO UPDATE SET
+ %[3]s = CASE WHEN %[1]s.%[4]s <= %[7]s THEN '1' ELSE CAST(CAST(%[1]s.%[3]s AS INTEGER) + 1 AS TEXT) END,
+ %[4]s = CASE WHEN %[1]s.%[4]s <= %[7]s THEN excluded.%[4]s ELSE %[1]s.%[4]s END
+RETURNING %[3]s`, t, id, val, exp, ph(1), ph(2), ph(3))
+	rows, err := s.client.QueryContext(ctx, query, key, now+ttl.Milliseconds(), now)
+	if err != nil {
+		return 0, fmt.Errorf("kvstore incr %q: %w", key, err)
+	}
+	defer rows.Close()
+	var v string
+	if !rows.Next() {
+		return 0, fmt.Errorf("kvstore incr %q: no row returned", key)
+	}
+	if err := rows.Scan(&v); err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("kvstore incr %q: not a counter: %w", key, err)
+	}
+	return n, rows.Err()
+}
+
+// Count returns the unexpired counter under key (0 when there is none).
+func (s *Store) Count(ctx context.Context, key string) (int, error) {
+	v, ok, err := s.Get(ctx, key)
+	if err != nil || !ok {
+		return 0, err
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("kvstore count %q: not a counter: %w", key, err)
+	}
+	return n, nil
 }
 
 // Get returns the unexpired value under key.

@@ -93,3 +93,45 @@ func TestSetGetDeleteSweep(t *testing.T) {
 		t.Fatal("sweep removed a live key")
 	}
 }
+
+func TestIncrCountsInAWindow(t *testing.T) {
+	s, now := newStore(t)
+	ctx := context.Background()
+	for want := 1; want <= 3; want++ {
+		if n, err := s.Incr(ctx, "c", time.Hour); n != want || err != nil {
+			t.Fatalf("incr %d: %v %v", want, n, err)
+		}
+	}
+	if n, err := s.Count(ctx, "c"); n != 3 || err != nil {
+		t.Fatalf("count: %v %v", n, err)
+	}
+	*now = now.Add(59 * time.Minute)
+	if n, _ := s.Incr(ctx, "c", time.Hour); n != 4 {
+		t.Fatalf("within the window: %d", n)
+	}
+	*now = now.Add(time.Minute)
+	if n, _ := s.Count(ctx, "c"); n != 0 {
+		t.Fatalf("expired count: %d", n)
+	}
+	if n, _ := s.Incr(ctx, "c", time.Hour); n != 1 {
+		t.Fatalf("new window: %d", n)
+	}
+}
+
+func TestIncrConcurrent(t *testing.T) {
+	s, _ := newStore(t)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := s.Incr(context.Background(), "c", time.Hour); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n, _ := s.Count(context.Background(), "c"); n != 20 {
+		t.Fatalf("count %d, want 20", n)
+	}
+}

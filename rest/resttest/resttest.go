@@ -21,9 +21,11 @@ import (
 	"time"
 
 	"chaoqer/app"
+	"chaoqer/app/edge"
 	"chaoqer/ent"
 	"chaoqer/ent/entdb/entdbtest"
 	"chaoqer/graph/ids"
+	"chaoqer/graph/limits"
 	"chaoqer/rest"
 )
 
@@ -66,7 +68,11 @@ func StartLogged(t testing.TB, log *slog.Logger, configure ...func(*app.Config))
 		DatabaseURL:      entdbtest.URL(t),
 		WhiteMobiles:     WhiteMobiles,
 		DefaultSecret:    app.DefaultSecret,
+		Dev:              true,
 		Introspection:    true,
+		GraphQL:          limits.Defaults(),
+		Edge:             edge.Defaults(),
+		Captcha:          app.DefaultCaptchaLimits,
 		Env:              "test",
 		SessionCacheTTL:  time.Minute, // one instance: long enough that statement counts never include a session reload
 		AgoraAppID:       AgoraAppID,

@@ -1,0 +1,318 @@
+// Package edge is the HTTP middleware in front of both APIs (GraphQL and
+// the legacy REST routes): the client's address (X-Forwarded-For only from
+// trusted proxies), request rate limits per address and per logged-in uid,
+// the request body limit and read/write deadlines for plain HTTP requests.
+// WebSocket upgrades are rate limited but get neither a body limit nor
+// deadlines (their handlers keep their own).
+//
+// Refusals answer in the caller's dialect: a GraphQL error with
+// extensions.code (graph/errs) on /graphql, the legacy envelope
+// {"status":0,"message":…,"errorCode":0} elsewhere.
+package edge
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"chaoqer/graph/errs"
+)
+
+// Config is the edge's configuration; a zero field turns its limit off.
+type Config struct {
+	// MaxBodyBytes bounds a request body (CHAOQER_MAX_BODY_BYTES, 1 MiB).
+	MaxBodyBytes int
+	// BodyExempt are path prefixes with their own body limit (the local
+	// image store's uploads).
+	BodyExempt []string
+	// ReadTimeout is how long a plain HTTP request may take to send its
+	// body (CHAOQER_READ_TIMEOUT, 30 s); WriteTimeout how long its answer
+	// may take to write, from the request's start (CHAOQER_WRITE_TIMEOUT, 60 s).
+	ReadTimeout, WriteTimeout time.Duration
+	// OperationTimeout is the deadline of a plain HTTP request's work: its
+	// context ends then, and a GraphQL operation stops within a field
+	// (CHAOQER_OPERATION_TIMEOUT, 30 s).
+	OperationTimeout time.Duration
+	// PerAddr and PerUID are token buckets per client address and per
+	// logged-in uid (CHAOQER_RATE_PER_ADDR, CHAOQER_RATE_PER_UID). Buckets
+	// live in each instance: N instances allow N times the rate.
+	PerAddr, PerUID Rate
+	// TrustedProxies may set X-Forwarded-For (CHAOQER_TRUSTED_PROXIES,
+	// CIDRs; default none: the connection's address is the client's).
+	TrustedProxies []netip.Prefix
+	// Exempt client addresses are never rate limited and their WebSocket
+	// connections never counted (CHAOQER_RATE_EXEMPT, default loopback:
+	// tests, load scripts, local probes).
+	Exempt []netip.Prefix
+	// Sockets bounds open WebSocket connections (room socket and GraphQL).
+	Sockets Sockets
+	// Refused, when set, is told of every refusal by the name of the limit
+	// ("address", "uid", "socket_address", "socket_uid"): the metrics hook.
+	Refused func(limit string)
+}
+
+// Rate is a token bucket: PerSecond requests a second on average, Burst at once.
+type Rate struct {
+	PerSecond float64
+	Burst     int
+}
+
+// Off reports whether the rate limit is disabled.
+func (r Rate) Off() bool { return r.PerSecond <= 0 || r.Burst <= 0 }
+
+// ParseRate reads "PER_SECOND,BURST" (e.g. "50,200"), or "0" for off.
+func ParseRate(s string) (Rate, error) {
+	if strings.TrimSpace(s) == "0" {
+		return Rate{}, nil
+	}
+	a, b, ok := strings.Cut(s, ",")
+	per, err1 := strconv.ParseFloat(strings.TrimSpace(a), 64)
+	burst, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || per <= 0 || burst <= 0 || math.IsInf(per, 0) {
+		return Rate{}, fmt.Errorf("want PER_SECOND,BURST such as 50,200 (or 0 for off), got %q", s)
+	}
+	return Rate{PerSecond: per, Burst: burst}, nil
+}
+
+// ParsePrefixes reads CIDRs or single addresses.
+func ParsePrefixes(items []string) ([]netip.Prefix, error) {
+	out := make([]netip.Prefix, 0, len(items))
+	for _, s := range items {
+		if p, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is neither a CIDR nor an address", s)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
+}
+
+// Defaults are generous enough for any real client (and for a carrier NAT
+// sharing one address among many) while stopping floods.
+func Defaults() Config {
+	return Config{
+		MaxBodyBytes:     1 << 20,
+		ReadTimeout:      30 * time.Second,
+		WriteTimeout:     60 * time.Second,
+		OperationTimeout: 30 * time.Second,
+		PerAddr:          Rate{PerSecond: 100, Burst: 400},
+		PerUID:           Rate{PerSecond: 20, Burst: 100},
+		Exempt:           []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")},
+		Sockets:          Sockets{PerAddr: 100, PerUID: 8},
+	}
+}
+
+// Identify returns the logged-in uid of a request, or "" (anonymous or an
+// invalid session: those are limited by address only).
+type Identify func(r *http.Request) string
+
+// Edge is the middleware.
+type Edge struct {
+	cfg      Config
+	identify Identify
+	addrs    *buckets
+	uids     *buckets
+	// open WebSocket connections
+	sockAddrs, sockUIDs counts
+}
+
+// New returns the middleware; identify may be nil (no per-uid limit).
+func New(cfg Config, identify Identify) *Edge {
+	if cfg.Refused == nil {
+		cfg.Refused = func(string) {}
+	}
+	return &Edge{cfg: cfg, identify: identify, addrs: newBuckets(cfg.PerAddr), uids: newBuckets(cfg.PerUID)}
+}
+
+type addrKey struct{}
+
+// ClientAddr is the client's address as the edge decided it ("" outside
+// the edge).
+func ClientAddr(ctx context.Context) string {
+	s, _ := ctx.Value(addrKey{}).(string)
+	return s
+}
+
+// Wrap puts the edge in front of next. The request reaching next carries
+// the client address in its context (ClientAddr) and in RemoteAddr (port 0).
+func (e *Edge) Wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr := e.clientAddr(r)
+		r = r.WithContext(context.WithValue(r.Context(), addrKey{}, addr.String()))
+		r.RemoteAddr = netip.AddrPortFrom(addr, 0).String()
+		graphQL := r.URL.Path == "/graphql"
+		exempt := e.exempt(addr)
+		if !exempt && !e.allow(w, r, addr, graphQL) {
+			return
+		}
+		if isUpgrade(r) {
+			if exempt {
+				next.ServeHTTP(w, r)
+			} else {
+				e.serveSocket(w, r, addr.String(), next)
+			}
+			return
+		}
+		rc := http.NewResponseController(w)
+		now := time.Now()
+		if e.cfg.WriteTimeout > 0 {
+			_ = rc.SetWriteDeadline(now.Add(e.cfg.WriteTimeout))
+		}
+		if e.cfg.OperationTimeout > 0 {
+			ctx, cancel := context.WithTimeout(r.Context(), e.cfg.OperationTimeout)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		// The read deadline covers the body only: once it is read, net/http
+		// watches the idle connection, and a deadline there would cancel
+		// the request's context.
+		if e.cfg.ReadTimeout > 0 {
+			_ = rc.SetReadDeadline(now.Add(e.cfg.ReadTimeout))
+		}
+		if e.cfg.MaxBodyBytes > 0 && !e.bodyExempt(r.URL.Path) {
+			body, ok := e.readBody(w, r, graphQL)
+			if !ok {
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// readBody reads the whole body up to the limit (within the read deadline),
+// so handlers never see a partial or oversized body.
+func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, graphQL bool) ([]byte, bool) {
+	limit := int64(e.cfg.MaxBodyBytes)
+	if r.ContentLength > limit {
+		e.tooLarge(w, graphQL)
+		return nil, false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		// A deadline passed or the client went away mid-body.
+		w.Header().Set("Connection", "close")
+		http.Error(w, "request body not received in time", http.StatusRequestTimeout)
+		return nil, false
+	}
+	if int64(len(body)) > limit {
+		w.Header().Set("Connection", "close")
+		e.tooLarge(w, graphQL)
+		return nil, false
+	}
+	return body, true
+}
+
+func (e *Edge) tooLarge(w http.ResponseWriter, graphQL bool) {
+	msg := fmt.Sprintf("request body is over the limit of %d bytes", e.cfg.MaxBodyBytes)
+	if graphQL {
+		writeGraphQLError(w, http.StatusRequestEntityTooLarge, msg,
+			map[string]any{"code": errs.CodePayloadTooLarge, "limit": e.cfg.MaxBodyBytes})
+		return
+	}
+	writeLegacyFailure(w, http.StatusRequestEntityTooLarge, "请求内容过大")
+}
+
+func (e *Edge) bodyExempt(path string) bool {
+	for _, p := range e.cfg.BodyExempt {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Edge) exempt(a netip.Addr) bool {
+	for _, p := range e.cfg.Exempt {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// clientAddr is the connection's address, or, when that is a trusted
+// proxy, the right-most X-Forwarded-For entry not itself a trusted proxy.
+func (e *Edge) clientAddr(r *http.Request) netip.Addr {
+	addr := remoteAddr(r.RemoteAddr)
+	if !e.trusted(addr) {
+		return addr
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			if err != nil {
+				return addr // a malformed hop: trust nothing before it
+			}
+			addr = a.Unmap()
+			if !e.trusted(addr) {
+				return addr
+			}
+		}
+	}
+	return addr
+}
+
+func (e *Edge) trusted(a netip.Addr) bool {
+	for _, p := range e.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func remoteAddr(s string) netip.Addr {
+	if ap, err := netip.ParseAddrPort(s); err == nil {
+		return ap.Addr().Unmap()
+	}
+	host, _, err := net.SplitHostPort(s)
+	if err != nil {
+		host = s
+	}
+	a, _ := netip.ParseAddr(host)
+	return a.Unmap()
+}
+
+func isUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// writeGraphQLError answers a GraphQL response with one request error.
+func writeGraphQLError(w http.ResponseWriter, status int, message string, ext map[string]any) {
+	body, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"message": message, "extensions": ext}}})
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeLegacyFailure answers the legacy failure envelope with errorCode 0.
+func writeLegacyFailure(w http.ResponseWriter, status int, message string) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(map[string]any{"status": 0, "message": message, "errorCode": errs.CodeFailure})
+	w.Header().Set("Content-Type", "application/json;charset=UTF-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(bytes.TrimRight(buf.Bytes(), "\n"))
+}

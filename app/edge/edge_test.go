@@ -1,0 +1,111 @@
+package edge
+
+import (
+	"bufio"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// TestTrickledBodyIsCutOff: a body sent a byte at a time is answered 408
+// at the read deadline and the handler never runs.
+func TestTrickledBodyIsCutOff(t *testing.T) {
+	cfg := Defaults()
+	cfg.ReadTimeout = 200 * time.Millisecond
+	var called atomic.Bool
+	srv := httptest.NewServer(New(cfg, nil).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called.Store(true) })))
+	defer srv.Close()
+	conn, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	start := time.Now()
+	if _, err := conn.Write([]byte("POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")); err != nil {
+		t.Fatal(err)
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusRequestTimeout || called.Load() {
+		t.Errorf("status %d, handler called %v", resp.StatusCode, called.Load())
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("answered after %v", took)
+	}
+}
+
+// TestUpgradeHasNoDeadline: a WebSocket upgrade reaches its handler with
+// its body untouched and no operation deadline.
+func TestUpgradeHasNoDeadline(t *testing.T) {
+	cfg := Defaults()
+	var deadline bool
+	h := New(cfg, nil).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, deadline = r.Context().Deadline()
+	}))
+	req := httptest.NewRequest("GET", "/graphql", nil)
+	req.Header.Set("Upgrade", "websocket")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if deadline {
+		t.Error("an upgrade got a deadline")
+	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/graphql", nil))
+	if !deadline {
+		t.Error("a plain request got no deadline")
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	e := New(Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}, nil)
+	cases := []struct{ remote, xff, want string }{
+		{"192.0.2.1:5000", "203.0.113.9", "192.0.2.1"},                          // untrusted peer: header ignored
+		{"10.0.0.1:5000", "203.0.113.9", "203.0.113.9"},                         // trusted proxy
+		{"10.0.0.1:5000", "198.51.100.1, 203.0.113.9, 10.0.0.2", "203.0.113.9"}, // right-most untrusted
+		{"10.0.0.1:5000", "", "10.0.0.1"},
+		{"10.0.0.1:5000", "junk", "10.0.0.1"},
+		{"[::ffff:192.0.2.7]:1", "", "192.0.2.7"},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = c.remote
+		if c.xff != "" {
+			r.Header.Set("X-Forwarded-For", c.xff)
+		}
+		if got := e.clientAddr(r).String(); got != c.want {
+			t.Errorf("%s / %q: %s, want %s", c.remote, c.xff, got, c.want)
+		}
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	if r, err := ParseRate("50,200"); err != nil || r != (Rate{50, 200}) {
+		t.Errorf("50,200: %v %v", r, err)
+	}
+	if r, err := ParseRate("0"); err != nil || !r.Off() {
+		t.Errorf("0: %v %v", r, err)
+	}
+	for _, bad := range []string{"", "50", "x,1", "1,0", "-1,5"} {
+		if _, err := ParseRate(bad); err == nil || !strings.Contains(err.Error(), "PER_SECOND,BURST") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+func TestBucketsForgetIdleKeys(t *testing.T) {
+	b := newBuckets(Rate{PerSecond: 1, Burst: 2})
+	now := time.Now()
+	for _, k := range []string{"a", "b", "c"} {
+		b.take(k, now)
+	}
+	b.take("d", now.Add(10*time.Second))
+	if len(b.m) != 1 {
+		t.Errorf("%d buckets kept, want 1", len(b.m))
+	}
+}
