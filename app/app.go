@@ -63,11 +63,22 @@ type App struct {
 	jobs     sync.WaitGroup
 }
 
-// New opens the database, migrates it and builds every service and route.
+// New opens the database, applies its pending migrations (unless
+// cfg.SkipMigrations) and builds every service and route.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) {
-	db, err := entdb.Open(ctx, cfg.DatabaseURL)
+	dbOpts := []entdb.Option{entdb.WithLogger(log)}
+	if cfg.SkipMigrations {
+		dbOpts = append(dbOpts, entdb.WithoutMigrations())
+	}
+	db, err := entdb.Open(ctx, cfg.DatabaseURL, dbOpts...)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.SkipMigrations {
+		if current, expected, n, err := db.MigrationStatus(ctx); err == nil && n > 0 {
+			log.Warn("schema migrations pending (CHAOQER_MIGRATE=off): run `chaoqer migrate up`",
+				"current", current, "expected", expected, "pending", n)
+		}
 	}
 	if cfg.DatabaseURL == "" {
 		log.Info("database: embedded SQLite", "path", entdb.DefaultSQLitePath)

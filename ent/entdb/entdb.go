@@ -1,7 +1,8 @@
 // Package entdb opens the database behind the ent client: an embedded SQLite
-// file by default, PostgreSQL (lib/pq) for a postgres:// URL. It migrates the
-// schema at start and counts the SQL statements it runs, so tests can pin how
-// many statements a request costs.
+// file by default, PostgreSQL (lib/pq) for a postgres:// URL. It applies the
+// versioned migrations of chaoqer/ent/migrate/migrations at start (see
+// Migrate) and counts the SQL statements it runs, so tests can pin how many
+// statements a request costs.
 package entdb
 
 import (
@@ -10,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -36,6 +38,7 @@ type DB struct {
 	SQL     *stdsql.DB
 	Dialect string
 	stmts   *atomic.Int64
+	log     *slog.Logger
 
 	prepMu   sync.Mutex
 	prepared map[string]*Stmt
@@ -70,18 +73,40 @@ func (db *DB) Statements() int64 { return db.stmts.Load() }
 // Close closes the client and the pool.
 func (db *DB) Close() error { return db.Client.Close() }
 
-// Open connects to databaseURL (empty means the embedded SQLite file), creates
-// or migrates the schema and returns the client.
-func Open(ctx context.Context, databaseURL string) (*DB, error) {
+// Option configures Open.
+type Option func(*openOptions)
+
+type openOptions struct {
+	skipMigrations bool
+	log            *slog.Logger
+}
+
+// WithoutMigrations opens the database as it is: pending migrations are not
+// applied (CHAOQER_MIGRATE=off, `chaoqer migrate status`).
+func WithoutMigrations() Option { return func(o *openOptions) { o.skipMigrations = true } }
+
+// WithLogger logs each migration applied (and a recognized baseline) to log.
+func WithLogger(log *slog.Logger) Option { return func(o *openOptions) { o.log = log } }
+
+// Open connects to databaseURL (empty means the embedded SQLite file),
+// applies the pending migrations unless WithoutMigrations is given, and
+// returns the client.
+func Open(ctx context.Context, databaseURL string, opts ...Option) (*DB, error) {
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	drv, name, err := openDriver(databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{SQL: drv.DB(), Dialect: name, stmts: new(atomic.Int64)}
+	db := &DB{SQL: drv.DB(), Dialect: name, stmts: new(atomic.Int64), log: o.log}
 	db.Client = ent.NewClient(ent.Driver(&countingDriver{Driver: drv, n: db.stmts}))
-	if err := db.Client.Schema.Create(ctx); err != nil {
-		db.Client.Close()
-		return nil, fmt.Errorf("migrating schema: %w", err)
+	if !o.skipMigrations {
+		if _, err := db.Migrate(ctx); err != nil {
+			db.Client.Close()
+			return nil, fmt.Errorf("migrating schema: %w", err)
+		}
 	}
 	return db, nil
 }
