@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"chaoqer/ent/entdb"
 )
@@ -20,46 +21,55 @@ const migrateUsage = `usage: chaoqer migrate status|up
 
 // runMigrate is the `chaoqer migrate` subcommand; it returns the exit status.
 func runMigrate(ctx context.Context, args []string, databaseURL string, stdout, stderr io.Writer) int {
+	var out strings.Builder
+	code := migrate(ctx, args, databaseURL, &out, stderr)
+	if _, err := io.WriteString(stdout, out.String()); err != nil && code == 0 {
+		return 1
+	}
+	return code
+}
+
+func migrate(ctx context.Context, args []string, databaseURL string, out *strings.Builder, stderr io.Writer) int {
+	fail := func(err error) int {
+		_, _ = fmt.Fprintln(stderr, "chaoqer migrate:", err) // the exit status reports it too
+		return 1
+	}
 	if len(args) != 1 || (args[0] != "status" && args[0] != "up") {
-		fmt.Fprint(stderr, migrateUsage)
+		_, _ = io.WriteString(stderr, migrateUsage)
 		return 2
 	}
 	db, err := entdb.Open(ctx, databaseURL, entdb.WithoutMigrations(),
 		entdb.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))
 	if err != nil {
-		fmt.Fprintln(stderr, "chaoqer migrate:", err)
-		return 1
+		return fail(err)
 	}
-	defer db.Close()
+	defer func() { _ = db.Close() }() // read-only or committed by now
 	if args[0] == "up" {
 		applied, err := db.Migrate(ctx)
 		if err != nil {
-			fmt.Fprintln(stderr, "chaoqer migrate up:", err)
-			return 1
+			return fail(err)
 		}
 		if len(applied) == 0 {
-			fmt.Fprintln(stdout, "nothing to apply")
+			out.WriteString("nothing to apply\n")
 		}
 	}
 	current, expected, pending, err := db.MigrationStatus(ctx)
 	if err != nil {
-		fmt.Fprintln(stderr, "chaoqer migrate:", err)
-		return 1
+		return fail(err)
 	}
 	if current == "" {
 		current = "none"
 	}
-	fmt.Fprintf(stdout, "database: %s\ncurrent version: %s\nexpected version: %s\npending: %d\n", db.Dialect, current, expected, pending)
+	fmt.Fprintf(out, "database: %s\ncurrent version: %s\nexpected version: %s\npending: %d\n", db.Dialect, current, expected, pending)
 	if pending == 0 {
 		return 0
 	}
 	files, err := db.PendingMigrations(ctx)
 	if err != nil {
-		fmt.Fprintln(stderr, "chaoqer migrate:", err)
-		return 1
+		return fail(err)
 	}
 	for _, f := range files {
-		fmt.Fprintln(stdout, "  "+f)
+		out.WriteString("  " + f + "\n")
 	}
 	return 3
 }

@@ -104,8 +104,7 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*DB, error) 
 	db.Client = ent.NewClient(ent.Driver(&countingDriver{Driver: drv, n: db.stmts}))
 	if !o.skipMigrations {
 		if _, err := db.Migrate(ctx); err != nil {
-			db.Client.Close()
-			return nil, fmt.Errorf("migrating schema: %w", err)
+			return nil, errors.Join(fmt.Errorf("migrating schema: %w", err), db.Client.Close())
 		}
 	}
 	return db, nil
@@ -136,15 +135,14 @@ func openPostgres(databaseURL string) (*entsql.Driver, string, error) {
 	sqlDB.SetMaxIdleConns(32)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := pingWithRetry(sqlDB); err != nil {
-		sqlDB.Close()
-		return nil, "", fmt.Errorf("connecting to PostgreSQL: %w", err)
+		return nil, "", errors.Join(fmt.Errorf("connecting to PostgreSQL: %w", err), sqlDB.Close())
 	}
 	return entsql.OpenDB(dialect.Postgres, sqlDB), dialect.Postgres, nil
 }
 
 func openSQLite(path string) (*entsql.Driver, string, error) {
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, "", fmt.Errorf("creating database directory: %w", err)
 		}
 	}
@@ -163,8 +161,7 @@ func openSQLite(path string) (*entsql.Driver, string, error) {
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
 	if err := sqlDB.Ping(); err != nil {
-		sqlDB.Close()
-		return nil, "", fmt.Errorf("opening SQLite %s: %w", path, err)
+		return nil, "", errors.Join(fmt.Errorf("opening SQLite %s: %w", path, err), sqlDB.Close())
 	}
 	return entsql.OpenDB(dialect.SQLite, sqlDB), dialect.SQLite, nil
 }
@@ -198,7 +195,7 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) 
 	}()
 	if err = fn(tx); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
-			return fmt.Errorf("%w (rollback: %v)", err, rerr)
+			return fmt.Errorf("%w (rollback: %w)", err, rerr)
 		}
 		return err
 	}

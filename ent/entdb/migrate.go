@@ -434,10 +434,10 @@ func scratchConn(ctx context.Context, dialectName string, db *stdsql.DB) (*stdsq
 		}
 		conn, err := sdb.Conn(ctx)
 		if err != nil {
-			sdb.Close()
-			return nil, nil, err
+			return nil, nil, errors.Join(err, sdb.Close())
 		}
-		return conn, func() { conn.Close(); sdb.Close() }, nil
+		// Scratch work is thrown away; a failing Close loses nothing.
+		return conn, func() { _ = conn.Close(); _ = sdb.Close() }, nil
 	}
 	name := "chaoqer_scratch_" + randomHex()
 	if _, err := db.ExecContext(ctx, "CREATE SCHEMA "+name); err != nil {

@@ -126,7 +126,7 @@ func TestAutoMigratedDatabaseUpgrades(t *testing.T) {
 		t.Fatalf("row after upgrade: %+v", kv)
 	}
 	var typ int
-	row := db.SQL.QueryRowContext(ctx, "SELECT type FROM "+entdb.RevisionsTable+" ORDER BY version LIMIT 1")
+	row := db.SQL.QueryRowContext(ctx, "SELECT type FROM atlas_schema_revisions ORDER BY version LIMIT 1")
 	if err := row.Scan(&typ); err != nil || typ != 1 {
 		t.Fatalf("first revision type %d (%v), want 1 (baseline)", typ, err)
 	}
@@ -186,7 +186,7 @@ func TestConcurrentOpensMigrateOnce(t *testing.T) {
 	var n int
 	db, _ := entdb.Open(ctx, url)
 	defer db.Close()
-	if err := db.SQL.QueryRowContext(ctx, "SELECT COUNT(*) FROM "+entdb.RevisionsTable).Scan(&n); err != nil {
+	if err := db.SQL.QueryRowContext(ctx, "SELECT COUNT(*) FROM atlas_schema_revisions").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	dir, _ := entdb.MigrationDir(db.Dialect)

@@ -83,7 +83,8 @@ func scratchDB(ctx context.Context, dialectName, devURL string) (*stdsql.DB, fun
 		// one connection, used in turn, keeps it and never meets a lock.
 		db.SetMaxOpenConns(1)
 		db.SetMaxIdleConns(1)
-		return db, func() { db.Close() }, nil
+		// Scratch work is thrown away; a failing Close loses nothing.
+		return db, func() { _ = db.Close() }, nil
 	case dialect.Postgres:
 		if !strings.HasPrefix(devURL, "postgres") {
 			return nil, nil, errors.New("a PostgreSQL dev database is needed: set DATABASE_URL to a postgres:// URL")
@@ -94,12 +95,11 @@ func scratchDB(ctx context.Context, dialectName, devURL string) (*stdsql.DB, fun
 		}
 		name := "chaoqer_scratch_" + randomHex()
 		if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+name); err != nil {
-			admin.Close()
-			return nil, nil, fmt.Errorf("creating a scratch schema: %w", err)
+			return nil, nil, errors.Join(fmt.Errorf("creating a scratch schema: %w", err), admin.Close())
 		}
 		cleanup := func() {
 			_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+name+" CASCADE")
-			admin.Close()
+			_ = admin.Close()
 		}
 		u, err := url.Parse(devURL)
 		if err != nil {
@@ -114,7 +114,7 @@ func scratchDB(ctx context.Context, dialectName, devURL string) (*stdsql.DB, fun
 			cleanup()
 			return nil, nil, err
 		}
-		return db, func() { db.Close(); cleanup() }, nil
+		return db, func() { _ = db.Close(); cleanup() }, nil
 	}
 	return nil, nil, fmt.Errorf("unknown dialect %q", dialectName)
 }
