@@ -178,7 +178,7 @@ func (s *Service) RequestCode(ctx context.Context, countryCode, mobile string) (
 	if err != nil {
 		return "", err
 	}
-	go func() {
+	go func() { //nolint:gosec // G118: the code is sent after the answer, so not under the request's context, which ends with it
 		sendCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := s.sms.SendCode(sendCtx, countryCode, mobile, code); err != nil {

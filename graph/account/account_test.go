@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"io"
 	"log/slog"
 	"regexp"
@@ -250,7 +251,7 @@ func TestLoginRotatesTheSession(t *testing.T) {
 	if err != nil || second.Registered || second.Message() != MsgLoggedIn || second.Credentials.UID != c.UID {
 		t.Fatalf("second login: %+v %v", second, err)
 	}
-	if _, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken); err != errs.Unauthenticated {
+	if _, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken); !errors.Is(err, errs.Unauthenticated) {
 		t.Fatalf("old token still works: %v", err)
 	}
 	if _, err := f.svc.Authenticate(ctx, c.UID, second.Credentials.AccessToken); err != nil {
@@ -259,7 +260,7 @@ func TestLoginRotatesTheSession(t *testing.T) {
 	if err := f.svc.Logout(ctx, c.UID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(ctx, c.UID, second.Credentials.AccessToken); err != errs.Unauthenticated {
+	if _, err := f.svc.Authenticate(ctx, c.UID, second.Credentials.AccessToken); !errors.Is(err, errs.Unauthenticated) {
 		t.Fatalf("token works after logout: %v", err)
 	}
 }
@@ -275,10 +276,10 @@ func TestFrozenAccounts(t *testing.T) {
 		if err := f.svc.SetStatus(ctx, f.db, res.Credentials.UID, status); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Authenticate(ctx, res.Credentials.UID, res.Credentials.AccessToken); err != errs.Unauthenticated {
+		if _, err := f.svc.Authenticate(ctx, res.Credentials.UID, res.Credentials.AccessToken); !errors.Is(err, errs.Unauthenticated) {
 			t.Fatalf("status %d authenticates: %v", status, err)
 		}
-		if _, err := f.svc.Login(ctx, "86", "13800000001", WhiteCode); err != errs.AccountFrozen {
+		if _, err := f.svc.Login(ctx, "86", "13800000001", WhiteCode); !errors.Is(err, errs.AccountFrozen) {
 			t.Fatalf("status %d logs in: %v", status, err)
 		}
 	}
@@ -303,7 +304,7 @@ func TestSessionExpiryAndSlidingRenewal(t *testing.T) {
 	// Left alone for 31 days, it does.
 	f.advance(31 * 24 * time.Hour)
 	f.svc.Forget(c.UID)
-	if _, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken); err != errs.Unauthenticated {
+	if _, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken); !errors.Is(err, errs.Unauthenticated) {
 		t.Fatalf("expired session authenticates: %v", err)
 	}
 }
@@ -319,7 +320,7 @@ func TestAuthenticateHeader(t *testing.T) {
 	}
 	for _, h := range []string{"", "Basic", "Basic ", "Basic !!", "Basic " + b64(c.UID), "Basic " + b64(c.UID+":"+c.AccessToken+":x"),
 		"Basic " + b64(c.UID+":"+c.AccessSecret)} {
-		if _, err := f.svc.AuthenticateHeader(ctx, h); err != errs.Unauthenticated {
+		if _, err := f.svc.AuthenticateHeader(ctx, h); !errors.Is(err, errs.Unauthenticated) {
 			t.Errorf("header %q: %v", h, err)
 		}
 	}
