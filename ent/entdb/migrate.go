@@ -256,7 +256,9 @@ func (m migrator) info(msg string, args ...any) {
 // rows violating a foreign key, as Atlas's own executor does.
 func (m migrator) apply(ctx context.Context, conn *stdsql.Conn, f migrate.File) error {
 	if lf, ok := f.(*migrate.LocalFile); ok && slices.Contains(lf.Directive("txmode"), "none") {
-		return m.execute(ctx, conn, f)
+		// Statement by statement, progress recorded after each, so a rerun
+		// continues where a failure stopped.
+		return m.execute(ctx, conn, &revisions{q: conn, dialect: m.dialect}, f)
 	}
 	fkOn := false
 	if m.dialect == dialect.SQLite {
@@ -280,20 +282,26 @@ func (m migrator) apply(ctx context.Context, conn *stdsql.Conn, f migrate.File) 
 		}
 		rollback = sqlite.RollbackFunc(ctx, conn, tx, fkOn)
 	}
-	if err := m.execute(ctx, tx, f); err != nil {
+	// Inside the transaction only the final revision row matters: the
+	// executor's per-statement progress rows would vanish with a rollback.
+	rrw := &revisions{q: tx, dialect: m.dialect, deferred: true}
+	if err := m.execute(ctx, tx, rrw, f); err != nil {
+		return errors.Join(err, rollback())
+	}
+	if err := rrw.flush(ctx); err != nil {
 		return errors.Join(err, rollback())
 	}
 	return commit()
 }
 
 // execute runs f's pending statements on q with Atlas's executor, which
-// records progress in the revisions table (through q as well).
-func (m migrator) execute(ctx context.Context, q atlas.ExecQuerier, f migrate.File) error {
+// records progress in the revisions table through rrw.
+func (m migrator) execute(ctx context.Context, q atlas.ExecQuerier, rrw *revisions, f migrate.File) error {
 	drv, err := m.open(q)
 	if err != nil {
 		return err
 	}
-	ex, err := migrate.NewExecutor(drv, m.dir, &revisions{q: q, dialect: m.dialect})
+	ex, err := migrate.NewExecutor(drv, m.dir, rrw)
 	if err != nil {
 		return err
 	}
@@ -495,10 +503,21 @@ func revisionsDDL(dialectName string) string {
 }
 
 // revisions is Atlas's RevisionReadWriter over RevisionsTable, through q (a
-// connection or a transaction).
+// connection or a transaction). A deferred one keeps the last revision
+// written in memory until flush.
 type revisions struct {
-	q       atlas.ExecQuerier
-	dialect string
+	q        atlas.ExecQuerier
+	dialect  string
+	deferred bool
+	last     *migrate.Revision
+}
+
+func (r *revisions) flush(ctx context.Context) error {
+	if r.last == nil {
+		return nil
+	}
+	r.deferred = false
+	return r.WriteRevision(ctx, r.last)
 }
 
 var _ migrate.RevisionReadWriter = (*revisions)(nil)
@@ -512,6 +531,10 @@ func (r *revisions) ReadRevisions(ctx context.Context) ([]*migrate.Revision, err
 }
 
 func (r *revisions) ReadRevision(ctx context.Context, version string) (*migrate.Revision, error) {
+	if r.last != nil && r.last.Version == version {
+		c := *r.last
+		return &c, nil
+	}
 	revs, err := queryRevisions(ctx, r.q, r.dialect, "SELECT "+revisionColumns+" FROM "+RevisionsTable+" WHERE version = ?", version)
 	if err != nil {
 		return nil, err
@@ -523,6 +546,11 @@ func (r *revisions) ReadRevision(ctx context.Context, version string) (*migrate.
 }
 
 func (r *revisions) WriteRevision(ctx context.Context, rev *migrate.Revision) error {
+	if r.deferred {
+		c := *rev
+		r.last = &c
+		return nil
+	}
 	hashes, err := json.Marshal(rev.PartialHashes)
 	if err != nil {
 		return err
