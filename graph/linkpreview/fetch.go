@@ -152,7 +152,7 @@ func (f *Fetcher) dialContext(ctx context.Context, network, address string) (net
 	} else if addrs, err = f.opts.Lookup(ctx, host); err != nil {
 		return nil, err
 	}
-	var lastErr error = fmt.Errorf("link preview: %s has no address", host)
+	lastErr := fmt.Errorf("link preview: %s has no address", host)
 	for _, a := range addrs {
 		ap := netip.AddrPortFrom(a.Unmap(), uint16(port))
 		if !f.opts.Allow(ap) {
@@ -303,15 +303,15 @@ loop:
 	return p
 }
 
-// clean collapses whitespace and keeps at most max characters.
-func clean(s string, max int) string {
+// clean collapses whitespace and keeps at most maxRunes characters.
+func clean(s string, maxRunes int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "")
 	}
-	if utf8.RuneCountInString(s) > max {
+	if utf8.RuneCountInString(s) > maxRunes {
 		r := []rune(s)
-		s = strings.TrimSpace(string(r[:max]))
+		s = strings.TrimSpace(string(r[:maxRunes]))
 	}
 	return s
 }
