@@ -285,8 +285,13 @@ func (m migrator) apply(ctx context.Context, conn *stdsql.Conn, f migrate.File) 
 	// Inside the transaction only the final revision row matters: the
 	// executor's per-statement progress rows would vanish with a rollback.
 	rrw := &revisions{q: tx, dialect: m.dialect, deferred: true}
+	start := time.Now()
 	if err := m.execute(ctx, tx, rrw, f); err != nil {
 		return errors.Join(err, rollback())
+	}
+	if rrw.last != nil {
+		// The executor restamps ExecutedAt at every write; record the file's.
+		rrw.last.ExecutedAt, rrw.last.ExecutionTime = start, time.Since(start)
 	}
 	if err := rrw.flush(ctx); err != nil {
 		return errors.Join(err, rollback())

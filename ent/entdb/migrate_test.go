@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -88,6 +89,10 @@ func TestMigrationStatusAndUp(t *testing.T) {
 	}
 	if p, err := db.PendingMigrations(ctx); err != nil || len(p) != 0 {
 		t.Fatalf("pending after up: %v %v", p, err)
+	}
+	var execNanos int64
+	if err := db.SQL.QueryRowContext(ctx, "SELECT execution_time FROM atlas_schema_revisions ORDER BY version LIMIT 1").Scan(&execNanos); err != nil || execNanos < int64(time.Microsecond) {
+		t.Fatalf("recorded execution time %dns (%v)", execNanos, err)
 	}
 	db.Client.KV.Create().SetID("k").SetExpireTime(0).ExecX(ctx)
 	// A second run finds nothing to do.
