@@ -50,7 +50,7 @@ func loadDir(sub string) (*migrate.MemDir, error) {
 		return nil, err
 	}
 	if err := migrate.Validate(dir); err != nil {
-		return nil, fmt.Errorf("migrations/%s: %w", sub, err)
+		return nil, fmt.Errorf("ent/migrate/migrations/%s: atlas.sum does not match the files (edited by hand?): %w", sub, err)
 	}
 	return dir, nil
 }
@@ -91,8 +91,10 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 // MigrationStatus compares the database with the migrations built into this
 // binary: current is the newest version applied ("" when none is), expected
 // the newest version of the embedded files, pending how many files are not
-// applied yet. The schema is at the expected version when pending is 0. It
-// runs one query (two when the revisions table does not exist yet), outside
+// applied yet. The schema is at the expected version when pending is 0
+// (current is newer than expected when a newer release migrated the
+// database and this binary is older; pending is 0 then too). It runs one
+// query (two when the revisions table does not exist yet), outside
 // the statement counter, so a readiness probe can call it on every request.
 // err reports a failing database, never a schema that is behind.
 func (db *DB) MigrationStatus(ctx context.Context) (current, expected string, pending int, err error) {
