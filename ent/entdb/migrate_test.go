@@ -99,6 +99,20 @@ func TestMigrationStatusAndUp(t *testing.T) {
 	if applied, err := db.Migrate(ctx); err != nil || len(applied) != 0 {
 		t.Fatalf("second migrate: applied %v, err %v", applied, err)
 	}
+	// A newer release migrated the database further; this older binary
+	// still starts, and reports nothing pending.
+	if _, err := db.SQL.ExecContext(ctx, entdb.Rebind(db.Dialect, `INSERT INTO atlas_schema_revisions
+		(version, description, type, applied, total, executed_at, execution_time, hash, operator_version)
+		VALUES ('99990101000000', 'future', 2, 1, 1, ?, 0, '', '')`), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if applied, err := db.Migrate(ctx); err != nil || len(applied) != 0 {
+		t.Fatalf("migrate behind the database: applied %v, err %v", applied, err)
+	}
+	current, expected, pending, err = db.MigrationStatus(ctx)
+	if err != nil || current != "99990101000000" || expected != latest || pending != 0 {
+		t.Fatalf("ahead: current %q expected %q pending %d err %v", current, expected, pending, err)
+	}
 }
 
 // TestAutoMigratedDatabaseUpgrades: a database created by the releases that
