@@ -1,6 +1,9 @@
 // Command chaoqer is the backend of the Chaoqer live-audio app: the GraphQL
 // API with its Playground at /, and the legacy REST paths of the existing
 // mobile apps. Configuration comes from the environment (see README.md).
+//
+// `chaoqer migrate status|up` reports or applies the schema migrations of
+// DATABASE_URL instead of serving.
 package main
 
 //go:generate go run -mod=mod ./ent/entc.go
@@ -33,6 +36,7 @@ const (
 )
 
 func main() {
+	migrateMain()
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(defaultGCPercent)
 	}

@@ -66,7 +66,8 @@ type App struct {
 	undo []func()
 }
 
-// New opens the database, migrates it and builds every service, route and
+// New opens the database, applies its pending migrations (unless
+// cfg.SkipMigrations) and builds every service, route and
 // background job.
 func New(ctx context.Context, cfg Config, log *slog.Logger) (_ *App, err error) {
 	a := &App{Config: cfg, log: log}

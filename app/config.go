@@ -64,6 +64,9 @@ type Config struct {
 	// CountStatements adds the X-Sql-Statements response header
 	// (CHAOQER_DEBUG_SQL_COUNT).
 	CountStatements bool
+	// SkipMigrations leaves pending schema migrations to `chaoqer migrate
+	// up` (CHAOQER_MIGRATE=off); by default they are applied at start.
+	SkipMigrations bool
 	// SessionCacheTTL bounds how stale a cached session may be on an instance
 	// that did not see the login or logout (CHAOQER_SESSION_CACHE_TTL).
 	SessionCacheTTL time.Duration
@@ -251,6 +254,13 @@ func ConfigFromEnv() (Config, error) {
 	}
 	if c.Push.APNsProduction, err = boolEnv("JPUSH_APNS_PRODUCTION", false); err != nil {
 		return c, err
+	}
+	switch v := strings.ToLower(env("CHAOQER_MIGRATE", "on")); v {
+	case "on":
+	case "off":
+		c.SkipMigrations = true
+	default:
+		return c, fmt.Errorf("CHAOQER_MIGRATE: on or off (got %q)", v)
 	}
 	skew := "15m" // spec §1.4 [REC]
 	if c.Dev {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -16,7 +17,6 @@ import (
 	"chaoqer/app/health"
 	"chaoqer/app/metrics"
 	"chaoqer/app/observe"
-	"chaoqer/ent/migrate"
 	"chaoqer/graph"
 	"chaoqer/graph/storage"
 	"chaoqer/rest"
@@ -150,15 +150,19 @@ func (a *App) readiness() *health.Checker {
 }
 
 // schemaChecker tells whether the database schema is the one this binary
-// expects. Versioned migrations (issue 11 item 5) replace this with a
-// comparison of the applied migration version; until then every table of
-// ent's schema must exist.
+// expects: no migration file of this binary is pending (a database a newer
+// release migrated further is ready too).
 func (a *App) schemaChecker() health.SchemaChecker {
-	tables := make([]string, 0, len(migrate.Tables))
-	for _, t := range migrate.Tables {
-		tables = append(tables, t.Name)
-	}
-	return health.TablesExist(a.DB.SQL, a.DB.IsPostgres(), tables)
+	return health.SchemaCheckFunc(func(ctx context.Context) error {
+		current, expected, pending, err := a.DB.MigrationStatus(ctx)
+		if err != nil {
+			return err
+		}
+		if pending > 0 {
+			return fmt.Errorf("schema at %q, %d migration(s) pending up to %q", current, pending, expected)
+		}
+		return nil
+	})
 }
 
 // behindEdge puts the edge (client address, rate, body and socket limits,

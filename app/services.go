@@ -50,9 +50,19 @@ type services struct {
 // registered in a.undo.
 func (a *App) buildServices(ctx context.Context) (*services, error) {
 	cfg, log := a.Config, a.log
-	db, err := entdb.Open(ctx, cfg.DatabaseURL, entdb.WithTracerProvider(cfg.tracer()))
+	dbOpts := []entdb.Option{entdb.WithTracerProvider(cfg.tracer()), entdb.WithLogger(log)}
+	if cfg.SkipMigrations {
+		dbOpts = append(dbOpts, entdb.WithoutMigrations())
+	}
+	db, err := entdb.Open(ctx, cfg.DatabaseURL, dbOpts...)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.SkipMigrations {
+		if current, expected, n, err := db.MigrationStatus(ctx); err == nil && n > 0 {
+			log.Warn("schema migrations pending (CHAOQER_MIGRATE=off): run `chaoqer migrate up`",
+				"current", current, "expected", expected, "pending", n)
+		}
 	}
 	if cfg.DatabaseURL == "" {
 		log.Info("database: embedded SQLite", "path", entdb.DefaultSQLitePath)

@@ -15,7 +15,7 @@ func main() {
 	err := entc.Generate("./ent/schema", &gen.Config{
 		Target:   "./ent",
 		Package:  "chaoqer/ent",
-		Features: []gen.Feature{gen.FeatureModifier, gen.FeatureExecQuery, gen.FeatureUpsert},
+		Features: []gen.Feature{gen.FeatureModifier, gen.FeatureExecQuery, gen.FeatureUpsert, gen.FeatureVersionedMigration},
 	})
 	if err != nil {
 		log.Fatalf("running ent codegen: %v", err)

@@ -47,5 +47,5 @@ func TestErrorPresenter(t *testing.T) {
 	if e.Extensions["code"] != errs.ExtUnavailable {
 		t.Errorf("canceled: %+v", e)
 	}
-	var _ graphql.ErrorPresenterFunc = present
+	var _ graphql.ErrorPresenterFunc = present //nolint:staticcheck // QF1011: the declared type is the point, a compile-time check of present
 }

@@ -9,11 +9,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -148,8 +145,7 @@ func Database(db *sql.DB) Check {
 }
 
 // SchemaChecker reports whether the database schema is the one this binary
-// expects. The versioned-migrations work supplies one that compares the
-// applied migration version; until then TablesExist stands in.
+// expects (the app compares the applied migration version).
 type SchemaChecker interface {
 	CheckSchema(ctx context.Context) error
 }
@@ -163,44 +159,6 @@ func (f SchemaCheckFunc) CheckSchema(ctx context.Context) error { return f(ctx) 
 // Schema is the readiness check of s.
 func Schema(s SchemaChecker) Check {
 	return Check{Name: "schema", Run: s.CheckSchema}
-}
-
-// TablesExist checks that every table in tables exists in the pool's
-// current schema (PostgreSQL) or database file (SQLite), in one query.
-func TablesExist(db *sql.DB, postgres bool, tables []string) SchemaChecker {
-	q := "SELECT name FROM sqlite_master WHERE type = 'table'"
-	if postgres {
-		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
-	}
-	return SchemaCheckFunc(func(ctx context.Context) error {
-		rows, err := db.QueryContext(ctx, q)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		have := map[string]bool{}
-		for rows.Next() {
-			var name string
-			if err := rows.Scan(&name); err != nil {
-				return err
-			}
-			have[name] = true
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		var missing []string
-		for _, t := range tables {
-			if !have[t] {
-				missing = append(missing, t)
-			}
-		}
-		if len(missing) > 0 {
-			sort.Strings(missing)
-			return fmt.Errorf("missing tables: %s", strings.Join(missing, ", "))
-		}
-		return nil
-	})
 }
 
 // Listener is a component that must be receiving for the instance to be

@@ -1,7 +1,8 @@
 // Package entdb opens the database behind the ent client: an embedded SQLite
-// file by default, PostgreSQL (lib/pq) for a postgres:// URL. It migrates the
-// schema at start and counts the SQL statements it runs, so tests can pin how
-// many statements a request costs.
+// file by default, PostgreSQL (lib/pq) for a postgres:// URL. It applies the
+// versioned migrations of chaoqer/ent/migrate/migrations at start (see
+// Migrate) and counts the SQL statements it runs, so tests can pin how many
+// statements a request costs.
 package entdb
 
 import (
@@ -10,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -41,6 +43,7 @@ type DB struct {
 	SQL     *stdsql.DB
 	Dialect string
 	stmts   *atomic.Int64
+	log     *slog.Logger
 
 	prepMu   sync.Mutex
 	prepared map[string]*Stmt
@@ -75,41 +78,52 @@ func (db *DB) Statements() int64 { return db.stmts.Load() }
 // Close closes the client and the pool.
 func (db *DB) Close() error { return db.Client.Close() }
 
-// Option adjusts Open.
-type Option func(*options)
+// Option configures Open.
+type Option func(*openOptions)
 
-type options struct {
-	tracer trace.TracerProvider
+type openOptions struct {
+	tracer         trace.TracerProvider
+	skipMigrations bool
+	log            *slog.Logger
 }
 
 // WithTracerProvider traces every statement (otelsql spans, children of
 // the caller's span) with tp; without it the global provider is used.
 func WithTracerProvider(tp trace.TracerProvider) Option {
-	return func(o *options) { o.tracer = tp }
+	return func(o *openOptions) { o.tracer = tp }
 }
 
-// Open connects to databaseURL (empty means the embedded SQLite file), creates
-// or migrates the schema and returns the client. The database/sql driver is
-// wrapped by otelsql, so statements appear in traces.
+// WithoutMigrations opens the database as it is: pending migrations are not
+// applied (CHAOQER_MIGRATE=off, `chaoqer migrate status`).
+func WithoutMigrations() Option { return func(o *openOptions) { o.skipMigrations = true } }
+
+// WithLogger logs each migration applied (and a recognized baseline) to log.
+func WithLogger(log *slog.Logger) Option { return func(o *openOptions) { o.log = log } }
+
+// Open connects to databaseURL (empty means the embedded SQLite file),
+// applies the pending migrations unless WithoutMigrations is given, and
+// returns the client. The database/sql driver is wrapped by otelsql, so
+// statements appear in traces.
 func Open(ctx context.Context, databaseURL string, opts ...Option) (*DB, error) {
-	var o options
-	for _, f := range opts {
-		f(&o)
+	var o openOptions
+	for _, opt := range opts {
+		opt(&o)
 	}
 	drv, name, err := openDriver(databaseURL, o)
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{SQL: drv.DB(), Dialect: name, stmts: new(atomic.Int64)}
+	db := &DB{SQL: drv.DB(), Dialect: name, stmts: new(atomic.Int64), log: o.log}
 	db.Client = ent.NewClient(ent.Driver(&countingDriver{Driver: drv, n: db.stmts}))
-	if err := db.Client.Schema.Create(ctx); err != nil {
-		db.Client.Close()
-		return nil, fmt.Errorf("migrating schema: %w", err)
+	if !o.skipMigrations {
+		if _, err := db.Migrate(ctx); err != nil {
+			return nil, errors.Join(fmt.Errorf("migrating schema: %w", err), db.Client.Close())
+		}
 	}
 	return db, nil
 }
 
-func openDriver(databaseURL string, o options) (*entsql.Driver, string, error) {
+func openDriver(databaseURL string, o openOptions) (*entsql.Driver, string, error) {
 	switch {
 	case databaseURL == "":
 		return openSQLite(DefaultSQLitePath, o)
@@ -126,7 +140,7 @@ func openDriver(databaseURL string, o options) (*entsql.Driver, string, error) {
 // openTraced opens a pool whose driver otelsql wraps: one span per
 // statement (rows and connection resets are not spanned, to keep traces
 // readable and cheap).
-func openTraced(driver, dsn string, system attribute.KeyValue, o options) (*stdsql.DB, error) {
+func openTraced(driver, dsn string, system attribute.KeyValue, o openOptions) (*stdsql.DB, error) {
 	if _, off := o.tracer.(noop.TracerProvider); off {
 		return stdsql.Open(driver, dsn) // tracing is off: no wrapper at all
 	}
@@ -140,7 +154,7 @@ func openTraced(driver, dsn string, system attribute.KeyValue, o options) (*stds
 	return otelsql.Open(driver, dsn, opts...)
 }
 
-func openPostgres(databaseURL string, o options) (*entsql.Driver, string, error) {
+func openPostgres(databaseURL string, o openOptions) (*entsql.Driver, string, error) {
 	sqlDB, err := openTraced("postgres", databaseURL, semconv.DBSystemNamePostgreSQL, o)
 	if err != nil {
 		return nil, "", fmt.Errorf("opening PostgreSQL: %w", err)
@@ -151,15 +165,14 @@ func openPostgres(databaseURL string, o options) (*entsql.Driver, string, error)
 	sqlDB.SetMaxIdleConns(32)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	if err := pingWithRetry(sqlDB); err != nil {
-		sqlDB.Close()
-		return nil, "", fmt.Errorf("connecting to PostgreSQL: %w", err)
+		return nil, "", errors.Join(fmt.Errorf("connecting to PostgreSQL: %w", err), sqlDB.Close())
 	}
 	return entsql.OpenDB(dialect.Postgres, sqlDB), dialect.Postgres, nil
 }
 
-func openSQLite(path string, o options) (*entsql.Driver, string, error) {
+func openSQLite(path string, o openOptions) (*entsql.Driver, string, error) {
 	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
 			return nil, "", fmt.Errorf("creating database directory: %w", err)
 		}
 	}
@@ -178,8 +191,7 @@ func openSQLite(path string, o options) (*entsql.Driver, string, error) {
 	sqlDB.SetMaxOpenConns(8)
 	sqlDB.SetMaxIdleConns(8)
 	if err := sqlDB.Ping(); err != nil {
-		sqlDB.Close()
-		return nil, "", fmt.Errorf("opening SQLite %s: %w", path, err)
+		return nil, "", errors.Join(fmt.Errorf("opening SQLite %s: %w", path, err), sqlDB.Close())
 	}
 	return entsql.OpenDB(dialect.SQLite, sqlDB), dialect.SQLite, nil
 }
@@ -213,7 +225,7 @@ func WithTx(ctx context.Context, client *ent.Client, fn func(tx *ent.Tx) error) 
 	}()
 	if err = fn(tx); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
-			return fmt.Errorf("%w (rollback: %v)", err, rerr)
+			return fmt.Errorf("%w (rollback: %w)", err, rerr)
 		}
 		return err
 	}

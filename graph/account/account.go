@@ -198,7 +198,7 @@ func (s *Service) RequestCode(ctx context.Context, countryCode, mobile string) (
 	if err != nil {
 		return "", err
 	}
-	go func() {
+	go func() { //nolint:gosec // G118: sent after the answer, so detached from the request's cancellation (not its values)
 		// Detached from the request's end, but keeping its values (request
 		// id for the logs, trace for the provider call).
 		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

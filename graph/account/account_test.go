@@ -3,6 +3,7 @@ package account
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -257,7 +258,7 @@ func TestLoginRotatesTheSession(t *testing.T) {
 	if err != nil || second.Registered || second.Message() != MsgLoggedIn || second.Credentials.UID != c.UID {
 		t.Fatalf("second login: %+v %v", second, err)
 	}
-	if _, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken); err != errs.Unauthenticated {
+	if _, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken); !errors.Is(err, errs.Unauthenticated) {
 		t.Fatalf("old token still works: %v", err)
 	}
 	if _, err := f.svc.Authenticate(ctx, c.UID, second.Credentials.AccessToken); err != nil {
@@ -266,7 +267,7 @@ func TestLoginRotatesTheSession(t *testing.T) {
 	if err := f.svc.Logout(ctx, c.UID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Authenticate(ctx, c.UID, second.Credentials.AccessToken); err != errs.Unauthenticated {
+	if _, err := f.svc.Authenticate(ctx, c.UID, second.Credentials.AccessToken); !errors.Is(err, errs.Unauthenticated) {
 		t.Fatalf("token works after logout: %v", err)
 	}
 }
@@ -282,10 +283,10 @@ func TestFrozenAccounts(t *testing.T) {
 		if err := f.svc.SetStatus(ctx, f.db, res.Credentials.UID, status); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := f.svc.Authenticate(ctx, res.Credentials.UID, res.Credentials.AccessToken); err != errs.Unauthenticated {
+		if _, err := f.svc.Authenticate(ctx, res.Credentials.UID, res.Credentials.AccessToken); !errors.Is(err, errs.Unauthenticated) {
 			t.Fatalf("status %d authenticates: %v", status, err)
 		}
-		if _, err := f.svc.Login(ctx, "86", "13800000001", WhiteCode); err != errs.AccountFrozen {
+		if _, err := f.svc.Login(ctx, "86", "13800000001", WhiteCode); !errors.Is(err, errs.AccountFrozen) {
 			t.Fatalf("status %d logs in: %v", status, err)
 		}
 	}
@@ -310,7 +311,7 @@ func TestSessionExpiryAndSlidingRenewal(t *testing.T) {
 	// Left alone for 31 days, it does.
 	f.advance(31 * 24 * time.Hour)
 	f.svc.Forget(c.UID)
-	if _, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken); err != errs.Unauthenticated {
+	if _, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken); !errors.Is(err, errs.Unauthenticated) {
 		t.Fatalf("expired session authenticates: %v", err)
 	}
 }
@@ -326,7 +327,7 @@ func TestAuthenticateHeader(t *testing.T) {
 	}
 	for _, h := range []string{"", "Basic", "Basic ", "Basic !!", "Basic " + b64(c.UID), "Basic " + b64(c.UID+":"+c.AccessToken+":x"),
 		"Basic " + b64(c.UID+":"+c.AccessSecret)} {
-		if _, err := f.svc.AuthenticateHeader(ctx, h); err != errs.Unauthenticated {
+		if _, err := f.svc.AuthenticateHeader(ctx, h); !errors.Is(err, errs.Unauthenticated) {
 			t.Errorf("header %q: %v", h, err)
 		}
 	}

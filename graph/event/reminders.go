@@ -67,24 +67,27 @@ func (s *Service) sendDueBatch(ctx context.Context) (sent, claimed int, err erro
 			lock = " FOR UPDATE OF r SKIP LOCKED"
 		}
 		q := strings.Replace(claimDueSQL, "{lock}", lock, 1)
-		rows, err := tx.QueryContext(ctx, entdb.Rebind(s.dialect, q), nowMs, false, nowMs, reminderBatch)
-		if err != nil {
-			return err
-		}
 		type due struct{ eventID, uid string }
 		var dues []due
 		eventIDs := map[string]bool{}
-		for rows.Next() {
-			var d due
-			if err := rows.Scan(&d.eventID, &d.uid); err != nil {
-				rows.Close()
+		// The rows are closed before the next statement of the transaction.
+		err := func() error {
+			rows, err := tx.QueryContext(ctx, entdb.Rebind(s.dialect, q), nowMs, false, nowMs, reminderBatch)
+			if err != nil {
 				return err
 			}
-			dues = append(dues, d)
-			eventIDs[d.eventID] = true
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			defer rows.Close()
+			for rows.Next() {
+				var d due
+				if err := rows.Scan(&d.eventID, &d.uid); err != nil {
+					return err
+				}
+				dues = append(dues, d)
+				eventIDs[d.eventID] = true
+			}
+			return rows.Err()
+		}()
+		if err != nil {
 			return err
 		}
 		claimed = len(dues)

@@ -161,7 +161,7 @@ func (f *Fetcher) dialContext(ctx context.Context, network, address string) (net
 	} else if addrs, err = f.opts.Lookup(ctx, host); err != nil {
 		return nil, err
 	}
-	var lastErr error = fmt.Errorf("link preview: %s has no address", host)
+	lastErr := fmt.Errorf("link preview: %s has no address", host)
 	for _, a := range addrs {
 		ap := netip.AddrPortFrom(a.Unmap(), uint16(port))
 		if !f.opts.Allow(ap) {
@@ -312,16 +312,16 @@ loop:
 	return p
 }
 
-// clean collapses whitespace and keeps at most max characters of storable
+// clean collapses whitespace and keeps at most maxRunes characters of storable
 // text (text.Storable: a page's bytes are not ours to trust).
-func clean(s string, max int) string {
+func clean(s string, maxRunes int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if !text.Storable(s) {
 		s = strings.ReplaceAll(strings.ToValidUTF8(s, ""), "\x00", "")
 	}
-	if utf8.RuneCountInString(s) > max {
+	if utf8.RuneCountInString(s) > maxRunes {
 		r := []rune(s)
-		s = strings.TrimSpace(string(r[:max]))
+		s = strings.TrimSpace(string(r[:maxRunes]))
 	}
 	return s
 }

@@ -99,7 +99,7 @@ type seqSender struct {
 func (s *seqSender) Alert(_ context.Context, uid string, a Alert) error {
 	n, _ := strconv.Atoi(a.Title)
 	if n%3 == 0 {
-		time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond) // jitter to tempt reordering
+		time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond) //nolint:gosec // G404: test jitter to tempt reordering, not a secret
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -67,11 +67,11 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 	if _, err := url.Parse(cfg.BaseURL); err != nil || cfg.BaseURL == "" {
 		return nil, fmt.Errorf("local storage: bad base URL %q", cfg.BaseURL)
 	}
-	max := cfg.MaxBytes
-	if max <= 0 {
-		max = DefaultMaxUpload
+	maxSize := cfg.MaxBytes
+	if maxSize <= 0 {
+		maxSize = DefaultMaxUpload
 	}
-	return &Local{dir: cfg.Dir, base: strings.TrimRight(cfg.BaseURL, "/"), key: cfg.Key, maxSize: max, now: time.Now}, nil
+	return &Local{dir: cfg.Dir, base: strings.TrimRight(cfg.BaseURL, "/"), key: cfg.Key, maxSize: maxSize, now: time.Now}, nil
 }
 
 // SetClock replaces the time source (tests).
@@ -118,7 +118,7 @@ func validKey(key string) bool {
 // signature is the hex HMAC of what an upload URL allows.
 func (l *Local) signature(key, contentType string, expires int64) string {
 	m := hmac.New(sha256.New, l.key)
-	fmt.Fprintf(m, "PUT\n%s\n%s\n%d", key, contentType, expires)
+	_, _ = fmt.Fprintf(m, "PUT\n%s\n%s\n%d", key, contentType, expires) // a hash.Hash never fails a write
 	return hex.EncodeToString(m.Sum(nil))
 }
 
@@ -213,10 +213,9 @@ func (l *Local) write(key string, body []byte) error {
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
+	defer func() { _ = os.Remove(tmp.Name()) }() // no-op after the rename
 	if _, err := tmp.Write(body); err != nil {
-		tmp.Close()
-		return err
+		return errors.Join(err, tmp.Close())
 	}
 	if err := tmp.Close(); err != nil {
 		return err
@@ -233,7 +232,7 @@ func (l *Local) get(w http.ResponseWriter, r *http.Request, key string) {
 		http.NotFound(w, r)
 		return
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // opened read-only
 	st, err := f.Stat()
 	if err != nil || st.IsDir() {
 		http.NotFound(w, r)

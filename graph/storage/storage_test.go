@@ -23,12 +23,12 @@ import (
 var jpeg = append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, bytes.Repeat([]byte("x"), 100)...)
 
 // newLocal serves a local store on an httptest server.
-func newLocal(t *testing.T, max int64) (*Local, *httptest.Server) {
+func newLocal(t *testing.T, maxSize int64) (*Local, *httptest.Server) {
 	t.Helper()
 	mux := http.NewServeMux()
 	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
-	l, err := NewLocal(LocalConfig{Dir: t.TempDir(), BaseURL: hs.URL, Key: []byte("0123456789abcdef0123456789abcdef"), MaxBytes: max})
+	l, err := NewLocal(LocalConfig{Dir: t.TempDir(), BaseURL: hs.URL, Key: []byte("0123456789abcdef0123456789abcdef"), MaxBytes: maxSize})
 	if err != nil {
 		t.Fatal(err)
 	}

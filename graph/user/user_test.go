@@ -2,6 +2,7 @@ package user
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -78,7 +79,7 @@ func TestProfilesOnlyShowNormalAccounts(t *testing.T) {
 	normal := account(t, db, viewer.StatusNormal)
 	for _, st := range []int{viewer.StatusDefault, viewer.StatusLimited, viewer.StatusFrozen, viewer.StatusDeleted} {
 		uid := account(t, db, st)
-		if _, err := s.Profile(ctx, normal, uid); err != errs.UserNotFound {
+		if _, err := s.Profile(ctx, normal, uid); !errors.Is(err, errs.UserNotFound) {
 			t.Errorf("status %d visible: %v", st, err)
 		}
 	}

@@ -7,6 +7,7 @@ package entdbtest
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -30,14 +31,15 @@ func URL(t testing.TB) string {
 		t.Fatalf("opening PostgreSQL: %v", err)
 	}
 	if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-		admin.Close()
-		t.Fatalf("creating schema: %v", err)
+		t.Fatalf("creating schema: %v", errors.Join(err, admin.Close()))
 	}
 	t.Cleanup(func() {
 		if _, err := admin.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
 			t.Logf("dropping schema %s: %v", schema, err)
 		}
-		admin.Close()
+		if err := admin.Close(); err != nil {
+			t.Logf("closing the admin connection: %v", err)
+		}
 	})
 	u, err := url.Parse(base)
 	if err != nil {
@@ -56,6 +58,10 @@ func Open(t testing.TB) *entdb.DB {
 	if err != nil {
 		t.Fatalf("opening test database: %v", err)
 	}
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Logf("closing the test database: %v", err)
+		}
+	})
 	return db
 }
