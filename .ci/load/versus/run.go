@@ -158,7 +158,8 @@ type result struct {
 	dbCPU         float64 // ms per request
 	statements    float64 // per request
 	bytes         float64 // body bytes per response
-	failed        int64   // failed answers + socket errors
+	failed        int64   // failed answers (HTTP status, errors) + socket errors
+	timeouts      int64   // requests wrk gave up on (-timeout)
 }
 
 type runner struct {
@@ -168,6 +169,7 @@ type runner struct {
 	clkTck              float64
 	threads, conns      int
 	duration, warmup    string
+	timeout             string
 	wrk, lua, work, out string
 }
 
@@ -185,6 +187,7 @@ func run(args []string) error {
 	fs.IntVar(&r.threads, "threads", 2, "wrk threads")
 	fs.IntVar(&r.conns, "connections", 16, "wrk connections")
 	fs.StringVar(&r.duration, "duration", "10s", "wrk duration of one run")
+	fs.StringVar(&r.timeout, "timeout", "10s", "wrk --timeout: slower answers count as timeouts, outside the latency percentiles")
 	fs.StringVar(&r.warmup, "warmup", "2s", "wrk duration of the warm-up run of every shape before round 1 (0 for none)")
 	fs.StringVar(&r.lua, "lua", "versus.lua", "the wrk script")
 	fs.StringVar(&r.wrk, "wrk", "wrk", "the wrk binary")
@@ -239,7 +242,7 @@ func run(args []string) error {
 		}
 		defer f.Close()
 		out = f
-		fmt.Fprintln(f, "round\tshape\tserver\trequests\treq_s\tp50_ms\tp99_ms\tserver_cpu_ms\tdb_cpu_ms\tsql_per_req\tbytes\tfailed")
+		fmt.Fprintln(f, "round\tshape\tserver\trequests\treq_s\tp50_ms\tp99_ms\tserver_cpu_ms\tdb_cpu_ms\tsql_per_req\tbytes\tfailed\ttimeouts")
 	}
 	groups := groupNames(shapes)
 	var results []result
@@ -255,10 +258,10 @@ func run(args []string) error {
 				if err != nil {
 					return fmt.Errorf("%s on %s: %w", s.name, s.server, err)
 				}
-				fmt.Printf("  %-15s %-13s %8.1f req/s  p50 %7.2f ms  p99 %7.2f ms  server %6.2f ms/req  db %6.2f ms/req  %5.2f SQL/req  %7.0f B  failed %d\n",
-					res.shape, res.server, res.rps, res.p50, res.p99, res.serverCPU, res.dbCPU, res.statements, res.bytes, res.failed)
-				fmt.Fprintf(out, "%d\t%s\t%s\t%d\t%.1f\t%.2f\t%.2f\t%.3f\t%.3f\t%.2f\t%.0f\t%d\n", round, res.shape, res.server,
-					res.requests, res.rps, res.p50, res.p99, res.serverCPU, res.dbCPU, res.statements, res.bytes, res.failed)
+				fmt.Printf("  %-15s %-13s %8.1f req/s  p50 %7.2f ms  p99 %7.2f ms  server %6.2f ms/req  db %6.2f ms/req  %5.2f SQL/req  %7.0f B  failed %d  timeouts %d\n",
+					res.shape, res.server, res.rps, res.p50, res.p99, res.serverCPU, res.dbCPU, res.statements, res.bytes, res.failed, res.timeouts)
+				fmt.Fprintf(out, "%d\t%s\t%s\t%d\t%.1f\t%.2f\t%.2f\t%.3f\t%.3f\t%.2f\t%.0f\t%d\t%d\n", round, res.shape, res.server,
+					res.requests, res.rps, res.p50, res.p99, res.serverCPU, res.dbCPU, res.statements, res.bytes, res.failed, res.timeouts)
 				results = append(results, res)
 			}
 		}
@@ -459,11 +462,12 @@ func countItems(top json.RawMessage) (int, error) {
 	return len(page.Edges) + len(page.List), nil
 }
 
-var wrkLine = regexp.MustCompile(`versus requests=(\d+) duration_us=(\d+) p50_us=(\d+) p99_us=(\d+) socket_errors=(\d+) responses=(\d+) failed=(\d+) body_bytes=(\d+)`)
+var wrkLine = regexp.MustCompile(`versus requests=(\d+) duration_us=(\d+) p50_us=(\d+) p99_us=(\d+) socket_errors=(\d+) timeouts=(\d+) responses=(\d+) failed=(\d+) body_bytes=(\d+)`)
 
 // wrkRun runs wrk on one shape and returns the numbers of its versus line.
 func (r *runner) wrkRun(s *shape, duration, tag string) ([]int64, error) {
-	cmd := exec.Command(r.wrk, "-t"+strconv.Itoa(r.threads), "-c"+strconv.Itoa(r.conns), "-d"+duration, "-s", r.lua, s.url)
+	cmd := exec.Command(r.wrk, "-t"+strconv.Itoa(r.threads), "-c"+strconv.Itoa(r.conns), "-d"+duration,
+		"--timeout", r.timeout, "-s", r.lua, s.url)
 	cmd.Env = append(os.Environ(), "VERSUS_BODY="+s.bodyAt, "VERSUS_AUTH="+s.auth, "VERSUS_KIND="+s.kind)
 	out, err := cmd.CombinedOutput()
 	_ = os.WriteFile(filepath.Join(r.work, fmt.Sprintf("wrk-%s-%s-%s.log", tag, s.name, s.server)), out, 0o644)
@@ -511,7 +515,7 @@ func (r *runner) measure(s *shape, round int) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	requests, durUS, responses := nums[0], nums[1], nums[5]
+	requests, durUS, responses := nums[0], nums[1], nums[6]
 	if requests == 0 || responses == 0 {
 		return result{}, fmt.Errorf("no request completed")
 	}
@@ -524,8 +528,9 @@ func (r *runner) measure(s *shape, round int) (result, error) {
 		serverCPU:  perReq(delta(srv0, srv1)),
 		dbCPU:      perReq(delta(db0, db1)),
 		statements: float64(st1-st0) / float64(requests),
-		bytes:      float64(nums[7]) / float64(responses),
-		failed:     nums[4] + nums[6],
+		bytes:      float64(nums[8]) / float64(responses),
+		failed:     nums[4] + nums[7],
+		timeouts:   nums[5],
 	}, nil
 }
 
@@ -653,8 +658,8 @@ func median(xs []float64) float64 {
 // Markdown table, with ours/theirs req/s on our rows.
 func printTable(groups []string, results []result, rounds int) {
 	fmt.Printf("\n== medians of %d round(s); CPU and SQL per request; bytes = response body\n\n", rounds)
-	fmt.Println("| shape | server | req/s (min–max) | ratio | p50 ms | p99 ms | server CPU ms | DB CPU ms | SQL stmts | bytes | failed |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| shape | server | req/s (min–max) | ratio | p50 ms | p99 ms | server CPU ms | DB CPU ms | SQL stmts | bytes | failed | timeouts |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
 	col := func(rs []result, f func(result) float64) []float64 {
 		var xs []float64
 		for _, r := range rs {
@@ -677,11 +682,12 @@ func printTable(groups []string, results []result, rounds int) {
 		}
 		for _, srv := range []string{ours, theirs} {
 			var rs []result
-			var failed int64
+			var failed, timeouts int64
 			for _, r := range results {
 				if r.shape == g && r.server == srv {
 					rs = append(rs, r)
 					failed += r.failed
+					timeouts += r.timeouts
 				}
 			}
 			if len(rs) == 0 {
@@ -692,7 +698,7 @@ func printTable(groups []string, results []result, rounds int) {
 			if srv == ours && med[theirs] > 0 {
 				ratio = fmt.Sprintf("%.2f×", med[ours]/med[theirs])
 			}
-			fmt.Printf("| %s | %s | %.0f (%.0f–%.0f) | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %d |\n",
+			fmt.Printf("| %s | %s | %.0f (%.0f–%.0f) | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %d | %d |\n",
 				g, srv, median(rps), slices.Min(rps), slices.Max(rps), ratio,
 				median(col(rs, func(r result) float64 { return r.p50 })),
 				median(col(rs, func(r result) float64 { return r.p99 })),
@@ -700,7 +706,7 @@ func printTable(groups []string, results []result, rounds int) {
 				median(col(rs, func(r result) float64 { return r.dbCPU })),
 				median(col(rs, func(r result) float64 { return r.statements })),
 				median(col(rs, func(r result) float64 { return r.bytes })),
-				failed)
+				failed, timeouts)
 		}
 	}
 }

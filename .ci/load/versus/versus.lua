@@ -5,7 +5,7 @@
 --   VERSUS_KIND  gql: a clean answer is HTTP 200 without "errors";
 --                rest: HTTP 200 with the legacy envelope's "status":1
 -- It prints one line that `versus run` parses:
---   versus requests=N duration_us=N p50_us=N p99_us=N socket_errors=N responses=N failed=N body_bytes=N
+--   versus requests=N duration_us=N p50_us=N p99_us=N socket_errors=N timeouts=N responses=N failed=N body_bytes=N
 
 local kind = os.getenv("VERSUS_KIND") or "gql"
 local body_file = os.getenv("VERSUS_BODY") or ""
@@ -59,7 +59,7 @@ function done(summary, latency, requests)
   end
   local e = summary.errors
   io.write(string.format(
-    "versus requests=%d duration_us=%d p50_us=%d p99_us=%d socket_errors=%d responses=%d failed=%d body_bytes=%d\n",
+    "versus requests=%d duration_us=%d p50_us=%d p99_us=%d socket_errors=%d timeouts=%d responses=%d failed=%d body_bytes=%d\n",
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.timeout, n, bad, bytes))
+    e.connect + e.read + e.write, e.timeout, n, bad, bytes))
 end
