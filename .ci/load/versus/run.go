@@ -654,58 +654,61 @@ func median(xs []float64) float64 {
 	return (s[n/2-1] + s[n/2]) / 2
 }
 
+// legacyBase is the GraphQL shape each legacy route runs, for the ratio
+// column (issue 13: the legacy feed within 10 % of the GraphQL feed).
+var legacyBase = map[string]string{"legacy-feed": "feed-20", "legacy-profile": "profile"}
+
 // printTable prints medians over the rounds (req/s with its range) as a
-// Markdown table, with ours/theirs req/s on our rows.
+// Markdown table. The ratio is our req/s over PostGraphile's, or on a
+// legacy row over our GraphQL shape's.
 func printTable(groups []string, results []result, rounds int) {
 	fmt.Printf("\n== medians of %d round(s); CPU and SQL per request; bytes = response body\n\n", rounds)
 	fmt.Println("| shape | server | req/s (min–max) | ratio | p50 ms | p99 ms | server CPU ms | DB CPU ms | SQL stmts | bytes | failed | timeouts |")
 	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|")
-	col := func(rs []result, f func(result) float64) []float64 {
+	runs := func(shape, srv string) []result {
+		var rs []result
+		for _, r := range results {
+			if r.shape == shape && r.server == srv {
+				rs = append(rs, r)
+			}
+		}
+		return rs
+	}
+	med := func(rs []result, f func(result) float64) float64 {
 		var xs []float64
 		for _, r := range rs {
 			xs = append(xs, f(r))
 		}
-		return xs
+		return median(xs)
 	}
+	rps := func(r result) float64 { return r.rps }
 	for _, g := range groups {
-		med := map[string]float64{}
 		for _, srv := range []string{ours, theirs} {
-			var rs []result
-			for _, r := range results {
-				if r.shape == g && r.server == srv {
-					rs = append(rs, r)
-				}
-			}
-			if len(rs) > 0 {
-				med[srv] = median(col(rs, func(r result) float64 { return r.rps }))
-			}
-		}
-		for _, srv := range []string{ours, theirs} {
-			var rs []result
-			var failed, timeouts int64
-			for _, r := range results {
-				if r.shape == g && r.server == srv {
-					rs = append(rs, r)
-					failed += r.failed
-					timeouts += r.timeouts
-				}
-			}
+			rs := runs(g, srv)
 			if len(rs) == 0 {
 				continue
 			}
-			rps := col(rs, func(r result) float64 { return r.rps })
 			ratio := "—"
-			if srv == ours && med[theirs] > 0 {
-				ratio = fmt.Sprintf("%.2f×", med[ours]/med[theirs])
+			if other := runs(g, theirs); srv == ours && len(other) > 0 {
+				ratio = fmt.Sprintf("%.2f×", med(rs, rps)/med(other, rps))
+			} else if base := runs(legacyBase[g], ours); len(base) > 0 {
+				ratio = fmt.Sprintf("%.2f× %s", med(rs, rps)/med(base, rps), legacyBase[g])
+			}
+			var failed, timeouts int64
+			lo, hi := rs[0].rps, rs[0].rps
+			for _, r := range rs {
+				failed += r.failed
+				timeouts += r.timeouts
+				lo, hi = min(lo, r.rps), max(hi, r.rps)
 			}
 			fmt.Printf("| %s | %s | %.0f (%.0f–%.0f) | %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.0f | %d | %d |\n",
-				g, srv, median(rps), slices.Min(rps), slices.Max(rps), ratio,
-				median(col(rs, func(r result) float64 { return r.p50 })),
-				median(col(rs, func(r result) float64 { return r.p99 })),
-				median(col(rs, func(r result) float64 { return r.serverCPU })),
-				median(col(rs, func(r result) float64 { return r.dbCPU })),
-				median(col(rs, func(r result) float64 { return r.statements })),
-				median(col(rs, func(r result) float64 { return r.bytes })),
+				g, srv, med(rs, rps), lo, hi, ratio,
+				med(rs, func(r result) float64 { return r.p50 }),
+				med(rs, func(r result) float64 { return r.p99 }),
+				med(rs, func(r result) float64 { return r.serverCPU }),
+				med(rs, func(r result) float64 { return r.dbCPU }),
+				med(rs, func(r result) float64 { return r.statements }),
+				med(rs, func(r result) float64 { return r.bytes }),
 				failed, timeouts)
 		}
 	}

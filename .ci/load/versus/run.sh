@@ -32,6 +32,10 @@
 # feed-100 card-5 card-20 card-100 profile legacy-feed legacy-profile;
 # default all), OUT (a TSV file for every run), PGPORT (55440),
 # OURS_PORT (18700), THEIRS_PORT (18701).
+# The binary inherits other variables of the caller (GOGC, CHAOQER_*): with
+# the default CHAOQER_SESSION_CACHE_TTL of 2s the viewer's session is
+# reloaded (2 statements) every 2 seconds, which the SQL column spreads over
+# the requests of a run.
 # Needs: Go, Node 20 with npm (PostGraphile is installed from
 # package-lock.json beside this file on first use), wrk and PostgreSQL 15
 # server packages (installed with apt when missing). Run it as root (the

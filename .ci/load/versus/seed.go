@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/md5"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
 	"flag"
@@ -240,6 +241,18 @@ func dataset() []*table {
 	return []*table{accounts, profiles, clubs, members, rooms, presences, blocks, cards}
 }
 
+// digest is a SHA-256 over every row, to compare two seeded databases.
+func digest(tables []*table) string {
+	h := sha256.New()
+	for _, t := range tables {
+		fmt.Fprintln(h, t.name, t.cols)
+		for _, row := range t.rows {
+			fmt.Fprintln(h, row...)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
 // seed loads the data set into a database whose schema the chaoqer binary
 // has just created (it must hold no account yet), then ANALYZEs it.
 func seed(args []string) error {
@@ -292,6 +305,6 @@ func seed(args []string) error {
 	for _, t := range tables {
 		fmt.Printf("%s %d, ", t.name, len(t.rows))
 	}
-	fmt.Println("ANALYZEd")
+	fmt.Printf("ANALYZEd; data set digest %s\n", digest(tables))
 	return nil
 }
