@@ -50,8 +50,12 @@ VIEWER_MOBILE=13700000000 # user 0 of the seeded data (seed.go)
 PGL_VERSION=4.14.1
 
 log() { printf '\n== %s (%s)\n' "$*" "$(date +%T)"; }
-PGBIN= PGROOT= WORK= OURS= THEIRS=
+PGBIN= PGROOT= WORK= OURS= THEIRS= DRIVER=
 cleanup() {
+  if [ -n "$DRIVER" ]; then
+    # The driver and its wrk.
+    kill $(pgrep -P "$DRIVER" || true) "$DRIVER" 2>/dev/null || true
+  fi
   if [ -n "$THEIRS" ]; then
     # The master and its cluster workers.
     kill $(pgrep -P "$THEIRS" || true) "$THEIRS" 2>/dev/null || true
@@ -126,4 +130,10 @@ echo "chaoqer $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --qu
 "$WORK/versus" run -ours "http://127.0.0.1:$OURS_PORT" -theirs "http://127.0.0.1:$THEIRS_PORT/graphql" -db "$ADMIN" \
   -ours-pid "$OURS" -theirs-pid "$THEIRS" -rounds "$ROUNDS" -duration "$DURATION" -connections "$CONNECTIONS" \
   -threads "$THREADS" -warmup "$WARMUP" -timeout "$WRK_TIMEOUT" -lua "$HERE/versus.lua" -work "$WORK" -clk-tck "$(getconf CLK_TCK)" \
-  ${SHAPES:+-shapes "$SHAPES"} ${OUT:+-out "$OUT"}
+  ${SHAPES:+-shapes "$SHAPES"} ${OUT:+-out "$OUT"} &
+# In the background so that a signal reaches the trap at once.
+DRIVER=$!
+status=0
+wait "$DRIVER" || status=$?
+DRIVER=
+exit "$status"
