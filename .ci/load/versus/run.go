@@ -188,7 +188,7 @@ func run(args []string) error {
 	fs.IntVar(&r.conns, "connections", 16, "wrk connections")
 	fs.StringVar(&r.duration, "duration", "10s", "wrk duration of one run")
 	fs.StringVar(&r.timeout, "timeout", "10s", "wrk --timeout: slower answers count as timeouts, outside the latency percentiles")
-	fs.StringVar(&r.warmup, "warmup", "2s", "wrk duration of the warm-up run of every shape before round 1 (0 for none)")
+	fs.StringVar(&r.warmup, "warmup", "5s", "wrk duration of the warm-up run of every shape before round 1 (0 for none)")
 	fs.StringVar(&r.lua, "lua", "versus.lua", "the wrk script")
 	fs.StringVar(&r.wrk, "wrk", "wrk", "the wrk binary")
 	fs.StringVar(&r.work, "work", os.TempDir(), "directory for request bodies and wrk logs")

@@ -27,11 +27,11 @@
 # table of the medians over the rounds.
 #
 # Settings: ROUNDS (3), DURATION (10s), CONNECTIONS (16), THREADS (2),
-# WARMUP (2s per shape before round 1; 0 for none), WRK_TIMEOUT (10s: a
-# slower answer counts as a timeout), SHAPES (comma list of feed-5 feed-20
-# feed-100 card-5 card-20 card-100 profile legacy-feed legacy-profile;
-# default all), OUT (a TSV file for every run), PGPORT (55440),
-# OURS_PORT (18700), THEIRS_PORT (18701).
+# WARMUP (5s per shape before round 1, so that Node has compiled its hot
+# paths; 0 for none), WRK_TIMEOUT (10s: a slower answer counts as a
+# timeout), SHAPES (comma list of feed-5 feed-20 feed-100 card-5 card-20
+# card-100 profile legacy-feed legacy-profile; default all), OUT (a TSV
+# file for every run), PGPORT (55440), OURS_PORT (18700), THEIRS_PORT (18701).
 # The binary inherits other variables of the caller (GOGC, CHAOQER_*): with
 # the default CHAOQER_SESSION_CACHE_TTL of 2s the viewer's session is
 # reloaded (2 statements) every 2 seconds, which the SQL column spreads over
@@ -44,7 +44,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-10s} CONNECTIONS=${CONNECTIONS:-16} THREADS=${THREADS:-2}
-WARMUP=${WARMUP:-2s} WRK_TIMEOUT=${WRK_TIMEOUT:-10s} SHAPES=${SHAPES:-} OUT=${OUT:-}
+WARMUP=${WARMUP:-5s} WRK_TIMEOUT=${WRK_TIMEOUT:-10s} SHAPES=${SHAPES:-} OUT=${OUT:-}
 PGPORT=${PGPORT:-55440} OURS_PORT=${OURS_PORT:-18700} THEIRS_PORT=${THEIRS_PORT:-18701}
 VIEWER_MOBILE=13700000000 # user 0 of the seeded data (seed.go)
 PGL_VERSION=4.14.1
