@@ -108,7 +108,11 @@ log "chaoqer migrates the empty database"
   DATABASE_URL="postgres://bench_ours@127.0.0.1:$PGPORT/versus?sslmode=disable" \
   CHAOQER_WHITE_MOBILES=$VIEWER_MOBILE CHAOQER_LOG_LEVEL=warn exec ./chaoqer >"$WORK/chaoqer.log" 2>&1) &
 OURS=$!
-for _ in $(seq 300); do curl -fs -o /dev/null "http://127.0.0.1:$OURS_PORT/playground" && break; sleep 0.2; done
+for _ in $(seq 300); do
+  curl -fs -o /dev/null "http://127.0.0.1:$OURS_PORT/playground" && break
+  kill -0 "$OURS" 2>/dev/null || break
+  sleep 0.2
+done
 curl -fs -o /dev/null "http://127.0.0.1:$OURS_PORT/playground" || { tail -20 "$WORK/chaoqer.log"; exit 1; }
 
 log "seed, smart comments, pg_stat_statements"
@@ -121,12 +125,12 @@ NODE_ENV=production "$PGL" -c "postgres://bench_theirs@127.0.0.1:$PGPORT/versus"
   -n 127.0.0.1 -p "$THEIRS_PORT" --cluster-workers 2 --disable-query-log >"$WORK/postgraphile.log" 2>&1 &
 THEIRS=$!
 ready() { curl -fs -o /dev/null -H 'Content-Type: application/json' --data '{"query":"{__typename}"}' "http://127.0.0.1:$THEIRS_PORT/graphql"; }
-for _ in $(seq 300); do ready && break; sleep 0.2; done
+for _ in $(seq 300); do ready && break; kill -0 "$THEIRS" 2>/dev/null || break; sleep 0.2; done
 ready || { tail -20 "$WORK/postgraphile.log"; exit 1; }
 
 log "benchmark"
 echo "chaoqer $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- . ':!.ci' || echo ' (modified)'), $(go version | cut -d' ' -f3)," \
-  "PostGraphile $PGL_VERSION on Node $(node --version), $("$PGBIN/postgres" --version | cut -d' ' -f2-), $(nproc) cores, wrk $(wrk --version 2>&1 | head -1 | cut -d' ' -f2)"
+  "PostGraphile $PGL_VERSION on Node $(node --version), PostgreSQL $("$PGBIN/postgres" --version | cut -d' ' -f3), $(nproc) cores, wrk $(wrk --version 2>&1 | head -1 | cut -d' ' -f2)"
 "$WORK/versus" run -ours "http://127.0.0.1:$OURS_PORT" -theirs "http://127.0.0.1:$THEIRS_PORT/graphql" -db "$ADMIN" \
   -ours-pid "$OURS" -theirs-pid "$THEIRS" -rounds "$ROUNDS" -duration "$DURATION" -connections "$CONNECTIONS" \
   -threads "$THREADS" -warmup "$WARMUP" -timeout "$WRK_TIMEOUT" -lua "$HERE/versus.lua" -work "$WORK" -clk-tck "$(getconf CLK_TCK)" \
