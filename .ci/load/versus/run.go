@@ -160,6 +160,7 @@ type result struct {
 	bytes         float64 // body bytes per response
 	failed        int64   // failed answers (HTTP status, errors) + socket errors
 	timeouts      int64   // requests wrk gave up on (-timeout)
+	detail        []string
 }
 
 type runner struct {
@@ -193,6 +194,7 @@ func run(args []string) error {
 	fs.StringVar(&r.wrk, "wrk", "wrk", "the wrk binary")
 	fs.StringVar(&r.work, "work", os.TempDir(), "directory for request bodies and wrk logs")
 	fs.StringVar(&r.out, "out", "", "also write every run as a TSV line to this file")
+	showStatements := fs.Bool("statements", false, "after each run, list its statements per request (pg_stat_statements)")
 	clk := fs.Int("clk-tck", 100, "kernel clock ticks per second (getconf CLK_TCK)")
 	only := fs.String("shapes", "", "comma list of shapes to run (default all): feed-5,feed-20,feed-100,card-5,card-20,card-100,profile,legacy-feed,legacy-profile")
 	_ = fs.Parse(args)
@@ -262,6 +264,11 @@ func run(args []string) error {
 					res.shape, res.server, res.rps, res.p50, res.p99, res.serverCPU, res.dbCPU, res.statements, res.bytes, res.failed, res.timeouts)
 				fmt.Fprintf(out, "%d\t%s\t%s\t%d\t%.1f\t%.2f\t%.2f\t%.3f\t%.3f\t%.2f\t%.0f\t%d\t%d\n", round, res.shape, res.server,
 					res.requests, res.rps, res.p50, res.p99, res.serverCPU, res.dbCPU, res.statements, res.bytes, res.failed, res.timeouts)
+				if *showStatements {
+					for _, line := range res.detail {
+						fmt.Println("      " + line)
+					}
+				}
 				results = append(results, res)
 			}
 		}
@@ -506,6 +513,9 @@ func (r *runner) measure(s *shape, round int) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	if err := r.drain(pid, role); err != nil {
+		return result{}, err
+	}
 	srv1 := cpuTicks(processTree(pid))
 	db1, err := r.backendTicks(role)
 	if err != nil {
@@ -519,7 +529,12 @@ func (r *runner) measure(s *shape, round int) (result, error) {
 	if requests == 0 || responses == 0 {
 		return result{}, fmt.Errorf("no request completed")
 	}
-	perReq := func(ticks int64) float64 { return float64(ticks) / r.clkTck * 1000 / float64(requests) }
+	// wrk stops with one request in flight per connection; the servers
+	// finish (or abandon) them after it, and the counters read after the
+	// drain include them, so they count as requests here.
+	served := requests + int64(r.conns)
+	stmts, detail := statementDelta(st0, st1, served)
+	perReq := func(ticks int64) float64 { return float64(ticks) / r.clkTck * 1000 / float64(served) }
 	return result{
 		shape: s.name, server: s.server, round: round, requests: requests,
 		rps:        float64(requests) / (float64(durUS) / 1e6),
@@ -527,11 +542,44 @@ func (r *runner) measure(s *shape, round int) (result, error) {
 		p99:        float64(nums[3]) / 1000,
 		serverCPU:  perReq(delta(srv0, srv1)),
 		dbCPU:      perReq(delta(db0, db1)),
-		statements: float64(st1-st0) / float64(requests),
+		statements: float64(stmts) / float64(served),
+		detail:     detail,
 		bytes:      float64(nums[8]) / float64(responses),
 		failed:     nums[4] + nums[7],
 		timeouts:   nums[5],
 	}, nil
+}
+
+// drain waits until the server and its database backends have used no CPU
+// for 300 ms (at most 5 s): the requests in flight when wrk stopped are done.
+func (r *runner) drain(pid int, role string) error {
+	db, err := r.backendTicks(role)
+	if err != nil {
+		return err
+	}
+	var backends []int
+	for p := range db {
+		backends = append(backends, p)
+	}
+	total := func() int64 {
+		var n int64
+		for _, m := range []map[int]int64{cpuTicks(processTree(pid)), cpuTicks(backends)} {
+			for _, t := range m {
+				n += t
+			}
+		}
+		return n
+	}
+	last, still := total(), 0
+	for deadline := time.Now().Add(5 * time.Second); still < 3 && time.Now().Before(deadline); {
+		time.Sleep(100 * time.Millisecond)
+		if now := total(); now == last {
+			still++
+		} else {
+			last, still = now, 0
+		}
+	}
+	return nil
 }
 
 // processTree is pid and all its descendants (PostGraphile's cluster
@@ -615,14 +663,55 @@ func (r *runner) backendTicks(role string) (map[int]int64, error) {
 }
 
 // statements is how many statements role has run (pg_stat_statements,
-// utility statements such as BEGIN included).
-func (r *runner) statements(role string) (int64, error) {
+// utility statements such as BEGIN included), by query text in
+// pg_stat_statements' normalised form.
+func (r *runner) statements(role string) (map[string]int64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	var n int64
-	err := r.db.QueryRowContext(ctx, `SELECT coalesce(sum(s.calls), 0)::bigint
-		FROM stats.pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = $1`, role).Scan(&n)
-	return n, err
+	rows, err := r.db.QueryContext(ctx, `SELECT s.query, sum(s.calls)::bigint
+		FROM stats.pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = $1
+		GROUP BY s.query`, role)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]int64{}
+	for rows.Next() {
+		var q string
+		var n int64
+		if err := rows.Scan(&q, &n); err != nil {
+			return nil, err
+		}
+		m[q] = n
+	}
+	return m, rows.Err()
+}
+
+// statementDelta is the number of statements run between two readings and,
+// per statement, a line "calls per request  query" (most frequent first).
+func statementDelta(before, after map[string]int64, requests int64) (int64, []string) {
+	type stmt struct {
+		query string
+		calls int64
+	}
+	var total int64
+	var list []stmt
+	for q, n := range after {
+		if d := n - before[q]; d > 0 {
+			total += d
+			list = append(list, stmt{q, d})
+		}
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].calls > list[j].calls })
+	var lines []string
+	for _, st := range list {
+		q := strings.Join(strings.Fields(st.query), " ")
+		if len(q) > 140 {
+			q = q[:140] + "…"
+		}
+		lines = append(lines, fmt.Sprintf("%8.3f/req  %s", float64(st.calls)/float64(requests), q))
+	}
+	return total, lines
 }
 
 func groupNames(shapes []*shape) []string {

@@ -24,14 +24,17 @@
 # PostGraphile workers count), database CPU per request (the backends of the
 # server's own role), SQL statements per request (pg_stat_statements of that
 # role, BEGIN/COMMIT included) and response body bytes; then a Markdown
-# table of the medians over the rounds.
+# table of the medians over the rounds. The counters are read again once
+# the servers are idle after wrk stops, and the requests wrk left in flight
+# (one per connection) count as requests.
 #
 # Settings: ROUNDS (3), DURATION (10s), CONNECTIONS (16), THREADS (2),
 # WARMUP (5s per shape before round 1, so that Node has compiled its hot
 # paths; 0 for none), WRK_TIMEOUT (10s: a slower answer counts as a
 # timeout), SHAPES (comma list of feed-5 feed-20 feed-100 card-5 card-20
 # card-100 profile legacy-feed legacy-profile; default all), OUT (a TSV
-# file for every run), PGPORT (55440), OURS_PORT (18700), THEIRS_PORT (18701).
+# file for every run), STATEMENTS=1 (list every run's statements per
+# request), PGPORT (55440), OURS_PORT (18700), THEIRS_PORT (18701).
 # The binary inherits other variables of the caller (GOGC, CHAOQER_*): with
 # the default CHAOQER_SESSION_CACHE_TTL of 2s the viewer's session is
 # reloaded (2 statements) every 2 seconds, which the SQL column spreads over
@@ -44,7 +47,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
 ROUNDS=${ROUNDS:-3} DURATION=${DURATION:-10s} CONNECTIONS=${CONNECTIONS:-16} THREADS=${THREADS:-2}
-WARMUP=${WARMUP:-5s} WRK_TIMEOUT=${WRK_TIMEOUT:-10s} SHAPES=${SHAPES:-} OUT=${OUT:-}
+WARMUP=${WARMUP:-5s} WRK_TIMEOUT=${WRK_TIMEOUT:-10s} SHAPES=${SHAPES:-} OUT=${OUT:-} STATEMENTS=${STATEMENTS:-}
 PGPORT=${PGPORT:-55440} OURS_PORT=${OURS_PORT:-18700} THEIRS_PORT=${THEIRS_PORT:-18701}
 VIEWER_MOBILE=13700000000 # user 0 of the seeded data (seed.go)
 PGL_VERSION=4.14.1
@@ -134,7 +137,7 @@ echo "chaoqer $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --qu
 "$WORK/versus" run -ours "http://127.0.0.1:$OURS_PORT" -theirs "http://127.0.0.1:$THEIRS_PORT/graphql" -db "$ADMIN" \
   -ours-pid "$OURS" -theirs-pid "$THEIRS" -rounds "$ROUNDS" -duration "$DURATION" -connections "$CONNECTIONS" \
   -threads "$THREADS" -warmup "$WARMUP" -timeout "$WRK_TIMEOUT" -lua "$HERE/versus.lua" -work "$WORK" -clk-tck "$(getconf CLK_TCK)" \
-  ${SHAPES:+-shapes "$SHAPES"} ${OUT:+-out "$OUT"} &
+  ${SHAPES:+-shapes "$SHAPES"} ${OUT:+-out "$OUT"} ${STATEMENTS:+-statements} &
 # In the background so that a signal reaches the trap at once.
 DRIVER=$!
 status=0
