@@ -3,8 +3,8 @@ module chaoqer
 go 1.26.8
 
 require (
-	code.dny.dev/ssrf v0.3.0
 	ariga.io/atlas v0.32.1-0.20250325101103-175b25e1c1b9
+	code.dny.dev/ssrf v0.3.0
 	entgo.io/ent v0.14.5
 	github.com/99designs/gqlgen v0.17.98
 	github.com/AgoraIO-Community/go-tokenbuilder v1.0.0
