@@ -177,6 +177,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("held request: %v", err)
 	}
+	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil || res.StatusCode != http.StatusOK || string(b) != `{"data":{"__typename":"Query"}}` {
 		t.Errorf("held request: %d %q %v", res.StatusCode, b, err)
