@@ -14,7 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	_ "net/http/pprof" // served only on CHAOQER_PPROF_ADDR
+	_ "net/http/pprof" //nolint:gosec // G108: served only on CHAOQER_PPROF_ADDR, never on the public address
 	"os"
 	"os/signal"
 	"runtime/debug"
@@ -87,7 +87,11 @@ func run(cfg app.Config, log *slog.Logger) error {
 		// runtime's /debug/pprof handlers, never on the public address.
 		go func() {
 			log.Info("pprof listening", "addr", addr)
-			if err := http.ListenAndServe(addr, http.DefaultServeMux); err != nil {
+			// No read or write timeout: /debug/pprof/profile and /trace stream
+			// for as long as asked (?seconds=); a header timeout still ends
+			// idle or stalled connections.
+			srv := &http.Server{Addr: addr, Handler: http.DefaultServeMux, ReadHeaderTimeout: 10 * time.Second}
+			if err := srv.ListenAndServe(); err != nil {
 				log.Error("pprof listener stopped", "err", err)
 			}
 		}()

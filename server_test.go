@@ -50,7 +50,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	bin := testBinary(t)
 	testAddr := freeAddr(t)
 	var logs lockedBuffer
-	cmd := exec.Command(bin)
+	cmd := exec.Command(bin) //nolint:gosec // G204: the binary testBinary just built
 	cmd.Env = append(os.Environ(), "CHAOQER_ADDR="+testAddr, "DATABASE_URL="+entdbtest.URL(t),
 		"CHAOQER_UPLOAD_DIR="+t.TempDir(), "CHAOQER_LOG_FORMAT=json", "CHAOQER_METRICS_ADDR=",
 		"OTEL_EXPORTER_OTLP_ENDPOINT=", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=")
@@ -177,6 +177,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 	if err != nil {
 		t.Fatalf("held request: %v", err)
 	}
+	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil || res.StatusCode != http.StatusOK || string(b) != `{"data":{"__typename":"Query"}}` {
 		t.Errorf("held request: %d %q %v", res.StatusCode, b, err)

@@ -63,6 +63,7 @@ type App struct {
 	closeOnce    sync.Once
 	closeErr     error
 	// undo closes, newest first, what New opened when a later step fails.
+	// Their errors are dropped: New already returns the error that failed it.
 	undo []func()
 }
 

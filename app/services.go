@@ -69,7 +69,7 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 	} else {
 		log.Info("database: " + db.Dialect)
 	}
-	a.undo = append(a.undo, func() { db.Close() })
+	a.undo = append(a.undo, func() { _ = db.Close() })
 	a.DB = db
 
 	kv := kvstore.New(db.Client, db.Dialect)
@@ -106,7 +106,7 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 	if a.roomBus, err = newRoomBus(ctx, cfg, db, kv, a.Live, log); err != nil {
 		return nil, err
 	}
-	a.undo = append(a.undo, func() { a.roomBus.Close() })
+	a.undo = append(a.undo, func() { _ = a.roomBus.Close() })
 	a.Live.SetBus(a.roomBus)
 	rooms.OnClose = a.Live.RoomClosed
 	// Presence this instance held before a restart is removed before serving (spec §4.1).

@@ -20,12 +20,11 @@ import (
 // gqlSocket is a raw graphql-transport-ws (or graphql-ws) client. A
 // reader goroutine answers pings (while pong is set) and queues the rest.
 type gqlSocket struct {
-	t     *testing.T
-	conn  *websocket.Conn
-	pong  atomic.Bool
-	msgs  chan wsMsg
-	code  websocket.StatusCode // valid once msgs is closed
-	ended chan struct{}
+	t    *testing.T
+	conn *websocket.Conn
+	pong atomic.Bool
+	msgs chan wsMsg
+	code websocket.StatusCode // valid once msgs is closed
 }
 
 // wsMsg is one received message.

@@ -92,7 +92,8 @@ func (s *Server) handler(r *compiledRoute) gin.HandlerFunc {
 			c.AbortWithStatus(http.StatusUnauthorized)
 			return
 		}
-		if v != nil && !v.Initialized() && r.op.needsLogin && !(r.op.allowIncomplete && gateExempt(c.Request.URL.Path)) {
+		openToIncomplete := r.op.allowIncomplete && gateExempt(c.Request.URL.Path)
+		if v != nil && !v.Initialized() && r.op.needsLogin && !openToIncomplete {
 			if incompleteProfileQuirk(c.Request.Method, c.Request.URL.Path, client.VersionCode) {
 				writeEnvelope(c, success("Success", map[string]any{}))
 			} else {

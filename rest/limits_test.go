@@ -100,7 +100,7 @@ func TestOperationLimits(t *testing.T) {
 			t.Errorf("%s: %v", name, gerr)
 			continue
 		}
-		doc, gerrs := gqlparser.LoadQuery(schema, q)
+		doc, gerrs := gqlparser.LoadQueryWithRules(schema, q, nil)
 		if gerrs != nil {
 			t.Errorf("%s: %v", name, gerrs)
 			continue

@@ -54,7 +54,7 @@ func loadOperations(fsys fs.FS, schema *ast.Schema) (map[string]*operation, erro
 		var buf bytes.Buffer
 		formatter.NewFormatter(&buf, formatter.WithIndent(" ")).FormatQueryDocument(single)
 		query := buf.String()
-		validated, gerrs := gqlparser.LoadQuery(schema, query)
+		validated, gerrs := gqlparser.LoadQueryWithRules(schema, query, nil)
 		if gerrs != nil {
 			return nil, fmt.Errorf("operation %s: %w", op.Name, gerrs)
 		}

@@ -3,7 +3,6 @@ package rest_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"testing"
 	"time"
 
@@ -99,5 +98,5 @@ func TestListsCostConstantStatements(t *testing.T) {
 	if small != big || big > 6 {
 		t.Errorf("GraphQL: %d statements for pages of 2, %d for pages of 100 (want equal, at most 6)", small, big)
 	}
-	t.Log(fmt.Sprintf("GraphQL viewer lists: %d statements", big))
+	t.Logf("GraphQL viewer lists: %d statements", big)
 }

@@ -34,6 +34,7 @@ func TestTrickledBodyIsCutOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestTimeout || called.Load() {
 		t.Errorf("status %d, handler called %v", resp.StatusCode, called.Load())
 	}

@@ -79,7 +79,11 @@ func TestTracingOffWithoutEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer shutdown(context.Background())
+	defer func(shutdown func(context.Context) error) {
+		if err := shutdown(context.Background()); err != nil {
+			t.Errorf("no-op provider's shutdown: %v", err)
+		}
+	}(shutdown)
 	if Enabled(tp) {
 		t.Error("tracing on without an endpoint")
 	}

@@ -74,7 +74,7 @@ func NewPostgres(cfg PostgresConfig) (*Postgres, error) {
 		}
 	})
 	if err := b.listener.Listen(cfg.Channel); err != nil {
-		b.listener.Close()
+		_ = b.listener.Close() // the LISTEN failure is the error to report
 		return nil, fmt.Errorf("bus: LISTEN %s: %w", cfg.Channel, err)
 	}
 	b.up.Store(true) // Listen succeeded on a live connection

@@ -13,7 +13,7 @@ const (
 	CodeSelectionLimit = "SELECTION_LIMIT_EXCEEDED"
 	// CodeTokenLimit: the document has more lexical tokens than the parser
 	// accepts (extensions: limit).
-	CodeTokenLimit = "TOKEN_LIMIT_EXCEEDED"
+	CodeTokenLimit = "TOKEN_LIMIT_EXCEEDED" //nolint:gosec // G101: an error code naming parser tokens, not a credential
 	// CodeIntrospectionDisabled: __schema or __type asked where
 	// introspection is off for the caller.
 	CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"

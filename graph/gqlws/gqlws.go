@@ -55,8 +55,9 @@ const (
 	writeTimeout       = 10 * time.Second
 )
 
-// CloseError, returned (or wrapped) by InitFunc, closes the socket with
-// Code instead of 4403 Forbidden (e.g. 4500 when the server failed).
+// CloseError is an InitFunc error (returned or wrapped) that closes the
+// socket with Code instead of 4403 Forbidden (e.g. 4500 when the server
+// failed).
 type CloseError struct {
 	Code   websocket.StatusCode
 	Reason string

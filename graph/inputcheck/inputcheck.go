@@ -10,6 +10,7 @@ package inputcheck
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -246,7 +247,7 @@ func bits(name string) int {
 // checkInt checks an integer's text against its scalar's range.
 func checkInt(name, raw, where string) string {
 	if _, err := strconv.ParseInt(raw, 10, bits(name)); err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+		if errors.Is(err, strconv.ErrRange) { // *strconv.NumError unwraps to its cause
 			return outOfRange(name, where)
 		}
 		if f, ok := new(big.Float).SetString(raw); ok && f.IsInt() {

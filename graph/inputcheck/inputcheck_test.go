@@ -25,7 +25,7 @@ enum E { A B }
 // decodes them (numbers as json.Number).
 func check(t *testing.T, schema *ast.Schema, query, vars string) string {
 	t.Helper()
-	doc, errs := gqlparser.LoadQuery(schema, query)
+	doc, errs := gqlparser.LoadQueryWithRules(schema, query, nil)
 	if errs != nil {
 		t.Fatalf("%s: %v", query, errs)
 	}

@@ -21,6 +21,7 @@ package limits
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -293,8 +294,8 @@ func CheckSize(query string, c Config) *gqlerror.Error {
 // isTokenLimit tells gqlparser's "exceeded token limit" error from a
 // syntax error.
 func isTokenLimit(err error, limit int) bool {
-	e, ok := err.(*gqlerror.Error)
-	return ok && e.Message == fmt.Sprintf("exceeded token limit of %d", limit)
+	var e *gqlerror.Error
+	return errors.As(err, &e) && e.Message == fmt.Sprintf("exceeded token limit of %d", limit)
 }
 
 // size is a selection set's measure: selections counted through fragments

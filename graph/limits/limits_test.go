@@ -28,7 +28,7 @@ func newExecutor(c limits.Config) *executor.Executor {
 }
 
 // prepare runs gqlgen's parse, validate and the limits on query.
-func prepare(e *executor.Executor, ctx context.Context, query string, vars map[string]any) gqlerror.List {
+func prepare(ctx context.Context, e *executor.Executor, query string, vars map[string]any) gqlerror.List {
 	ctx = graphql.StartOperationTrace(ctx)
 	_, errs := e.CreateOperationContext(ctx, &graphql.RawParams{Query: query, Variables: vars})
 	return errs
@@ -95,7 +95,7 @@ func TestRefusals(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			wantRefusal(t, prepare(newExecutor(tc.c), context.Background(), tc.query, tc.vars), tc.code, tc.ext)
+			wantRefusal(t, prepare(context.Background(), newExecutor(tc.c), tc.query, tc.vars), tc.code, tc.ext)
 		})
 	}
 }
@@ -108,7 +108,7 @@ func TestUnderTheLimits(t *testing.T) {
 		`query { roomFeed(first: 100) { edges { node { room { creator { uid } club { name } members { uid } } } } } }`,
 		introspectionQuery,
 	} {
-		if errs := prepare(e, context.Background(), q, nil); errs != nil {
+		if errs := prepare(context.Background(), e, q, nil); errs != nil {
 			t.Errorf("%.60s…: %v", q, errs)
 		}
 	}
@@ -120,13 +120,13 @@ func TestIntrospection(t *testing.T) {
 	c.IntrospectionUIDs = []string{"op"}
 	e := newExecutor(c)
 	q := "{ __schema { queryType { name } } }"
-	wantRefusal(t, prepare(e, context.Background(), q, nil), errs.CodeIntrospectionDisabled, nil)
-	wantRefusal(t, prepare(e, viewer.With(context.Background(), &viewer.Viewer{UID: "someone"}), `{ __type(name: "Query") { name } }`, nil),
+	wantRefusal(t, prepare(context.Background(), e, q, nil), errs.CodeIntrospectionDisabled, nil)
+	wantRefusal(t, prepare(viewer.With(context.Background(), &viewer.Viewer{UID: "someone"}), e, `{ __type(name: "Query") { name } }`, nil),
 		errs.CodeIntrospectionDisabled, nil)
-	if errs := prepare(e, viewer.With(context.Background(), &viewer.Viewer{UID: "op"}), q, nil); errs != nil {
+	if errs := prepare(viewer.With(context.Background(), &viewer.Viewer{UID: "op"}), e, q, nil); errs != nil {
 		t.Errorf("operator: %v", errs)
 	}
-	if errs := prepare(e, context.Background(), "{ __typename }", nil); errs != nil {
+	if errs := prepare(context.Background(), e, "{ __typename }", nil); errs != nil {
 		t.Errorf("__typename: %v", errs)
 	}
 }
@@ -150,7 +150,7 @@ func BenchmarkRefusal(b *testing.B) {
 			e := newExecutor(bc.c)
 			ctx := context.Background()
 			for b.Loop() {
-				if errs := prepare(e, ctx, bc.query, nil); len(errs) == 0 {
+				if errs := prepare(ctx, e, bc.query, nil); len(errs) == 0 {
 					b.Fatal("not refused")
 				}
 			}
@@ -200,7 +200,7 @@ func TestSubscriptionsPerConnection(t *testing.T) {
 	}
 	_, gerrs = start()
 	wantRefusal(t, gerrs, errs.CodeSubscriptionLimit, map[string]any{"limit": 1})
-	if errs := prepare(e, conn, "{ __typename }", nil); errs != nil {
+	if errs := prepare(conn, e, "{ __typename }", nil); errs != nil {
 		t.Fatalf("a query on the full connection: %v", errs)
 	}
 	if _, gerrs := e.CreateOperationContext(graphql.StartOperationTrace(limits.WithConnection(context.Background())),
@@ -232,15 +232,15 @@ func TestOperationsPerConnection(t *testing.T) {
 	e := newExecutor(c)
 	conn := limits.WithConnection(context.Background())
 	for i := range 2 {
-		if errs := prepare(e, conn, "{ __typename }", nil); errs != nil {
+		if errs := prepare(conn, e, "{ __typename }", nil); errs != nil {
 			t.Fatalf("operation %d: %v", i, errs)
 		}
 	}
-	wantRefusal(t, prepare(e, conn, "{ __typename }", nil), errs.CodeRateLimited, map[string]any{"retryAfter": 1000})
-	if errs := prepare(e, limits.WithConnection(context.Background()), "{ __typename }", nil); errs != nil {
+	wantRefusal(t, prepare(conn, e, "{ __typename }", nil), errs.CodeRateLimited, map[string]any{"retryAfter": 1000})
+	if errs := prepare(limits.WithConnection(context.Background()), e, "{ __typename }", nil); errs != nil {
 		t.Fatalf("another connection: %v", errs)
 	}
-	if errs := prepare(e, context.Background(), "{ __typename }", nil); errs != nil {
+	if errs := prepare(context.Background(), e, "{ __typename }", nil); errs != nil {
 		t.Fatalf("plain HTTP (limited by the edge): %v", errs)
 	}
 }

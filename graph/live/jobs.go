@@ -129,24 +129,8 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if err != nil || !took {
 		return err
 	}
-	cutoff := s.nowMs() - s.cfg.SweepAfter.Milliseconds()
-	q := `SELECT r.id FROM rooms r WHERE r.closed = ? AND COALESCE(r.empty_since, r.create_time) < ?
-		AND NOT EXISTS (SELECT 1 FROM room_presences p WHERE p.room_id = r.id) LIMIT 200`
-	rows, err := s.db.Client.QueryContext(ctx, entdb.Rebind(s.db.Dialect, q), false, cutoff)
+	rooms, err := s.abandonedRooms(ctx, s.nowMs()-s.cfg.SweepAfter.Milliseconds())
 	if err != nil {
-		return err
-	}
-	var rooms []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		rooms = append(rooms, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, id := range rooms {
@@ -158,4 +142,26 @@ func (s *Service) Sweep(ctx context.Context) error {
 		s.log.Info("live rooms: closed abandoned rooms", "count", len(rooms))
 	}
 	return nil
+}
+
+// abandonedRooms lists up to 200 open rooms with nobody connected whose last
+// leave (or creation) is before cutoff (Unix ms). Its rows are closed before
+// Sweep closes the rooms.
+func (s *Service) abandonedRooms(ctx context.Context, cutoff int64) ([]string, error) {
+	q := `SELECT r.id FROM rooms r WHERE r.closed = ? AND COALESCE(r.empty_since, r.create_time) < ?
+		AND NOT EXISTS (SELECT 1 FROM room_presences p WHERE p.room_id = r.id) LIMIT 200`
+	rows, err := s.db.Client.QueryContext(ctx, entdb.Rebind(s.db.Dialect, q), false, cutoff)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var rooms []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		rooms = append(rooms, id)
+	}
+	return rooms, rows.Err()
 }

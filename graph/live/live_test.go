@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -280,14 +281,14 @@ func TestJoinSequence(t *testing.T) {
 
 func TestJoinClosedOrMissingRoom(t *testing.T) {
 	e := newEnv(t, Config{})
-	if _, err := e.s.Connect(context.Background(), ids.New(), ids.New()); err != ErrRoomClosed {
+	if _, err := e.s.Connect(context.Background(), ids.New(), ids.New()); !errors.Is(err, ErrRoomClosed) {
 		t.Fatalf("missing room: %v", err)
 	}
 	room := e.room(ids.New())
 	if err := (dbCloser{Client: e.c}).Close(context.Background(), room); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.s.Connect(context.Background(), room, ids.New()); err != ErrRoomClosed {
+	if _, err := e.s.Connect(context.Background(), room, ids.New()); !errors.Is(err, ErrRoomClosed) {
 		t.Fatalf("closed room: %v", err)
 	}
 }

@@ -36,6 +36,28 @@ type txn struct {
 	outbox []envelope
 }
 
+// lock runs the room-locking statement q and reads the room's state into t;
+// false when no row matched. Its rows are closed on return, before the
+// caller's statements run on the same transaction.
+func (t *txn) lock(q string, args []any) (found bool, err error) {
+	rows, err := t.tx.Client().QueryContext(t.ctx, entdb.Rebind(t.svc.db.Dialect, q), args...)
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return false, rows.Err()
+	}
+	var live sql.NullString
+	if err := rows.Scan(&t.closed, &live, &t.owner, &t.ruid); err != nil {
+		return false, err
+	}
+	if live.Valid {
+		t.live = &live.String
+	}
+	return true, rows.Err()
+}
+
 // errNoRoom aborts a transaction on a missing room.
 var errNoRoom = errors.New("live: no such room")
 
@@ -54,23 +76,8 @@ func (s *Service) inRoom(ctx context.Context, room string, nextRUID bool, fn fun
 		if nextRUID {
 			args = append(args, false)
 		}
-		rows, err := tx.Client().QueryContext(ctx, entdb.Rebind(s.db.Dialect, q), args...)
+		found, err := t.lock(q, args)
 		if err != nil {
-			return err
-		}
-		found := rows.Next()
-		if found {
-			var live sql.NullString
-			if err := rows.Scan(&t.closed, &live, &t.owner, &t.ruid); err != nil {
-				rows.Close()
-				return err
-			}
-			if live.Valid {
-				t.live = &live.String
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if !found {

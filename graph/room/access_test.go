@@ -2,6 +2,7 @@ package room
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"strings"
@@ -178,35 +179,21 @@ func TestClubDeletionWaitsForARoomBeingCreated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback()
+	// Ends the transaction if the test stops early; after Commit it only
+	// reports sql.ErrTxDone.
+	defer func() { _ = tx.Rollback() }()
 	if ok, err := s.clubs.HoldMembership(ctx, tx, creator, clubID); !ok || err != nil {
 		t.Fatalf("membership: %v %v", ok, err)
 	}
-	var pid int
-	rows, err := tx.QueryContext(ctx, "SELECT pg_backend_pid()")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		if err := rows.Scan(&pid); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rows.Close()
+	pid := scanInt(t, func() (*sql.Rows, error) { return tx.QueryContext(ctx, "SELECT pg_backend_pid()") })
 	left := make(chan error, 1)
 	go func() { left <- s.clubs.Leave(ctx, creator, clubID) }()
 	// Wait until the leave is blocked by this transaction.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var n int
-		rows, err := db.QueryContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", pid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			_ = rows.Scan(&n)
-		}
-		rows.Close()
+		n := scanInt(t, func() (*sql.Rows, error) {
+			return db.QueryContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))", pid)
+		})
 		if n > 0 {
 			break
 		}
@@ -233,4 +220,23 @@ func TestClubDeletionWaitsForARoomBeingCreated(t *testing.T) {
 	if got := db.Room.GetX(ctx, r.ID); !got.Closed {
 		t.Fatal("the room created while its club was deleted stayed open")
 	}
+}
+
+// scanInt returns the integer a one-row, one-column query reads.
+func scanInt(t *testing.T, query func() (*sql.Rows, error)) (n int) {
+	t.Helper()
+	rows, err := query()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

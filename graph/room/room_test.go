@@ -2,6 +2,7 @@ package room
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"testing"
@@ -103,14 +104,14 @@ func TestMayJoinPrivateRooms(t *testing.T) {
 			t.Errorf("%s refused: %v", u, err)
 		}
 	}
-	if err := s.MayJoin(ctx, stranger, private); err != errs.RoomNotFound {
+	if err := s.MayJoin(ctx, stranger, private); !errors.Is(err, errs.RoomNotFound) {
 		t.Errorf("stranger: %v", err)
 	}
 	public := openRoom(t, db, creator, 0)
 	if err := s.MayJoin(ctx, stranger, public); err != nil {
 		t.Errorf("public room: %v", err)
 	}
-	if err := s.MayJoin(ctx, creator, ids.New()); err != errs.RoomNotFound {
+	if err := s.MayJoin(ctx, creator, ids.New()); !errors.Is(err, errs.RoomNotFound) {
 		t.Errorf("unknown room: %v", err)
 	}
 }
@@ -133,7 +134,7 @@ func TestCloseIsIdempotentAndClearsLiveState(t *testing.T) {
 	if n := db.Presence.Query().CountX(ctx); n != 0 {
 		t.Fatalf("%d presence rows left", n)
 	}
-	if err := s.MayJoin(ctx, ids.New(), r); err != errs.RoomNotFound {
+	if err := s.MayJoin(ctx, ids.New(), r); !errors.Is(err, errs.RoomNotFound) {
 		t.Fatalf("joining a closed room: %v", err)
 	}
 }

@@ -3,6 +3,7 @@ package room
 import (
 	"context"
 	"encoding/json"
+	"errors"
 
 	"chaoqer/ent"
 	"chaoqer/ent/sharesnapshot"
@@ -150,7 +151,7 @@ func (s *Service) Snapshot(ctx context.Context, roomCacheID string) (*Snapshot, 
 		return nil, err
 	}
 	r, err := s.load(ctx, row.RoomID)
-	if err != nil && err != errs.RoomNotFound {
+	if err != nil && !errors.Is(err, errs.RoomNotFound) {
 		return nil, err
 	}
 	if r == nil || r.Closed {

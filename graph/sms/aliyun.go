@@ -105,7 +105,9 @@ func (c wrappedClient) Call(request *http.Request, transport *http.Transport) (*
 	if transport == nil {
 		rt = http.DefaultTransport
 	}
-	return (&http.Client{Transport: c.wrap(rt), Timeout: c.timeout}).Do(request)
+	// The SDK builds request for the configured endpoint (ALIYUN_SMS_ENDPOINT
+	// or Dysms' public one); no client input chooses the host.
+	return (&http.Client{Transport: c.wrap(rt), Timeout: c.timeout}).Do(request) //nolint:gosec // G704: the host is configuration, not input
 }
 
 // splitEndpoint accepts "host[:port]" (HTTPS) or "scheme://host[:port]".

@@ -206,7 +206,7 @@ func (l *Local) put(w http.ResponseWriter, r *http.Request, key string) {
 
 func (l *Local) write(key string, body []byte) error {
 	dst := l.file(key)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
 		return err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), ".upload-*")

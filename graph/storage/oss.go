@@ -58,7 +58,7 @@ func NewOSS(cfg OSSConfig) (*OSS, error) {
 	if cfg.AccessKeyID == "" || cfg.AccessKeySecret == "" {
 		return nil, errors.New("oss: access key id and secret are required")
 	}
-	var creds osscred.CredentialsProvider = osscred.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret)
+	creds := osscred.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret)
 	if cfg.RoleARN != "" {
 		stsRegion := cfg.STSRegion
 		if stsRegion == "" {

@@ -3,6 +3,7 @@ package wechat
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -131,7 +132,7 @@ func TestFailures(t *testing.T) {
 	kv := kvstore.New(db.Client, db.Dialect)
 	u := "https://h5.chaoqer.com/"
 	_, err := New(Config{}, kv, quiet).JSConfig(context.Background(), &u)
-	if err != ErrNotConfigured {
+	if !errors.Is(err, ErrNotConfigured) {
 		t.Fatalf("without credentials: %v", err)
 	}
 	_, err = New(Config{AppID: "wxapp", AppSecret: "wrong", APIBase: fake.URL}, kv, quiet).JSConfig(context.Background(), &u)
@@ -139,7 +140,7 @@ func TestFailures(t *testing.T) {
 		t.Fatalf("bad secret: %v", err)
 	}
 	_, err = New(Config{AppID: "wxapp", AppSecret: "s3cret", APIBase: "http://127.0.0.1:1"}, kv, quiet).JSConfig(context.Background(), &u)
-	if err != ErrFailed {
+	if !errors.Is(err, ErrFailed) {
 		t.Fatalf("API down: %v", err)
 	}
 }
