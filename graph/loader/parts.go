@@ -146,29 +146,23 @@ func (l *PartLoader[V, P]) GetMany(ctx context.Context, keys []string, parts P) 
 	return out, all
 }
 
-// Prefetch fetches, in one statement, the keys not yet cached with parts
-// and caches them. A list resolver calls it with the keys of its page and
-// the union of the parts its nested fields select, so that their loads
-// are all cache hits: one statement however long the page is and however
-// the items' resolvers are scheduled.
+// Prefetch fetches keys with parts in one statement and caches them. A
+// list resolver calls it with the keys of its page and the union of the
+// parts its nested fields select, so that their loads are all cache hits:
+// one statement however long the page is and however the items' resolvers
+// are scheduled. It fetches even keys already cached, so that how many
+// statements a request runs never depends on which of its concurrent
+// resolvers ran first.
 func (l *PartLoader[V, P]) Prefetch(ctx context.Context, keys []string, parts P) error {
-	l.mu.Lock()
-	var miss []string
-	for _, k := range keys {
-		if _, ok := l.cached(k, parts); !ok {
-			miss = append(miss, k)
-		}
-	}
-	l.mu.Unlock()
-	if len(miss) == 0 {
+	if len(keys) == 0 {
 		return nil
 	}
-	miss = dedupe(miss)
-	found, err := l.fetch(ctx, miss, parts)
+	keys = dedupe(keys)
+	found, err := l.fetch(ctx, keys, parts)
 	if err != nil {
 		return err
 	}
-	l.store(miss, found, parts)
+	l.store(keys, found, parts)
 	return nil
 }
 
