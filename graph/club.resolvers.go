@@ -16,7 +16,7 @@ import (
 )
 
 func (r *clubResolver) Creator(ctx context.Context, obj *club.Club) (*user.Profile, error) {
-	return loader.From(ctx).Users.Load(ctx, obj.UID)()
+	return loadUser(ctx, obj.UID)
 }
 
 func (r *clubResolver) Members(ctx context.Context, obj *club.Club, first *int, after *string) (*model.UserEntryConnection, error) {
@@ -32,7 +32,7 @@ func (r *clubResolver) Members(ctx context.Context, obj *club.Club, first *int, 
 }
 
 func (r *clubEntryResolver) Club(ctx context.Context, obj *club.Membership) (*club.Club, error) {
-	return loader.From(ctx).Clubs.Load(ctx, obj.ClubID)()
+	return loadClub(ctx, obj.ClubID)
 }
 
 func (r *mutationResolver) CreateClub(ctx context.Context, input model.CreateClubInput) (*model.ClubPayload, error) {
@@ -60,11 +60,12 @@ func (r *mutationResolver) LeaveClub(ctx context.Context, clubID string) (*model
 }
 
 func (r *queryResolver) Club(ctx context.Context, clubID string) (*club.Club, error) {
-	c, err := r.Clubs.Club(ctx, viewer.UID(ctx), clubID)
+	fields := clubFieldsAt(ctx)
+	c, err := r.Clubs.Club(ctx, viewer.UID(ctx), clubID, fields)
 	if err != nil {
 		return nil, err
 	}
-	loader.From(ctx).Clubs.Prime(ctx, c.ID, c)
+	loader.From(ctx).Clubs.Put(c.ID, c, fields)
 	return c, nil
 }
 
@@ -82,7 +83,7 @@ func (r *viewerResolver) Clubs(ctx context.Context, obj *viewer.Viewer, first *i
 		for i, it := range items {
 			ids[i] = it.ClubID
 		}
-		if err := loader.From(ctx).Clubs.Prefetch(ctx, ids); err != nil {
+		if err := loader.From(ctx).Clubs.Prefetch(ctx, ids, clubFieldsAt(ctx, "edges", "node", "club")); err != nil {
 			return nil, err
 		}
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 func (r *eventResolver) Creator(ctx context.Context, obj *event.Event) (*user.Profile, error) {
-	return loader.From(ctx).Users.Load(ctx, obj.UID)()
+	return loadUser(ctx, obj.UID)
 }
 
 func (r *eventResolver) Hosts(ctx context.Context, obj *event.Event) ([]*user.Profile, error) {

@@ -16,7 +16,7 @@ import (
 )
 
 func (r *queryResolver) PublicUser(ctx context.Context, uid string) (*user.Profile, error) {
-	return r.Users.Profile(ctx, viewer.UID(ctx), uid)
+	return r.Users.Profile(ctx, viewer.UID(ctx), uid, userFieldsAt(ctx))
 }
 
 func (r *queryResolver) PublicClub(ctx context.Context, clubID string) (*club.Club, error) {

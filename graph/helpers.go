@@ -3,6 +3,7 @@ package graph
 import (
 	"context"
 
+	"chaoqer/graph/club"
 	"chaoqer/graph/event"
 	"chaoqer/graph/loader"
 	"chaoqer/graph/model"
@@ -38,7 +39,7 @@ func userEntryConnection(ctx context.Context, items []*user.Entry, info page.Inf
 		for i, it := range items {
 			uids[i] = it.UID
 		}
-		if err := loader.From(ctx).Users.Prefetch(ctx, uids); err != nil {
+		if err := loader.From(ctx).Users.Prefetch(ctx, uids, userFieldsAt(ctx, "edges", "node", "user")); err != nil {
 			return nil, err
 		}
 	}
@@ -54,7 +55,7 @@ func (r *mutationResolver) userAction(ctx context.Context, uid, msg string, err 
 	if err != nil {
 		return nil, err
 	}
-	p, err := loader.From(ctx).Users.Get(ctx, uid)
+	p, err := loader.From(ctx).Users.Get(ctx, uid, userFieldsAt(ctx, "user"))
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func (r *mutationResolver) userAction(ctx context.Context, uid, msg string, err 
 
 // clubPayload answers a club mutation with the club as the caller now sees it.
 func (r *mutationResolver) clubPayload(ctx context.Context, uid, clubID string) (*model.ClubPayload, error) {
-	c, err := r.Clubs.Club(ctx, uid, clubID)
+	c, err := r.Clubs.Club(ctx, uid, clubID, clubFieldsAt(ctx, "club"))
 	if err != nil {
 		return nil, err
 	}
@@ -106,13 +107,25 @@ func visibleRoom(ctx context.Context, r *room.Room) (*room.Room, error) {
 	return r, nil
 }
 
-// loadUsers loads profiles in order through the batch loader, leaving out
-// users that cannot be shown.
+// loadUser loads the profile the current field resolves to, through the
+// batch loader, with the computed fields its selection asks for.
+func loadUser(ctx context.Context, uid string) (*user.Profile, error) {
+	return loader.From(ctx).Users.Get(ctx, uid, userFieldsAt(ctx))
+}
+
+// loadClub is loadUser for clubs.
+func loadClub(ctx context.Context, clubID string) (*club.Club, error) {
+	return loader.From(ctx).Clubs.Get(ctx, clubID, clubFieldsAt(ctx))
+}
+
+// loadUsers loads the profiles the current field resolves to in order,
+// through the batch loader and with the computed fields its selection asks
+// for, leaving out users that cannot be shown.
 func loadUsers(ctx context.Context, uids []string) ([]*user.Profile, error) {
 	if len(uids) == 0 {
 		return []*user.Profile{}, nil
 	}
-	ps, errs := loader.From(ctx).Users.LoadMany(ctx, uids)()
+	ps, errs := loader.From(ctx).Users.GetMany(ctx, uids, userFieldsAt(ctx))
 	out := make([]*user.Profile, 0, len(ps))
 	for i, p := range ps {
 		if len(errs) > i && errs[i] != nil {

@@ -9,7 +9,6 @@ import (
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/live"
-	"chaoqer/graph/loader"
 	"chaoqer/graph/model"
 	"chaoqer/graph/user"
 	"chaoqer/graph/viewer"
@@ -32,7 +31,7 @@ func (r *liveMemberResolver) Role(ctx context.Context, obj *live.Member) (model.
 }
 
 func (r *liveMemberResolver) User(ctx context.Context, obj *live.Member) (*user.Profile, error) {
-	return loader.From(ctx).Users.Load(ctx, obj.UID)()
+	return loadUser(ctx, obj.UID)
 }
 
 func (r *mutationResolver) LeaveRoom(ctx context.Context, roomID string) (*model.LivePayload, error) {

@@ -56,8 +56,8 @@ func (r *Resolver) nodes(ctx context.Context, globalIDs []string) ([]relay.Node,
 	for _, rm := range rooms {
 		roomList = append(roomList, rm)
 	}
-	uids, err := prefetchRoomsBut(ctx, roomList)
-	if err != nil {
+	var us users
+	if err := prefetchRoomsBut(ctx, roomList, &us); err != nil {
 		return nil, err
 	}
 
@@ -72,17 +72,20 @@ func (r *Resolver) nodes(ctx context.Context, globalIDs []string) ([]relay.Node,
 		return nil, err
 	}
 	if wants(ctx, "origin") {
+		var origins []string
 		for _, m := range messages {
 			if m.OriginUID != nil {
-				uids = append(uids, *m.OriginUID)
+				origins = append(origins, *m.OriginUID)
 			}
 		}
+		us.add(ctx, origins, "origin")
 	}
 
-	if err := l.Clubs.Prefetch(ctx, keys[relay.Club]); err != nil {
+	if err := l.Clubs.Prefetch(ctx, keys[relay.Club], clubFieldsAt(ctx)); err != nil {
 		return nil, err
 	}
-	if err := l.Users.Prefetch(ctx, append(uids, keys[relay.User]...)); err != nil {
+	us.add(ctx, keys[relay.User])
+	if err := us.load(ctx); err != nil {
 		return nil, err
 	}
 	if err := l.Events.Prefetch(ctx, keys[relay.Event]); err != nil {
@@ -115,11 +118,11 @@ func (r *Resolver) node(ctx context.Context, ref nodeRef, rooms map[string]*room
 	l := loader.From(ctx)
 	switch ref.t {
 	case relay.User:
-		if p, err := l.Users.Get(ctx, ref.key); p != nil || err != nil {
+		if p, err := l.Users.Get(ctx, ref.key, userFieldsAt(ctx)); p != nil || err != nil {
 			return p, err
 		}
 	case relay.Club:
-		if c, err := l.Clubs.Get(ctx, ref.key); c != nil || err != nil {
+		if c, err := l.Clubs.Get(ctx, ref.key, clubFieldsAt(ctx)); c != nil || err != nil {
 			return c, err
 		}
 	case relay.Event:

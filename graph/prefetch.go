@@ -6,6 +6,7 @@ import (
 	"chaoqer/graph/event"
 	"chaoqer/graph/loader"
 	"chaoqer/graph/room"
+	"chaoqer/graph/user"
 )
 
 // sub is the path at followed by name (a fresh slice).
@@ -13,24 +14,48 @@ func sub(at []string, name string) []string {
 	return append(append(make([]string, 0, len(at)+1), at...), name)
 }
 
-// prefetchRooms loads, in one batch each, what the selected fields of the
-// rooms at `at` (a path below the field being resolved) will need: who is
-// connected, the users shown (members and creators) and the clubs. The
-// nested resolvers then find everything in the loaders' caches, so a page
-// costs the same number of statements whatever its size.
-func prefetchRooms(ctx context.Context, rooms []*room.Room, at ...string) error {
-	uids, err := prefetchRoomsBut(ctx, rooms, at...)
-	if err != nil {
-		return err
-	}
-	return loader.From(ctx).Users.Prefetch(ctx, uids)
+// users are profiles a list resolver will need, to load together in one
+// statement: their uids and the union of the computed fields their
+// selections ask for.
+type users struct {
+	uids   []string
+	fields user.Fields
 }
 
-// prefetchRoomsBut is prefetchRooms without the users, whose uids it
-// returns so that the caller can load them together with others.
-func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, at ...string) ([]string, error) {
+// add queues uids with the computed fields the selection at path asks for.
+func (u *users) add(ctx context.Context, uids []string, path ...string) {
+	if len(uids) == 0 {
+		return
+	}
+	u.uids = append(u.uids, uids...)
+	u.fields |= userFieldsAt(ctx, path...)
+}
+
+// load prefetches the queued users.
+func (u *users) load(ctx context.Context) error {
+	return loader.From(ctx).Users.Prefetch(ctx, u.uids, u.fields)
+}
+
+// prefetchRooms loads, in one batch each, what the selected fields of the
+// rooms at `at` (a path below the field being resolved) will need: who is
+// connected, the users shown (members and creators) and the clubs, with
+// the computed fields (counts, the viewer's relations) their selections
+// ask for and no others. The nested resolvers then find everything in the
+// loaders' caches, so a page costs the same number of statements whatever
+// its size.
+func prefetchRooms(ctx context.Context, rooms []*room.Room, at ...string) error {
+	var us users
+	if err := prefetchRoomsBut(ctx, rooms, &us, at...); err != nil {
+		return err
+	}
+	return us.load(ctx)
+}
+
+// prefetchRoomsBut is prefetchRooms without the users, which it adds to us
+// so that the caller can load them together with others.
+func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, us *users, at ...string) error {
 	if len(rooms) == 0 || !wants(ctx, at...) {
-		return nil, nil
+		return nil
 	}
 	l := loader.From(ctx)
 	var ids []string // rooms loaded without their presence
@@ -40,30 +65,38 @@ func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, at ...string) ([]
 		}
 	}
 	if err := l.Presence.Prefetch(ctx, ids); err != nil {
-		return nil, err
+		return err
 	}
-	var uids []string
-	wantMembers := wants(ctx, sub(at, "members")...)
-	if wantMembers || wants(ctx, sub(at, "creator")...) {
+	members, creators := sub(at, "members"), sub(at, "creator")
+	if wantMembers := wants(ctx, members...); wantMembers {
+		var uids []string
 		for _, r := range rooms {
-			uids = append(uids, r.UID)                               // also the member list of an empty room
-			if p, _ := presenceOf(ctx, r); wantMembers && p != nil { // a cache hit
+			uids = append(uids, r.UID)                // the member list of an empty room
+			if p, _ := presenceOf(ctx, r); p != nil { // a cache hit
 				uids = append(uids, p.UIDs...)
 			}
 		}
+		us.add(ctx, uids, members...)
 	}
-	if wants(ctx, sub(at, "club")...) {
+	if wants(ctx, creators...) {
+		uids := make([]string, len(rooms))
+		for i, r := range rooms {
+			uids[i] = r.UID
+		}
+		us.add(ctx, uids, creators...)
+	}
+	if clubs := sub(at, "club"); wants(ctx, clubs...) {
 		var clubIDs []string
 		for _, r := range rooms {
 			if r.ClubID != nil {
 				clubIDs = append(clubIDs, *r.ClubID)
 			}
 		}
-		if err := l.Clubs.Prefetch(ctx, clubIDs); err != nil {
-			return nil, err
+		if err := l.Clubs.Prefetch(ctx, clubIDs, clubFieldsAt(ctx, clubs...)); err != nil {
+			return err
 		}
 	}
-	return uids, nil
+	return nil
 }
 
 // prefetchEvents does for a page of events what prefetchRooms does for
@@ -83,15 +116,20 @@ func prefetchEvents(ctx context.Context, events []*event.Event, at ...string) er
 			return err
 		}
 	}
-	var uids []string
-	wantHosts := wants(ctx, sub(at, "hosts")...)
-	if wantHosts || wants(ctx, sub(at, "creator")...) {
+	var us users
+	if hosts := sub(at, "hosts"); wants(ctx, hosts...) {
+		var uids []string
 		for _, e := range events {
-			uids = append(uids, e.UID)
-			if wantHosts {
-				uids = append(uids, e.MemberUIDs...)
-			}
+			uids = append(uids, e.MemberUIDs...)
 		}
+		us.add(ctx, uids, hosts...)
+	}
+	if creators := sub(at, "creator"); wants(ctx, creators...) {
+		uids := make([]string, len(events))
+		for i, e := range events {
+			uids[i] = e.UID
+		}
+		us.add(ctx, uids, creators...)
 	}
 	var roomIDs []string
 	if wants(ctx, sub(at, "room")...) {
@@ -115,11 +153,9 @@ func prefetchEvents(ctx context.Context, events []*event.Event, at ...string) er
 				rooms = append(rooms, r)
 			}
 		}
-		more, err := prefetchRoomsBut(ctx, rooms, sub(at, "room")...)
-		if err != nil {
+		if err := prefetchRoomsBut(ctx, rooms, &us, sub(at, "room")...); err != nil {
 			return err
 		}
-		uids = append(uids, more...)
 	}
-	return l.Users.Prefetch(ctx, uids)
+	return us.load(ctx)
 }

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"chaoqer/graph/club"
-	"chaoqer/graph/loader"
 	"chaoqer/graph/model"
 	"chaoqer/graph/page"
 	"chaoqer/graph/room"
@@ -85,14 +84,14 @@ func (r *queryResolver) RoomToken(ctx context.Context, roomID string) (*model.Ro
 }
 
 func (r *roomResolver) Creator(ctx context.Context, obj *room.Room) (*user.Profile, error) {
-	return loader.From(ctx).Users.Load(ctx, obj.UID)()
+	return loadUser(ctx, obj.UID)
 }
 
 func (r *roomResolver) Club(ctx context.Context, obj *room.Room) (*club.Club, error) {
 	if obj.ClubID == nil {
 		return nil, nil
 	}
-	return loader.From(ctx).Clubs.Load(ctx, *obj.ClubID)()
+	return loadClub(ctx, *obj.ClubID)
 }
 
 func (r *roomResolver) Members(ctx context.Context, obj *room.Room) ([]*user.Profile, error) {

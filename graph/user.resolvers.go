@@ -19,7 +19,7 @@ func (r *messageResolver) Origin(ctx context.Context, obj *message.Message) (*us
 	if obj.OriginUID == nil {
 		return nil, nil
 	}
-	return loader.From(ctx).Users.Get(ctx, *obj.OriginUID)
+	return loadUser(ctx, *obj.OriginUID)
 }
 
 func (r *mutationResolver) InitProfile(ctx context.Context, input model.ProfileInput) (*model.ProfilePayload, error) {
@@ -27,7 +27,7 @@ func (r *mutationResolver) InitProfile(ctx context.Context, input model.ProfileI
 	if err := r.Users.InitProfile(ctx, v, user.ProfileInput(input)); err != nil {
 		return nil, err
 	}
-	p, err := r.Users.Profile(ctx, v.UID, v.UID)
+	p, err := r.Users.Profile(ctx, v.UID, v.UID, userFieldsAt(ctx, "user"))
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.Profil
 	if err := r.Users.UpdateProfile(ctx, uid, user.ProfileInput(input)); err != nil {
 		return nil, err
 	}
-	p, err := r.Users.Profile(ctx, uid, uid)
+	p, err := r.Users.Profile(ctx, uid, uid, userFieldsAt(ctx, "user"))
 	if err != nil {
 		return nil, err
 	}
@@ -67,20 +67,21 @@ func (r *queryResolver) Viewer(ctx context.Context) (*viewer.Viewer, error) {
 }
 
 func (r *queryResolver) User(ctx context.Context, uid string) (*user.Profile, error) {
-	p, err := r.Users.Profile(ctx, viewer.UID(ctx), uid)
+	fields := userFieldsAt(ctx)
+	p, err := r.Users.Profile(ctx, viewer.UID(ctx), uid, fields)
 	if err != nil {
 		return nil, err
 	}
-	loader.From(ctx).Users.Prime(ctx, uid, p)
+	loader.From(ctx).Users.Put(uid, p, fields)
 	return p, nil
 }
 
 func (r *userEntryResolver) User(ctx context.Context, obj *user.Entry) (*user.Profile, error) {
-	return loader.From(ctx).Users.Get(ctx, obj.UID)
+	return loadUser(ctx, obj.UID)
 }
 
 func (r *viewerResolver) Profile(ctx context.Context, obj *viewer.Viewer) (*user.Profile, error) {
-	return loader.From(ctx).Users.Get(ctx, obj.UID)
+	return loadUser(ctx, obj.UID)
 }
 
 func (r *viewerResolver) BlockedUsers(ctx context.Context, obj *viewer.Viewer, first *int, after *string) (*model.UserEntryConnection, error) {
@@ -123,7 +124,7 @@ func (r *viewerResolver) Messages(ctx context.Context, obj *viewer.Viewer, first
 				origins = append(origins, *m.OriginUID)
 			}
 		}
-		if err := loader.From(ctx).Users.Prefetch(ctx, origins); err != nil {
+		if err := loader.From(ctx).Users.Prefetch(ctx, origins, userFieldsAt(ctx, "edges", "node", "origin")); err != nil {
 			return nil, err
 		}
 	}

@@ -3,6 +3,8 @@ package rest_test
 import (
 	"context"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -234,5 +236,168 @@ func TestEventListStatements(t *testing.T) {
 	t.Logf("GraphQL events with hosts and rooms: %d statements for 2 events, %d for 100", g2, g100)
 	if g2 != g100 {
 		t.Fatalf("GraphQL events: %d statements for 2, %d for 100", g2, g100)
+	}
+}
+
+// watchStatements answers q for c and returns the texts of the statements
+// it ran, their count and the response body.
+func watchStatements(t *testing.T, srv *resttest.Server, c *resttest.Client, q string, vars map[string]any) (map[string]bool, int64, map[string]any) {
+	t.Helper()
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	var body map[string]any
+	n := statements(t, srv, c, func() *resttest.Response {
+		stop := srv.App.DB.Watch(func(query string) {
+			mu.Lock()
+			seen[query] = true
+			mu.Unlock()
+		})
+		defer stop()
+		r := c.GraphQL(q, vars)
+		body = r.Body
+		return r
+	})
+	return seen, n, body
+}
+
+// computes reports whether the statement among seen that reads from
+// contains part (one must read from).
+func computes(t *testing.T, seen map[string]bool, from, part string) bool {
+	t.Helper()
+	found := false
+	for q := range seen {
+		if strings.Contains(q, from) {
+			found = true
+			if strings.Contains(q, part) {
+				return true
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no statement reads %q among %v", from, seen)
+	}
+	return false
+}
+
+// TestRoomFeedComputesOnlySelectedFields pins that the feed's statements
+// compute club member counts and the viewer's relations only when the
+// operation selects them (issue 13 item 3), at the same statement count.
+func TestRoomFeedComputesOnlySelectedFields(t *testing.T) {
+	srv := resttest.Start(t)
+	v := srv.Onboard("Viewer")
+	seedRooms(t, srv, v, 20)
+	other := srv.Onboard("Other")
+	v.Post("/user/"+other.UID+"/block", nil).MustOK(t)
+
+	run := func(q string) (map[string]bool, int64, map[string]any) {
+		return watchStatements(t, srv, v, q, map[string]any{"n": 20})
+	}
+	computes := func(seen map[string]bool, from, part string) bool { return computes(t, seen, from, part) }
+	const (
+		profiles = "FROM user_profiles"
+		clubs    = "FROM clubs c"
+	)
+
+	card, nCard, _ := run(`query($n: Int) { roomFeed(first: $n) { edges { node { room {
+	  roomId name memberTotal createTime creator { uid nickname } club { clubId name } members { uid nickname avatar } } } } } }`)
+	for _, part := range []string{"user_blocks", "user_cards"} {
+		if computes(card, profiles, part) {
+			t.Errorf("card-shaped feed reads %s", part)
+		}
+	}
+	if computes(card, clubs, "club_members") {
+		t.Error("card-shaped feed counts club members")
+	}
+
+	full, nFull, body := run(`query($n: Int) { roomFeed(first: $n) { edges { node { room {
+	  roomId memberTotal creator { uid nickname } club { clubId memberTotal viewerHasJoined }
+	  members { uid viewerHasBlocked viewerSentCard cardTotal } } } } } }`)
+	for _, part := range []string{"user_blocks", "c.sender_uid", "COUNT(*)"} {
+		if !computes(full, profiles, part) {
+			t.Errorf("full feed does not compute %s", part)
+		}
+	}
+	if !computes(full, clubs, "COUNT(*)") || !computes(full, clubs, "j.uid") {
+		t.Error("full feed does not compute the club's member total and membership")
+	}
+	if nCard != nFull {
+		t.Errorf("card-shaped feed %d statements, full %d", nCard, nFull)
+	}
+	// The computed values are right: the viewer is the only member of the
+	// clubs it created.
+	edges := obj(t, obj(t, body["data"])["roomFeed"])["edges"].([]any)
+	withClub := 0
+	for _, e := range edges {
+		rm := obj(t, obj(t, obj(t, e)["node"])["room"])
+		if c, ok := rm["club"].(map[string]any); ok {
+			withClub++
+			if fmt.Sprint(c["memberTotal"]) != "1" || c["viewerHasJoined"] != true {
+				t.Errorf("club as seen by its creator: %v", c)
+			}
+		}
+	}
+	if withClub == 0 {
+		t.Fatal("no club rooms in the feed")
+	}
+
+	// A mixed selection computes the union, still in one profile statement:
+	// the creator's card total without any relation of the members.
+	mixed, nMixed, _ := run(`query($n: Int) { roomFeed(first: $n) { edges { node { room {
+	  creator { cardTotal } members { nickname } } } } } }`)
+	if !computes(mixed, profiles, "COUNT(*)") || computes(mixed, profiles, "user_blocks") || computes(mixed, profiles, "c.sender_uid") {
+		t.Errorf("creator { cardTotal }: %v", mixed)
+	}
+	if nMixed > nCard {
+		t.Errorf("mixed selection: %d statements, card %d", nMixed, nCard)
+	}
+}
+
+// TestProfileAndClubComputeOnlySelectedFields pins the same for a profile
+// and a club by id, directly and through node(id:) fragments.
+func TestProfileAndClubComputeOnlySelectedFields(t *testing.T) {
+	srv := resttest.Start(t)
+	v := srv.Onboard("Viewer")
+	o := srv.Onboard("Other")
+	v.Post("/user/"+o.UID+"/card", nil).MustOK(t)
+	cid := obj(t, v.Post("/club", P{"name": "圈", "cover": "c"}).MustOK(t))["clubId"].(string)
+	const profiles, clubs = "FROM user_profiles", "FROM clubs c"
+	relations := []string{"user_blocks", "c.sender_uid", "COUNT(*)"}
+
+	seen, _, _ := watchStatements(t, srv, v, `query($u: ID!) { user(uid: $u) { uid nickname avatar } }`, map[string]any{"u": o.UID})
+	for _, part := range relations {
+		if computes(t, seen, profiles, part) {
+			t.Errorf("profile without relations computes %s", part)
+		}
+	}
+	seen, _, body := watchStatements(t, srv, v, `query($u: ID!) { user(uid: $u) { viewerSentCard cardTotal } }`, map[string]any{"u": o.UID})
+	if computes(t, seen, profiles, "user_blocks") || !computes(t, seen, profiles, "c.sender_uid") || !computes(t, seen, profiles, "COUNT(*)") {
+		t.Errorf("profile with card fields: %v", seen)
+	}
+	if u := obj(t, obj(t, body["data"])["user"]); u["viewerSentCard"] != true || fmt.Sprint(u["cardTotal"]) != "1" {
+		t.Errorf("profile: %v", u)
+	}
+
+	seen, _, _ = watchStatements(t, srv, v, `query($c: ID!) { club(clubId: $c) { clubId name } }`, map[string]any{"c": cid})
+	if computes(t, seen, clubs, "club_members") {
+		t.Error("club without counts reads its members")
+	}
+	seen, _, body = watchStatements(t, srv, v, `query($c: ID!) { club(clubId: $c) { memberTotal viewerHasJoined } }`, map[string]any{"c": cid})
+	if !computes(t, seen, clubs, "COUNT(*)") || !computes(t, seen, clubs, "j.uid") {
+		t.Errorf("club with counts: %v", seen)
+	}
+	if c := obj(t, obj(t, body["data"])["club"]); fmt.Sprint(c["memberTotal"]) != "1" || c["viewerHasJoined"] != true {
+		t.Errorf("club: %v", c)
+	}
+
+	// node(id:): a fragment on another type does not count.
+	userID := obj(t, obj(t, v.GraphQL(`query($u: ID!) { user(uid: $u) { id } }`, map[string]any{"u": o.UID}).Body["data"])["user"])["id"]
+	clubID := obj(t, obj(t, v.GraphQL(`query($c: ID!) { club(clubId: $c) { id } }`, map[string]any{"c": cid}).Body["data"])["club"])["id"]
+	seen, _, body = watchStatements(t, srv, v, `query($ids: [ID!]!) { nodes(ids: $ids) {
+	  ... on User { nickname cardTotal } ... on Room { memberTotal } ... on Club { name } } }`, map[string]any{"ids": []any{userID, clubID}})
+	if !computes(t, seen, profiles, "COUNT(*)") || computes(t, seen, profiles, "user_blocks") || computes(t, seen, clubs, "club_members") {
+		t.Errorf("nodes: %v", seen)
+	}
+	if n := obj(t, obj(t, body["data"])["nodes"].([]any)[0]); fmt.Sprint(n["cardTotal"]) != "1" {
+		t.Errorf("node user: %v", n)
 	}
 }

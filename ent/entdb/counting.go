@@ -14,7 +14,13 @@ import (
 // counter (see WithCounter).
 type countingDriver struct {
 	*entsql.Driver
-	n *atomic.Int64
+	n *stats
+}
+
+// stats are what a DB observes of the statements it runs.
+type stats struct {
+	atomic.Int64                              // statements run
+	watch        atomic.Pointer[func(string)] // see DB.Watch
 }
 
 type counterKey struct{}
@@ -32,32 +38,35 @@ func CounterFrom(ctx context.Context) *atomic.Int64 {
 	return c
 }
 
-func count(ctx context.Context, global *atomic.Int64) {
+func count(ctx context.Context, global *stats, query string) {
 	global.Add(1)
+	if w := global.watch.Load(); w != nil {
+		(*w)(query)
+	}
 	if c, ok := ctx.Value(counterKey{}).(*atomic.Int64); ok {
 		c.Add(1)
 	}
 }
 
 func (d *countingDriver) Exec(ctx context.Context, query string, args, v any) error {
-	count(ctx, d.n)
+	count(ctx, d.n, query)
 	return d.Driver.Exec(ctx, query, args, v)
 }
 
 func (d *countingDriver) Query(ctx context.Context, query string, args, v any) error {
-	count(ctx, d.n)
+	count(ctx, d.n, query)
 	return d.Driver.Query(ctx, query, args, v)
 }
 
 // ExecContext lets ent's generated client run raw statements (FeatureExecQuery).
 func (d *countingDriver) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
-	count(ctx, d.n)
+	count(ctx, d.n, query)
 	return d.Driver.ExecContext(ctx, query, args...)
 }
 
 // QueryContext lets ent's generated client run raw queries (FeatureExecQuery).
 func (d *countingDriver) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
-	count(ctx, d.n)
+	count(ctx, d.n, query)
 	return d.Driver.QueryContext(ctx, query, args...)
 }
 
@@ -76,22 +85,22 @@ func (d *countingDriver) BeginTx(ctx context.Context, opts *entsql.TxOptions) (d
 
 type countingTx struct {
 	dialect.Tx
-	n *atomic.Int64
+	n *stats
 }
 
 func (t *countingTx) Exec(ctx context.Context, query string, args, v any) error {
-	count(ctx, t.n)
+	count(ctx, t.n, query)
 	return t.Tx.Exec(ctx, query, args, v)
 }
 
 func (t *countingTx) Query(ctx context.Context, query string, args, v any) error {
-	count(ctx, t.n)
+	count(ctx, t.n, query)
 	return t.Tx.Query(ctx, query, args, v)
 }
 
 // ExecContext runs a raw statement inside the transaction.
 func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any) (stdsql.Result, error) {
-	count(ctx, t.n)
+	count(ctx, t.n, query)
 	return t.Tx.(interface {
 		ExecContext(context.Context, string, ...any) (stdsql.Result, error)
 	}).ExecContext(ctx, query, args...)
@@ -99,7 +108,7 @@ func (t *countingTx) ExecContext(ctx context.Context, query string, args ...any)
 
 // QueryContext runs a raw query inside the transaction.
 func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
-	count(ctx, t.n)
+	count(ctx, t.n, query)
 	return t.Tx.(interface {
 		QueryContext(context.Context, string, ...any) (*stdsql.Rows, error)
 	}).QueryContext(ctx, query, args...)
@@ -107,8 +116,9 @@ func (t *countingTx) QueryContext(ctx context.Context, query string, args ...any
 
 // Stmt is a prepared statement whose executions are counted like ent's.
 type Stmt struct {
-	stmt *stdsql.Stmt
-	n    *atomic.Int64
+	stmt  *stdsql.Stmt
+	n     *stats
+	query string
 }
 
 // Prepare prepares a hand-written query (with `?` placeholders) once for the
@@ -118,12 +128,12 @@ func (db *DB) Prepare(ctx context.Context, query string) (*Stmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Stmt{stmt: st, n: db.stmts}, nil
+	return &Stmt{stmt: st, n: db.stmts, query: query}, nil
 }
 
 // QueryContext runs the prepared query.
 func (s *Stmt) QueryContext(ctx context.Context, args ...any) (*stdsql.Rows, error) {
-	count(ctx, s.n)
+	count(ctx, s.n, s.query)
 	return s.stmt.QueryContext(ctx, args...)
 }
 
@@ -151,3 +161,11 @@ func (db *DB) Stmt(name string, query func() string) (*Stmt, error) {
 
 // Close releases the statement.
 func (s *Stmt) Close() error { return s.stmt.Close() }
+
+// Watch calls fn with the text of every statement the database runs from
+// now on (with `?` placeholders for prepared ones), until the returned stop
+// is called; one watcher at a time. Tests use it to see what was computed.
+func (db *DB) Watch(fn func(query string)) (stop func()) {
+	db.stmts.watch.Store(&fn)
+	return func() { db.stmts.watch.Store(nil) }
+}

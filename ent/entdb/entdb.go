@@ -18,7 +18,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"entgo.io/ent/dialect"
@@ -42,7 +41,7 @@ type DB struct {
 	Client  *ent.Client
 	SQL     *stdsql.DB
 	Dialect string
-	stmts   *atomic.Int64
+	stmts   *stats
 	log     *slog.Logger
 
 	prepMu   sync.Mutex
@@ -113,7 +112,7 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*DB, error) 
 	if err != nil {
 		return nil, err
 	}
-	db := &DB{SQL: drv.DB(), Dialect: name, stmts: new(atomic.Int64), log: o.log}
+	db := &DB{SQL: drv.DB(), Dialect: name, stmts: new(stats), log: o.log}
 	db.Client = ent.NewClient(ent.Driver(&countingDriver{Driver: drv, n: db.stmts}))
 	if !o.skipMigrations {
 		if _, err := db.Migrate(ctx); err != nil {

@@ -467,6 +467,14 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{RoomsColumns[5], RoomsColumns[4], RoomsColumns[8]},
 			},
+			{
+				Name:    "room_public_feed",
+				Unique:  false,
+				Columns: []*schema.Column{RoomsColumns[5], RoomsColumns[4], RoomsColumns[8]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "club_id IS NULL",
+				},
+			},
 		},
 	}
 	// RoomInvitesColumns holds the columns for the "room_invites" table.

@@ -45,6 +45,11 @@ func (Room) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("club_id", "closed", "sequence_id"),
 		index.Fields("closed", "invite_only", "sequence_id"),
+		// The feed's public segment (spec R3) walks this newest first
+		// without stepping over club rooms: 19 buffers instead of 52 for a
+		// page of 20 on the issue 13 data set (EXPLAIN ANALYZE, BUFFERS).
+		index.Fields("closed", "invite_only", "sequence_id").StorageKey("room_public_feed").
+			Annotations(entsql.IndexWhere("club_id IS NULL")),
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"chaoqer/ent"
+	"chaoqer/ent/entdb"
 	"chaoqer/ent/entdb/entdbtest"
 	"chaoqer/graph/errs"
 	"chaoqer/graph/kvstore"
@@ -49,6 +50,7 @@ func (f *fakeSMS) code(t *testing.T, cc, mobile string) string {
 
 type fixture struct {
 	svc   *Service
+	store *entdb.DB
 	sms   *fakeSMS
 	db    *ent.Client
 	clock time.Time
@@ -66,7 +68,7 @@ func newFixtureWith(t *testing.T, cfg Config) *fixture {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	q := push.NewQueue(push.Log{Logger: log}, 1, 100, log)
 	t.Cleanup(q.Close)
-	f := &fixture{sms: &fakeSMS{codes: map[string]string{}, sent: make(chan struct{}, 100)}, db: db.Client,
+	f := &fixture{sms: &fakeSMS{codes: map[string]string{}, sent: make(chan struct{}, 100)}, db: db.Client, store: db,
 		clock: time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)}
 	kv := kvstore.New(db.Client, db.Dialect)
 	kv.SetClock(func() time.Time { return f.clock })
@@ -401,4 +403,60 @@ func TestPerAddressLimits(t *testing.T) {
 	f.advance(time.Hour) // a new window: codes are checked again (this one expired)
 	_, err = f.svc.Login(a, "86", "13900000101", wrong)
 	wantFailure(t, err, msgExpiredCaptcha)
+}
+
+// TestConcurrentRequestsShareOneSessionLoad pins that when a viewer's
+// cache entry has expired, their concurrent requests read the session once
+// (2 statements) instead of once each.
+func TestConcurrentRequestsShareOneSessionLoad(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res, err := f.svc.Login(ctx, "86", "13800000001", WhiteCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Credentials
+	if _, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(2 * time.Hour) // past the cache's TTL (an hour), well within the session's
+
+	const n = 16
+	var missed sync.WaitGroup
+	missed.Add(n)
+	f.svc.cache.onMiss = missed.Done
+	// The load waits until every request has missed the cache, so without
+	// sharing each of them would start its own.
+	f.svc.cache.onLoad = missed.Wait
+	before := f.store.Statements()
+	var wg sync.WaitGroup
+	errc := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			v, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken)
+			if err == nil && v.UID != c.UID {
+				err = fmt.Errorf("viewer %s", v.UID)
+			}
+			errc <- err
+		})
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.store.Statements() - before; got != 2 {
+		t.Fatalf("%d concurrent requests ran %d statements, want 2 (one session load)", n, got)
+	}
+	// The shared load filled the cache.
+	f.svc.cache.onMiss, f.svc.cache.onLoad = nil, nil
+	before = f.store.Statements()
+	if _, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.store.Statements() - before; got != 0 {
+		t.Fatalf("cached session: %d statements", got)
+	}
 }

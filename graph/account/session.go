@@ -7,6 +7,7 @@ import (
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/singleflight"
 
 	"chaoqer/ent"
 	entaccount "chaoqer/ent/account"
@@ -29,11 +30,18 @@ type cachedSession struct {
 }
 
 // sessionCache is a bounded, short-lived accelerator in front of the
-// sessions table; correctness never depends on it beyond its TTL.
+// sessions table; correctness never depends on it beyond its TTL. When an
+// entry is missing or expired, the concurrent requests of that user share
+// one load (flight) instead of each reading the same rows.
 type sessionCache struct {
-	ttl time.Duration
-	now func() time.Time
-	lru *lru.Cache[string, cachedSession]
+	ttl    time.Duration
+	now    func() time.Time
+	lru    *lru.Cache[string, cachedSession]
+	flight singleflight.Group
+
+	// Tests only: called when a request misses the cache, and when a load
+	// starts.
+	onMiss, onLoad func()
 }
 
 func newSessionCache(ttl time.Duration, size int) *sessionCache {
@@ -51,7 +59,12 @@ func (c *sessionCache) get(uid string) (cachedSession, bool) {
 
 func (c *sessionCache) put(uid string, cs cachedSession) { c.lru.Add(uid, cs) }
 
-func (c *sessionCache) drop(uid string) { c.lru.Remove(uid) }
+// drop forgets uid's entry; a request after it does not join a load that
+// started before.
+func (c *sessionCache) drop(uid string) {
+	c.lru.Remove(uid)
+	c.flight.Forget(uid)
+}
 
 // Authenticate checks uid and token and returns the viewer. Only accounts in
 // status 0 or 1 with an unexpired session pass; the token is always compared
@@ -63,7 +76,7 @@ func (s *Service) Authenticate(ctx context.Context, uid, token string) (*viewer.
 	cs, ok := s.cache.get(uid)
 	if !ok {
 		var err error
-		cs, err = s.loadSession(ctx, uid)
+		cs, err = s.sharedLoad(ctx, uid)
 		if err != nil {
 			return nil, err
 		}
@@ -83,6 +96,26 @@ func (s *Service) Authenticate(ctx context.Context, uid, token string) (*viewer.
 	return &viewer.Viewer{UID: uid, Status: cs.status, Secret: cs.secret}, nil
 }
 
+// sharedLoad loads uid's session once for all the requests that miss the
+// cache at the same time. The load does not stop when the request that
+// started it is canceled: the others wait for it too.
+func (s *Service) sharedLoad(ctx context.Context, uid string) (cachedSession, error) {
+	if s.cache.onMiss != nil {
+		s.cache.onMiss()
+	}
+	v, err, _ := s.cache.flight.Do(uid, func() (any, error) {
+		if s.cache.onLoad != nil {
+			s.cache.onLoad()
+		}
+		return s.loadSession(context.WithoutCancel(ctx), uid)
+	})
+	if err != nil {
+		return cachedSession{}, err
+	}
+	return v.(cachedSession), nil
+}
+
+// loadSession reads uid's session and account status and caches them.
 func (s *Service) loadSession(ctx context.Context, uid string) (cachedSession, error) {
 	sess, err := s.db.Session.Get(ctx, uid)
 	if ent.IsNotFound(err) {

@@ -8,6 +8,7 @@ import (
 	stdsql "database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -44,6 +45,8 @@ type Club struct {
 	CreateTime  int64
 	MemberTotal int
 	Joined      bool // the viewer is a member
+	// Computed are the fields loaded; the others are zero, not known.
+	Computed Fields
 }
 
 // NodeID is the club's Relay global id.
@@ -126,33 +129,84 @@ func (s *Service) Create(ctx context.Context, uid string, in Input) (string, err
 	return id, nil
 }
 
-// clubsSQL reads clubs with their member count and whether the viewer is a
-// member; one statement whatever the number of ids (the %s is the dialect's
-// "id in list" condition, see entdb.InList), prepared once.
-const clubsSQL = `SELECT c.id, c.uid, c.name, c.cover, c.create_time,
-  (SELECT COUNT(*) FROM club_members m WHERE m.club_id = c.id),
-  EXISTS (SELECT 1 FROM club_members j WHERE j.club_id = c.id AND j.uid = ?)
-FROM clubs c WHERE %s`
+// Fields are the computed parts of a club: each costs a subquery per club,
+// so a statement computes only those the operation selects.
+type Fields uint8
 
-// Clubs loads the clubs with the given ids as seen by viewerUID; missing
-// clubs are absent from the map.
-func (s *Service) Clubs(ctx context.Context, viewerUID string, clubIDs []string) (map[string]*Club, error) {
+// The computed parts of a club.
+const (
+	FieldMemberTotal Fields = 1 << iota // Club.MemberTotal (memberTotal)
+	FieldJoined                         // Club.Joined (viewerHasJoined)
+
+	// AllFields are every computed part.
+	AllFields = FieldMemberTotal | FieldJoined
+)
+
+// The parts of the clubs statement: the stored columns, then the computed
+// ones in the order of Fields (Joined takes the viewer), then the dialect's
+// "id in list" condition (see entdb.InList).
+const (
+	clubColumns       = `SELECT c.id, c.uid, c.name, c.cover, c.create_time`
+	memberTotalColumn = `,
+  (SELECT COUNT(*) FROM club_members m WHERE m.club_id = c.id)`
+	joinedColumn = `,
+  EXISTS (SELECT 1 FROM club_members j WHERE j.club_id = c.id AND j.uid = ?)`
+	clubsFrom = `
+FROM clubs c WHERE %s`
+)
+
+// ClubsSQL is the clubs statement that computes fields (tests read it).
+func ClubsSQL(fields Fields, inList string) string {
+	q := clubColumns
+	if fields&FieldMemberTotal != 0 {
+		q += memberTotalColumn
+	}
+	if fields&FieldJoined != 0 {
+		q += joinedColumn
+	}
+	return q + fmt.Sprintf(clubsFrom, inList)
+}
+
+// Clubs loads the clubs with the given ids as seen by viewerUID ("" =
+// anonymous), computing the given fields (the others stay zero;
+// Club.Computed says which are set); missing clubs are absent from the map.
+// One statement, prepared once per set of fields.
+func (s *Service) Clubs(ctx context.Context, viewerUID string, clubIDs []string, fields Fields) (map[string]*Club, error) {
 	out := make(map[string]*Club, len(clubIDs))
 	if len(clubIDs) == 0 {
 		return out, nil
 	}
-	stmt, err := s.store.Stmt("club.clubs", func() string { return fmt.Sprintf(clubsSQL, s.store.InList("c.id")) })
+	computed := fields & AllFields
+	if viewerUID == "" {
+		fields &^= FieldJoined // an anonymous viewer joined nothing
+	}
+	fields &= AllFields
+	stmt, err := s.store.Stmt("club.clubs."+strconv.Itoa(int(fields)), func() string {
+		return ClubsSQL(fields, s.store.InList("c.id"))
+	})
 	if err != nil {
 		return nil, err
 	}
-	rows, err := stmt.QueryContext(ctx, viewerUID, s.store.StringList(clubIDs))
+	args := make([]any, 0, 2)
+	if fields&FieldJoined != 0 {
+		args = append(args, viewerUID)
+	}
+	rows, err := stmt.QueryContext(ctx, append(args, s.store.StringList(clubIDs))...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	dest := make([]any, 0, 7)
 	for rows.Next() {
-		c := &Club{}
-		if err := rows.Scan(&c.ID, &c.UID, &c.Name, &c.Cover, &c.CreateTime, &c.MemberTotal, &c.Joined); err != nil {
+		c := &Club{Computed: computed}
+		dest = append(dest[:0], &c.ID, &c.UID, &c.Name, &c.Cover, &c.CreateTime)
+		if fields&FieldMemberTotal != 0 {
+			dest = append(dest, &c.MemberTotal)
+		}
+		if fields&FieldJoined != 0 {
+			dest = append(dest, &c.Joined)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		out[c.ID] = c
@@ -160,12 +214,13 @@ func (s *Service) Clubs(ctx context.Context, viewerUID string, clubIDs []string)
 	return out, rows.Err()
 }
 
-// Club loads one club as seen by viewerUID; 500000 when there is none.
-func (s *Service) Club(ctx context.Context, viewerUID, clubID string) (*Club, error) {
+// Club loads one club as seen by viewerUID, computing fields; 500000 when
+// there is none.
+func (s *Service) Club(ctx context.Context, viewerUID, clubID string, fields Fields) (*Club, error) {
 	if !ids.Valid(clubID) {
 		return nil, errs.ClubNotFound
 	}
-	m, err := s.Clubs(ctx, viewerUID, []string{clubID})
+	m, err := s.Clubs(ctx, viewerUID, []string{clubID}, fields)
 	if err != nil {
 		return nil, err
 	}

@@ -258,7 +258,7 @@ func (s *Service) Create(ctx context.Context, uid string, in Input) (*Event, err
 	if !v.includes(uid) {
 		return nil, errs.Failure(msgBadParam)
 	}
-	me, err := s.users.Profile(ctx, "", uid)
+	me, err := s.users.Profile(ctx, "", uid, 0)
 	if err != nil {
 		return nil, err
 	}

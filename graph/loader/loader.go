@@ -33,10 +33,12 @@ type Services struct {
 
 // Loaders are the dataloaders of one request.
 type Loaders struct {
-	// Users loads profiles as seen by the request's viewer.
-	Users *Loader[string, *user.Profile]
-	// Clubs loads clubs with their member total and whether the viewer joined.
-	Clubs *Loader[string, *club.Club]
+	// Users loads profiles as seen by the request's viewer, with the
+	// computed fields (the viewer's relations, card total) asked for.
+	Users *PartLoader[*user.Profile, user.Fields]
+	// Clubs loads clubs as seen by the request's viewer, with the computed
+	// fields (member total, whether the viewer joined) asked for.
+	Clubs *PartLoader[*club.Club, club.Fields]
 	// Rooms loads rooms, open or closed.
 	Rooms *Loader[string, *room.Room]
 	// Presence loads who is connected to rooms (never nil for a room id).
@@ -51,11 +53,11 @@ type Loaders struct {
 // The loaders of services left nil must not be used.
 func New(s Services, viewerUID string) *Loaders {
 	return &Loaders{
-		Users: newLoader(func(ctx context.Context, uids []string) (map[string]*user.Profile, error) {
-			return s.Users.Profiles(ctx, viewerUID, uids)
+		Users: newPartLoader(func(ctx context.Context, uids []string, f user.Fields) (map[string]*user.Profile, error) {
+			return s.Users.Profiles(ctx, viewerUID, uids, f)
 		}),
-		Clubs: newLoader(func(ctx context.Context, clubIDs []string) (map[string]*club.Club, error) {
-			return s.Clubs.Clubs(ctx, viewerUID, clubIDs)
+		Clubs: newPartLoader(func(ctx context.Context, clubIDs []string, f club.Fields) (map[string]*club.Club, error) {
+			return s.Clubs.Clubs(ctx, viewerUID, clubIDs, f)
 		}),
 		Rooms: newLoader(func(ctx context.Context, roomIDs []string) (map[string]*room.Room, error) {
 			return s.Rooms.Rooms(ctx, roomIDs)

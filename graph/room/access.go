@@ -304,7 +304,7 @@ func (s *Service) Invite(ctx context.Context, inviter, roomID, invitee string) e
 			return err
 		}
 		if first {
-			me, err := s.users.Profile(ctx, "", inviter)
+			me, err := s.users.Profile(ctx, "", inviter, 0)
 			if err != nil {
 				return err
 			}

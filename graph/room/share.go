@@ -85,7 +85,7 @@ func (s *Service) Share(ctx context.Context, uid, roomID string) (string, error)
 		return "", err
 	}
 	p := ps[r.ID]
-	profiles, err := s.users.Profiles(ctx, "", append([]string{uid}, p.UIDs...))
+	profiles, err := s.users.Profiles(ctx, "", append([]string{uid}, p.UIDs...), user.FieldCardTotal)
 	if err != nil {
 		return "", err
 	}
@@ -105,7 +105,7 @@ func (s *Service) Share(ctx context.Context, uid, roomID string) (string, error)
 		}
 	}
 	if r.ClubID != nil {
-		c, err := s.clubs.Clubs(ctx, "", []string{*r.ClubID})
+		c, err := s.clubs.Clubs(ctx, "", []string{*r.ClubID}, club.FieldMemberTotal)
 		if err != nil {
 			return "", err
 		}

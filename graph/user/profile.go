@@ -3,6 +3,7 @@ package user
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"chaoqer/ent"
 	"chaoqer/ent/entdb"
@@ -13,36 +14,100 @@ import (
 	"chaoqer/graph/viewer"
 )
 
-// profilesSQL reads profiles of normal accounts with the viewer's relations
-// to them; one statement whatever the number of uids (the %s is the
-// dialect's "id in list" condition, see entdb.InList).
-const profilesSQL = `SELECT p.id, p.nickname, p.avatar, p.bio,
-  EXISTS (SELECT 1 FROM user_blocks b WHERE b.uid = ? AND b.target_uid = p.id),
-  EXISTS (SELECT 1 FROM user_cards c WHERE c.holder_uid = p.id AND c.sender_uid = ? AND c.deleted = 0),
-  (SELECT COUNT(*) FROM user_cards t WHERE t.holder_uid = p.id AND t.deleted = 0)
+// Fields are the computed parts of a profile: each costs a subquery per
+// profile, so a statement computes only those the operation selects.
+type Fields uint8
+
+// The computed parts of a profile.
+const (
+	FieldBlocked   Fields = 1 << iota // Profile.Blocked (viewerHasBlocked)
+	FieldSendCard                     // Profile.SendCard (viewerSentCard)
+	FieldCardTotal                    // Profile.CardTotal (cardTotal)
+
+	// AllFields are every computed part.
+	AllFields = FieldBlocked | FieldSendCard | FieldCardTotal
+)
+
+// profileColumns are the stored columns every profile statement reads; the
+// computed ones follow in the order of Fields, each with its viewer
+// parameter (if any). The conditions are the dialect's "id in list"
+// (entdb.InList).
+const (
+	profileColumns = `SELECT p.id, p.nickname, p.avatar, p.bio`
+	blockedColumn  = `,
+  EXISTS (SELECT 1 FROM user_blocks b WHERE b.uid = ? AND b.target_uid = p.id)`
+	sendCardColumn = `,
+  EXISTS (SELECT 1 FROM user_cards c WHERE c.holder_uid = p.id AND c.sender_uid = ? AND c.deleted = 0)`
+	cardTotalColumn = `,
+  (SELECT COUNT(*) FROM user_cards t WHERE t.holder_uid = p.id AND t.deleted = 0)`
+	profilesFrom = `
 FROM user_profiles p JOIN accounts a ON a.id = p.id
 WHERE a.status = 1 AND %s`
+)
 
-// Profiles loads the profiles of uids as seen by viewerUID ("" = anonymous).
-// Unknown users and accounts that are not in status 1 are absent from the map.
-func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string) (map[string]*Profile, error) {
+// ProfilesSQL is the profile statement that computes fields (tests read it).
+func ProfilesSQL(fields Fields, inList string) string {
+	q := profileColumns
+	if fields&FieldBlocked != 0 {
+		q += blockedColumn
+	}
+	if fields&FieldSendCard != 0 {
+		q += sendCardColumn
+	}
+	if fields&FieldCardTotal != 0 {
+		q += cardTotalColumn
+	}
+	return q + fmt.Sprintf(profilesFrom, inList)
+}
+
+// Profiles loads the profiles of uids as seen by viewerUID ("" = anonymous),
+// computing the given fields (the others stay zero; Profile.Computed says
+// which are set). Unknown users and accounts that are not in status 1 are
+// absent from the map. One statement, prepared once per set of fields.
+func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string, fields Fields) (map[string]*Profile, error) {
 	out := make(map[string]*Profile, len(uids))
 	if len(uids) == 0 {
 		return out, nil
 	}
-	stmt, err := s.profilesStmt()
+	computed := fields & AllFields
+	if viewerUID == "" {
+		// An anonymous viewer has blocked nobody and sent no card.
+		fields &^= FieldBlocked | FieldSendCard
+	}
+	fields &= AllFields
+	stmt, err := s.store.Stmt("user.profiles."+strconv.Itoa(int(fields)), func() string {
+		return ProfilesSQL(fields, s.store.InList("p.id"))
+	})
 	if err != nil {
 		return nil, err
 	}
-	rows, err := stmt.QueryContext(ctx, viewerUID, viewerUID, s.store.StringList(uids))
+	args := make([]any, 0, 3)
+	if fields&FieldBlocked != 0 {
+		args = append(args, viewerUID)
+	}
+	if fields&FieldSendCard != 0 {
+		args = append(args, viewerUID)
+	}
+	rows, err := stmt.QueryContext(ctx, append(args, s.store.StringList(uids))...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	dest := make([]any, 0, 7)
 	for rows.Next() {
-		p := &Profile{}
+		p := &Profile{Computed: computed}
 		var bio *string
-		if err := rows.Scan(&p.UID, &p.Nickname, &p.Avatar, &bio, &p.Blocked, &p.SendCard, &p.CardTotal); err != nil {
+		dest = append(dest[:0], &p.UID, &p.Nickname, &p.Avatar, &bio)
+		if fields&FieldBlocked != 0 {
+			dest = append(dest, &p.Blocked)
+		}
+		if fields&FieldSendCard != 0 {
+			dest = append(dest, &p.SendCard)
+		}
+		if fields&FieldCardTotal != 0 {
+			dest = append(dest, &p.CardTotal)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
 		if bio != nil && *bio != "" {
@@ -54,17 +119,13 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string)
 	return out, rows.Err()
 }
 
-// profilesStmt is the profile query, prepared once for the pool.
-func (s *Service) profilesStmt() (*entdb.Stmt, error) {
-	return s.store.Stmt("user.profiles", func() string { return fmt.Sprintf(profilesSQL, s.store.InList("p.id")) })
-}
-
-// Profile loads one profile as seen by viewerUID; 200002 when there is none.
-func (s *Service) Profile(ctx context.Context, viewerUID, uid string) (*Profile, error) {
+// Profile loads one profile as seen by viewerUID, computing fields; 200002
+// when there is none.
+func (s *Service) Profile(ctx context.Context, viewerUID, uid string, fields Fields) (*Profile, error) {
 	if !ids.Valid(uid) {
 		return nil, errs.UserNotFound
 	}
-	m, err := s.Profiles(ctx, viewerUID, []string{uid})
+	m, err := s.Profiles(ctx, viewerUID, []string{uid}, fields)
 	if err != nil {
 		return nil, err
 	}

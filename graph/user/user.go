@@ -41,6 +41,8 @@ type Profile struct {
 	SendCard  bool // the viewer has given this user a card
 	CardTotal int  // cards in this user's card holder
 	AllowLive bool
+	// Computed are the fields loaded; the others are zero, not known.
+	Computed Fields
 }
 
 // NodeID is the user's Relay global id.

@@ -67,7 +67,7 @@ func TestInitProfileValidatesAndSetsStatus(t *testing.T) {
 	if st := db.Account.GetX(ctx, uid).Status; st != viewer.StatusNormal {
 		t.Fatalf("status %d after init", st)
 	}
-	p, err := s.Profile(ctx, uid, uid)
+	p, err := s.Profile(ctx, uid, uid, 0)
 	if err != nil || p.Nickname != "Neo" || p.Avatar != "x" {
 		t.Fatalf("profile %+v %v", p, err)
 	}
@@ -79,11 +79,11 @@ func TestProfilesOnlyShowNormalAccounts(t *testing.T) {
 	normal := account(t, db, viewer.StatusNormal)
 	for _, st := range []int{viewer.StatusDefault, viewer.StatusLimited, viewer.StatusFrozen, viewer.StatusDeleted} {
 		uid := account(t, db, st)
-		if _, err := s.Profile(ctx, normal, uid); !errors.Is(err, errs.UserNotFound) {
+		if _, err := s.Profile(ctx, normal, uid, AllFields); !errors.Is(err, errs.UserNotFound) {
 			t.Errorf("status %d visible: %v", st, err)
 		}
 	}
-	m, err := s.Profiles(ctx, "", []string{normal, ids.New()})
+	m, err := s.Profiles(ctx, "", []string{normal, ids.New()}, AllFields)
 	if err != nil || len(m) != 1 || m[normal] == nil {
 		t.Fatalf("batch: %v %v", m, err)
 	}
@@ -95,7 +95,7 @@ func TestAllowLiveComesFromConfig(t *testing.T) {
 	uid := account(t, db, viewer.StatusNormal)
 	other := account(t, db, viewer.StatusNormal)
 	s.live = map[string]bool{uid: true}
-	m, err := s.Profiles(ctx, "", []string{uid, other})
+	m, err := s.Profiles(ctx, "", []string{uid, other}, 0)
 	if err != nil || !m[uid].AllowLive || m[other].AllowLive {
 		t.Fatalf("allowLive: %+v %+v %v", m[uid], m[other], err)
 	}
@@ -114,15 +114,51 @@ func TestViewerRelations(t *testing.T) {
 	if err := s.SendCard(ctx, b, c); err != nil {
 		t.Fatal(err)
 	}
-	m, err := s.Profiles(ctx, a, []string{a, b, c})
+	m, err := s.Profiles(ctx, a, []string{a, b, c}, AllFields)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if m[a].Blocked || m[a].SendCard || !m[b].Blocked || m[b].SendCard || m[c].Blocked || !m[c].SendCard || m[c].CardTotal != 2 {
 		t.Fatalf("relations seen by a: %+v %+v %+v", m[a], m[b], m[c])
 	}
-	anon, _ := s.Profiles(ctx, "", []string{b, c})
-	if anon[b].Blocked || anon[c].SendCard || anon[c].CardTotal != 2 {
+	anon, _ := s.Profiles(ctx, "", []string{b, c}, AllFields)
+	if anon[b].Blocked || anon[c].SendCard || anon[c].CardTotal != 2 || anon[c].Computed != AllFields {
 		t.Fatalf("anonymous view: %+v %+v", anon[b], anon[c])
+	}
+
+	// Each set of fields computes those and no others, in one statement
+	// whose text has only their subqueries.
+	for f := Fields(0); f <= AllFields; f++ {
+		before := s.store.Statements()
+		got, err := s.Profiles(ctx, a, []string{b, c}, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := s.store.Statements() - before; n != 1 {
+			t.Errorf("fields %03b: %d statements", f, n)
+		}
+		for _, uid := range []string{b, c} {
+			want := *m[uid]
+			if f&FieldBlocked == 0 {
+				want.Blocked = false
+			}
+			if f&FieldSendCard == 0 {
+				want.SendCard = false
+			}
+			if f&FieldCardTotal == 0 {
+				want.CardTotal = 0
+			}
+			want.Computed = f
+			if g := got[uid]; g == nil || g.Blocked != want.Blocked || g.SendCard != want.SendCard ||
+				g.CardTotal != want.CardTotal || g.Computed != want.Computed || g.Nickname != want.Nickname {
+				t.Errorf("fields %03b: %+v, want %+v", f, g, want)
+			}
+		}
+		q := ProfilesSQL(f, "p.id IN (?)")
+		for part, sub := range map[Fields]string{FieldBlocked: "user_blocks", FieldSendCard: "c.sender_uid", FieldCardTotal: "COUNT(*)"} {
+			if strings.Contains(q, sub) != (f&part != 0) {
+				t.Errorf("fields %03b: statement %q and %q", f, q, sub)
+			}
+		}
 	}
 }

@@ -1,0 +1,99 @@
+package loader
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+)
+
+// val is a loaded value: its key and the parts it was computed with.
+type val struct {
+	key   string
+	parts uint8
+}
+
+// recorder is a fetch function that records its calls.
+type recorder struct {
+	mu    sync.Mutex
+	calls []call
+}
+
+type call struct {
+	keys  []string
+	parts uint8
+}
+
+func (r *recorder) fetch(_ context.Context, keys []string, parts uint8) (map[string]*val, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, call{slices.Sorted(slices.Values(keys)), parts})
+	out := map[string]*val{}
+	for _, k := range keys {
+		if k != "missing" {
+			out[k] = &val{k, parts}
+		}
+	}
+	return out, nil
+}
+
+func (r *recorder) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.calls)
+}
+
+func TestPartLoaderServesSubsetsFromCache(t *testing.T) {
+	ctx := context.Background()
+	r := &recorder{}
+	l := newPartLoader(r.fetch)
+	if err := l.Prefetch(ctx, []string{"a", "b", "a", "missing"}, 0b011); err != nil {
+		t.Fatal(err)
+	}
+	if r.count() != 1 || !slices.Equal(r.calls[0].keys, []string{"a", "b", "missing"}) {
+		t.Fatalf("prefetch calls %+v", r.calls)
+	}
+	// Fewer or equal parts: cache hits. A missing key stays missing.
+	for _, parts := range []uint8{0, 0b001, 0b010, 0b011} {
+		v, err := l.Get(ctx, "a", parts)
+		if err != nil || v == nil || v.parts != 0b011 {
+			t.Fatalf("get a with %03b: %+v %v", parts, v, err)
+		}
+		if v, err := l.Get(ctx, "missing", 0b111); err != nil || v != nil {
+			t.Fatalf("missing: %+v %v", v, err)
+		}
+	}
+	if r.count() != 1 {
+		t.Fatalf("cache hits fetched: %+v", r.calls)
+	}
+	// More parts: one batch for every key that lacks them.
+	vs, errs := l.GetMany(ctx, []string{"a", "b", "c"}, 0b100)
+	if errs != nil || r.count() != 2 || r.calls[1].parts != 0b100 || !slices.Equal(r.calls[1].keys, []string{"a", "b", "c"}) {
+		t.Fatalf("get many: %v %+v", errs, r.calls)
+	}
+	for i, k := range []string{"a", "b", "c"} {
+		if vs[i] == nil || vs[i].key != k || vs[i].parts != 0b100 {
+			t.Fatalf("value %d: %+v", i, vs[i])
+		}
+	}
+	// Values with parts neither of which includes the other are both kept.
+	if v, _ := l.Get(ctx, "a", 0b001); v.parts != 0b011 {
+		t.Fatalf("a with 001 after 100: %+v", v)
+	}
+	if v, _ := l.Get(ctx, "a", 0b100); v.parts != 0b100 {
+		t.Fatalf("a with 100: %+v", v)
+	}
+	// Neither has both: one more fetch, whose value then serves both.
+	if v, _ := l.Get(ctx, "a", 0b101); v.parts != 0b101 || r.count() != 3 {
+		t.Fatalf("a with 101: %+v after %+v", v, r.calls)
+	}
+	// Put and ClearAll.
+	l.Put("z", &val{"z", 0b111}, 0b111)
+	if v, _ := l.Get(ctx, "z", 0b111); v == nil || r.count() != 3 {
+		t.Fatalf("put: %+v %+v", v, r.calls)
+	}
+	l.ClearAll()
+	if _, err := l.Get(ctx, "z", 0); err != nil || r.count() != 4 {
+		t.Fatalf("after clear: %v %+v", err, r.calls)
+	}
+}
