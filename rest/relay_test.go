@@ -112,9 +112,12 @@ func TestNodeRefetch(t *testing.T) {
 		relay.ID(relay.User, ids.New()), "not base64!", relay.ID("Account", a.UID), relay.ID(relay.Club, "x"),
 		msgID, // Alice's message, asked by Bob
 		me["id"].(string),
+		// Decoded keys PostgreSQL cannot store: null, never INTERNAL.
+		relay.ID(relay.Room, "\x00"), relay.ID(relay.User, "\xff"), relay.ID(relay.Event, "a\xc3"),
 	}}))
 	got := d["nodes"].([]any)
-	if len(got) != 6 || got[0] != nil || got[1] != nil || got[2] != nil || got[3] != nil || got[4] != nil || got[5] == nil {
+	if len(got) != 9 || got[0] != nil || got[1] != nil || got[2] != nil || got[3] != nil || got[4] != nil || got[5] == nil ||
+		got[6] != nil || got[7] != nil || got[8] != nil {
 		t.Fatalf("nodes for Bob: %v", got)
 	}
 	// More than 100 ids is a clear argument error.

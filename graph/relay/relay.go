@@ -10,7 +10,10 @@ package relay
 
 import (
 	"encoding/base64"
+	"strconv"
 	"strings"
+
+	"chaoqer/graph/ids"
 )
 
 // Type is a GraphQL type that implements Node.
@@ -37,8 +40,11 @@ func ID(t Type, key string) string {
 }
 
 // Parse splits a global id into its type and legacy id. ok is false when id
-// is not one this server made (not base64url, no "Type:", an unknown type or
-// an empty key); callers answer such an id as an unknown object.
+// is not one this server made (not base64url, no "Type:", an unknown type,
+// or a key not of its type's shape: 32 lowercase hex characters, a positive
+// decimal number for a Message); callers answer such an id as an unknown
+// object. Checking the shape here means no decoded byte (NUL, invalid
+// UTF-8) ever reaches a query.
 func Parse(id string) (t Type, key string, ok bool) {
 	raw, err := base64.RawURLEncoding.DecodeString(id)
 	if err != nil {
@@ -49,8 +55,14 @@ func Parse(id string) (t Type, key string, ok bool) {
 		return "", "", false
 	}
 	switch t := Type(name); t {
-	case User, Club, Room, Event, Message:
-		return t, key, true
+	case User, Club, Room, Event:
+		if ids.Valid(key) {
+			return t, key, true
+		}
+	case Message:
+		if n, err := strconv.ParseInt(key, 10, 64); err == nil && n > 0 && strconv.FormatInt(n, 10) == key {
+			return t, key, true
+		}
 	}
 	return "", "", false
 }
