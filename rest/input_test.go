@@ -82,6 +82,14 @@ func TestUnstorableTextIsRefused(t *testing.T) {
 		{"NUL in a path id", resttest.Raw{Method: "POST", Path: "/push/a%00b", ContentType: "application/json", Body: u.SignJSON(nil)}},
 		{"invalid UTF-8 in Version-Name", resttest.Raw{Method: "GET", Path: "/club", Query: u.SignQuery([2]string{"count", "10"}),
 			Headers: map[string]string{"Version-Name": "\xff"}}},
+		// Raw bytes encoding/json would have turned into U+FFFD: refused at
+		// the edge, before the sign is checked.
+		{"invalid UTF-8 in a JSON body", resttest.Raw{Method: "PUT", Path: "/user/profile", ContentType: "application/json",
+			Body: []byte(`{"nickname":"a` + "\xff" + `b","avatar":"x","ts":1,"sign":"x"}`)}},
+		{"invalid UTF-8 in a GraphQL body", resttest.Raw{Method: "POST", Path: "/graphql", ContentType: "application/json",
+			Body: []byte(`{"query":"mutation { updateProfile(input: {nickname: \"q` + "\xff" + `r\", avatar: \"x\"}) { message } }"}`)}},
+		{"invalid UTF-8 in GraphQL variables", resttest.Raw{Method: "POST", Path: "/graphql", ContentType: "application/json; charset=utf-8",
+			Body: []byte(`{"query":"mutation($n: String) { updateProfile(input: {nickname: $n, avatar: \"x\"}) { message } }","variables":{"n":"q` + "\xff" + `r"}}`)}},
 		{"invalid UTF-8 in Version-Name of an anonymous call", resttest.Raw{Method: "POST", Path: "/account/captcha", ContentType: "application/json",
 			Body: srv.Anonymous().SignJSON(map[string]any{"countryCode": "86", "mobile": srv.Mobile()}), Headers: map[string]string{"Version-Name": "v\xfe1"}}},
 	}
