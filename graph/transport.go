@@ -9,6 +9,8 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"chaoqer/graph/errs"
 )
 
 // Media types of GraphQL over HTTP responses.
@@ -25,6 +27,18 @@ const (
 type overHTTP struct{ graphql.Transport }
 
 func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	if r.Method == http.MethodGet {
+		// gqlgen's GET transport answers undecodable variables or
+		// extensions itself, with "data": null and no code.
+		q := r.URL.Query()
+		for _, name := range []string{"variables", "extensions"} {
+			if v := q.Get(name); v != "" && !isJSONObject(v) {
+				writeRequestError(w, r, http.StatusBadRequest,
+					requestError(name+" could not be decoded: not a JSON object", errs.ExtBadRequest, errs.CodeFailure))
+				return
+			}
+		}
+	}
 	rw := &notRunWriter{ResponseWriter: w}
 	t.Transport.Do(rw, r, notRunExecutor{GraphExecutor: exec, w: rw})
 }
@@ -74,6 +88,12 @@ func (w *notRunWriter) Write(b []byte) (int, error) {
 type errorsOnly struct {
 	Errors     gqlerror.List  `json:"errors"`
 	Extensions map[string]any `json:"extensions,omitempty"`
+}
+
+// isJSONObject reports whether s is one JSON object (or null).
+func isJSONObject(s string) bool {
+	var m map[string]any
+	return json.Unmarshal([]byte(s), &m) == nil
 }
 
 func mediaTypeOf(contentType string) string {

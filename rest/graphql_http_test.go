@@ -83,8 +83,17 @@ func TestGraphQLRequestErrorsOverHTTP(t *testing.T) {
 			t.Errorf("GET validation error under %s: %s", accept, r)
 		}
 	}
-	// A request that ran keeps its data entry, null or not.
+	// GET with undecodable variables or extensions: 400 BAD_REQUEST, no data.
 	a.Headers = nil
+	for _, q := range []string{"variables=notjson", "variables=%5B1%5D", "extensions=%7B"} {
+		req, _ := http.NewRequest("GET", srv.URL+"/graphql?query="+url.QueryEscape(`{ __typename }`)+"&"+q, nil)
+		r := a.Do(req)
+		_, ext := gqlErr(t, r)
+		if _, ok := r.Body["data"]; r.HTTP != 400 || ok || ext["code"] != "BAD_REQUEST" {
+			t.Errorf("GET %s: %s", q, r)
+		}
+	}
+	// A request that ran keeps its data entry, null or not.
 	if r := a.GraphQL(`{ user(uid: "`+strings.Repeat("0", 32)+`") { uid } }`, nil); r.HTTP != 200 || !strings.Contains(string(r.Raw), `"data":`) {
 		t.Fatalf("executed request: %s", r)
 	}
