@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -18,7 +19,9 @@ import (
 	"chaoqer/app/metrics"
 	"chaoqer/app/observe"
 	"chaoqer/graph"
+	"chaoqer/graph/gqlws"
 	"chaoqer/graph/storage"
+	"chaoqer/graph/viewer"
 	"chaoqer/rest"
 )
 
@@ -58,7 +61,7 @@ func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 	rest.Configure(e)
 	gqlSrv := graph.NewHandler(s.schema, log, graph.HandlerOptions{
 		Limits:        cfg.graphQLLimits(),
-		WebsocketInit: a.Resolver.WebsocketInit,
+		WebsocketInit: countedInit(a.Resolver.WebsocketInit),
 		// A subscriber that stops answering leaves its live room within
 		// the room idle timeout, as a legacy room socket does.
 		WebsocketKeepAlive:   cfg.Room.IdleTimeout,
@@ -163,6 +166,26 @@ func (a *App) schemaChecker() health.SchemaChecker {
 		}
 		return nil
 	})
+}
+
+// countedInit counts a GraphQL socket against its uid's connection limit
+// once connection_init has said who it is (edge.ClaimUID; an upgrade that
+// carried Authorization counts already); over the limit the socket closes
+// with 1008 (policy violation) and a reason naming the limit, as the edge
+// closes sockets refused at the upgrade.
+func countedInit(init transport.WebsocketInitFunc) transport.WebsocketInitFunc {
+	return func(ctx context.Context, p transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+		ctx, ack, err := init(ctx, p)
+		if err != nil {
+			return ctx, ack, err
+		}
+		if v := viewer.From(ctx); v != nil {
+			if err := edge.ClaimUID(ctx, v.UID); err != nil {
+				return ctx, nil, gqlws.CloseError{Code: websocket.StatusPolicyViolation, Reason: err.Error()}
+			}
+		}
+		return ctx, ack, nil
+	}
 }
 
 // behindEdge puts the edge (client address, rate, body and socket limits,

@@ -301,3 +301,37 @@ func TestGraphQLWSPongTimeout(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestGraphQLWSPerUIDLimitAfterInit: a graphql-transport-ws client that
+// logs in through connection_init (not the upgrade's header) counts against
+// CHAOQER_WS_PER_UID too: over the limit its socket closes with 1008.
+func TestGraphQLWSPerUIDLimitAfterInit(t *testing.T) {
+	srv := resttest.Start(t, func(c *app.Config) {
+		c.Edge.Exempt = nil // the test client is on loopback
+		c.Edge.Sockets.PerUID = 2
+	})
+	alice, bob := srv.Onboard("Alice"), srv.Onboard("Bob")
+	first := dialGraphQL(t, srv, "graphql-transport-ws", nil)
+	first.init(alice.AuthorizationHeader())
+	second := dialGraphQL(t, srv, "graphql-transport-ws", nil)
+	second.init(alice.AuthorizationHeader())
+	third := dialGraphQL(t, srv, "graphql-transport-ws", nil)
+	third.send("connection_init", "", map[string]any{"Authorization": alice.AuthorizationHeader()})
+	third.closed(websocket.StatusPolicyViolation)
+	// Another account is not affected; a closed socket frees its place.
+	other := dialGraphQL(t, srv, "graphql-transport-ws", nil)
+	other.init(bob.AuthorizationHeader())
+	_ = first.conn.Close(websocket.StatusNormalClosure, "")
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		again := dialGraphQL(t, srv, "graphql-transport-ws", nil)
+		again.send("connection_init", "", map[string]any{"Authorization": alice.AuthorizationHeader()})
+		if m, ok := again.read(2 * time.Second); ok && m.Type == "connection_ack" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the closed socket's place was not freed")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

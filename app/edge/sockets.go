@@ -1,6 +1,7 @@
 package edge
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,9 +11,9 @@ import (
 )
 
 // Sockets bounds the WebSocket connections open at once on this instance,
-// per client address and per logged-in uid (from the upgrade request's
-// Authorization header; a GraphQL client that logs in later through
-// connection_init counts by address only).
+// per client address and per logged-in uid: from the upgrade request's
+// Authorization header, or, for a GraphQL client that logs in later through
+// connection_init, when its transport calls ClaimUID.
 type Sockets struct {
 	PerAddr int // CHAOQER_WS_PER_ADDR
 	PerUID  int // CHAOQER_WS_PER_UID
@@ -72,15 +73,64 @@ func (e *Edge) serveSocket(w http.ResponseWriter, r *http.Request, addr string, 
 		refuseSocket(w, r, fmt.Sprintf("too many connections for this account (limit %d)", s.PerUID))
 		return
 	}
+	claim := &socketClaim{e: e, uid: uid}
 	defer func() {
 		if s.PerAddr > 0 {
 			e.sockAddrs.give(addr)
 		}
-		if uid != "" {
-			e.sockUIDs.give(uid)
-		}
+		claim.release()
 	}()
-	next.ServeHTTP(w, r)
+	next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), claimKey{}, claim)))
+}
+
+// socketClaim is the uid one counted WebSocket holds a place for ("" while
+// none: an anonymous upgrade).
+type socketClaim struct {
+	e   *Edge
+	mu  sync.Mutex
+	uid string
+}
+
+type claimKey struct{}
+
+// ErrTooManySockets refuses a socket whose uid has CHAOQER_WS_PER_UID open.
+type ErrTooManySockets struct{ Limit int }
+
+func (e ErrTooManySockets) Error() string {
+	return fmt.Sprintf("too many connections for this account (limit %d)", e.Limit)
+}
+
+// ClaimUID counts the WebSocket whose request context is ctx against uid's
+// limit, when the upgrade did not (the uid is known only after the
+// protocol's own authentication, graphql-transport-ws connection_init). It
+// answers ErrTooManySockets when uid already has the limit open; it does
+// nothing outside a counted socket (exempt addresses, limit off) or when
+// the socket already counts for a uid.
+func ClaimUID(ctx context.Context, uid string) error {
+	c, _ := ctx.Value(claimKey{}).(*socketClaim)
+	if c == nil || uid == "" || c.e.cfg.Sockets.PerUID <= 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.uid != "" {
+		return nil
+	}
+	if !c.e.sockUIDs.take(uid, c.e.cfg.Sockets.PerUID) {
+		c.e.cfg.Refused("socket_uid")
+		return ErrTooManySockets{Limit: c.e.cfg.Sockets.PerUID}
+	}
+	c.uid = uid
+	return nil
+}
+
+func (c *socketClaim) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.uid != "" {
+		c.e.sockUIDs.give(c.uid)
+		c.uid = ""
+	}
 }
 
 // refuseSocket accepts the upgrade (with the client's first subprotocol, so
