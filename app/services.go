@@ -58,8 +58,16 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 	if err != nil {
 		return nil, err
 	}
+	a.undo = append(a.undo, func() { _ = db.Close() })
 	if cfg.SkipMigrations {
-		if current, expected, n, err := db.MigrationStatus(ctx); err == nil && n > 0 {
+		current, expected, n, err := db.MigrationStatus(ctx)
+		switch {
+		case err != nil:
+			return nil, err
+		case current == "":
+			// Nothing to serve on: every request would fail on a missing table.
+			return nil, fmt.Errorf("CHAOQER_MIGRATE=off and the database has no migrated schema: run `chaoqer migrate up` (expected version %s)", expected)
+		case n > 0:
 			log.Warn("schema migrations pending (CHAOQER_MIGRATE=off): run `chaoqer migrate up`",
 				"current", current, "expected", expected, "pending", n)
 		}
@@ -69,7 +77,6 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 	} else {
 		log.Info("database: " + db.Dialect)
 	}
-	a.undo = append(a.undo, func() { _ = db.Close() })
 	a.DB = db
 
 	kv := kvstore.New(db.Client, db.Dialect)
