@@ -77,3 +77,33 @@ func TestAppendResponseMatchesMarshal(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkResponseWrite compares appendResponse with json.Marshal on a
+// 50 KB response.
+func BenchmarkResponseWrite(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"roomFeed":{"edges":[`)
+	for i := range 120 {
+		if i > 0 {
+			sb.WriteString(",")
+		}
+		sb.WriteString(`{"cursor":"MTc2NDU0NzIwMDAwMDowMTIz","node":{"room":{"roomId":"0123456789abcdef0123456789abcdef","name":"周末读书会","memberTotal":6,"creator":{"uid":"fedcba9876543210fedcba9876543210","nickname":"小王"},"club":{"clubId":"00112233445566778899aabbccddeeff","name":"读书"}}}}`)
+	}
+	sb.WriteString(`]}}`)
+	resp := &graphql.Response{Data: json.RawMessage(sb.String())}
+	b.Run("appendResponse", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(resp.Data)))
+		var buf []byte
+		for b.Loop() {
+			buf, _ = appendResponse(buf[:0], resp)
+		}
+	})
+	b.Run("json.Marshal", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(resp.Data)))
+		for b.Loop() {
+			_, _ = json.Marshal(resp)
+		}
+	})
+}

@@ -45,11 +45,7 @@ func legacyBody(dst []byte, data []byte, shape legacyShape, vars map[string]any)
 	if i >= len(data) || data[i] != '{' && data[i] != 'n' {
 		return nil, errMalformed // data is an object or null
 	}
-	end, err := w.skip(i)
-	if err != nil {
-		return nil, err
-	}
-	top := span{i, end}
+	top := span{i, len(data)} // member reads only where a value starts
 
 	w.out = append(w.out, `{"status":1,"message":`...)
 	if m, ok := w.path(top, shape.root, "message"); ok && data[m.from] == '"' && m.to-m.from > 2 {
@@ -66,6 +62,7 @@ func legacyBody(dst []byte, data []byte, shape legacyShape, vars map[string]any)
 		result, found = w.path(top, strings.Split(shape.result, ".")...)
 		found = found && data[result.from] != 'n'
 	}
+	var err error
 	switch {
 	case shape.list:
 		err = w.page(result, found, vars)
@@ -159,13 +156,20 @@ func (w *legacyWriter) skip(i int) (int, error) {
 // strEnd returns the end of the string starting at i (its opening quote).
 func (w *legacyWriter) strEnd(i int) (int, error) {
 	in := w.in
-	for j := i + 1; j < len(in); j++ {
-		switch in[j] {
-		case '\\':
-			j++
-		case '"':
+	for j := i + 1; j < len(in); {
+		q := bytes.IndexByte(in[j:], '"')
+		if q < 0 {
+			break
+		}
+		j += q
+		k := j // an odd run of backslashes escapes the quote
+		for k > i+1 && in[k-1] == '\\' {
+			k--
+		}
+		if (j-k)%2 == 0 {
 			return j + 1, nil
 		}
+		j++
 	}
 	return 0, errMalformed
 }
@@ -201,7 +205,7 @@ func (w *legacyWriter) eachMember(at int, f func(key []byte, raw bool, at int) (
 		if i >= len(in) {
 			return 0, errMalformed
 		}
-		if i, err = f(key, plain(key), i); err != nil {
+		if i, err = f(key, plain(key, false), i); err != nil {
 			return 0, err
 		}
 		i = w.ws(i)
@@ -452,7 +456,7 @@ func pageEcho(vars map[string]any) map[string]any {
 // decoded text: copied when it already is that (no escapes, control bytes,
 // invalid UTF-8, U+2028 or U+2029), else decoded and encoded again.
 func (w *legacyWriter) str(from, to int) error {
-	if plain(w.in[from+1 : to-1]) {
+	if plain(w.in[from+1:to-1], true) {
 		w.out = append(w.out, w.in[from:to]...)
 		return nil
 	}
@@ -464,15 +468,27 @@ func (w *legacyWriter) str(from, to int) error {
 }
 
 // plain reports whether the text of a string token is what encoding/json
-// writes for its decoded value: no escapes, control bytes, invalid UTF-8,
-// U+2028 or U+2029.
-func plain(s []byte) bool {
+// writes for its decoded value: no control bytes, invalid UTF-8, U+2028 or
+// U+2029, and no escapes but, when escapes is set, \", \\, \n, \r and \t
+// (the ones both gqlgen and encoding/json write; a key's text is also its
+// sort key, so it takes none).
+func plain(s []byte, escapes bool) bool {
 	ascii := true
-	for _, c := range s {
-		if c < 0x20 || c == '\\' {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			if !escapes || i+1 == len(s) {
+				return false
+			}
+			switch s[i+1] {
+			case '"', '\\', 'n', 'r', 't':
+				i++
+			default:
+				return false
+			}
+		case c < 0x20:
 			return false
-		}
-		if c >= utf8.RuneSelf {
+		case c >= utf8.RuneSelf:
 			ascii = false
 		}
 	}

@@ -231,3 +231,53 @@ func FuzzLegacyBody(f *testing.F) {
 		checkLegacyBody(t, data)
 	})
 }
+
+// feedData is a legacy room feed result shaped like gqlgen's: 20 rooms with
+// club, creator and 6 members, in the operation's (unsorted) field order.
+func feedData() []byte {
+	var b strings.Builder
+	b.WriteString(`{"r":{"x":{"edges":[`)
+	for i := range 20 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString(`{"sequenceId":"1764547200000:0123456789abcdef0123456789abcdef","node":{"roomId":"0123456789abcdef0123456789abcdef","name":"周末读书会 <第三期>","uid":"fedcba9876543210fedcba9876543210","inviteOnly":false,"closed":false,"createTime":1764547200000,"memberTotal":6,"club":{"clubId":"00112233445566778899aabbccddeeff","name":"读书","cover":"https://cdn.example.com/c.jpg","memberTotal":39,"joined":true,"desc":null},"creator":{"uid":"fedcba9876543210fedcba9876543210","nickname":"小王","avatar":"https://cdn.example.com/a.jpg","bio":"line one\nline two"},"members":[`)
+		for j := range 6 {
+			if j > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(`{"uid":"aabbccddeeff00112233445566778899","nickname":"成员","avatar":"https://cdn.example.com/m.jpg","bio":null,"blocked":false,"sendCard":true,"cardTotal":3,"allowLive":true,"role":2}`)
+		}
+		b.WriteString(`]}}`)
+	}
+	b.WriteString(`]}}}`)
+	return []byte(b.String())
+}
+
+func TestLegacyBodyFeed(t *testing.T) { checkLegacyBody(t, feedData()) }
+
+// BenchmarkLegacyEnvelope compares the single pass with the map rewrite it
+// replaced on a 20-room feed.
+func BenchmarkLegacyEnvelope(b *testing.B) {
+	data, shape, vars := feedData(), legacyShape{root: "r", result: "r.x", list: true}, map[string]any{"count": 20}
+	b.Run("single-pass", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		var buf []byte
+		for b.Loop() {
+			var err error
+			if buf, err = legacyBody(buf[:0], data, shape, vars); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("map-rewrite", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(data)))
+		for b.Loop() {
+			if _, err := mapRewrite(data, shape, vars); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
