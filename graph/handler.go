@@ -40,11 +40,10 @@ func NewSchema(r *Resolver) graphql.ExecutableSchema {
 func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger, lim limits.Config) *executor.Executor {
 	e := executor.New(es)
 	e.Use(inputcheck.New(es.Schema()))
-	limits.Install(e, lim, lru.New[*ast.QueryDocument](queryCacheSize))
+	limits.Install(e, lim, lru.New[*ast.QueryDocument](queryCacheSize), ReadAfterWrite)
 	e.SetErrorPresenter(ErrorPresenter(log))
 	e.SetRecoverFunc(RecoverFunc(log))
 	e.Use(subscriptionsOverWebsocket{})
-	e.AroundFields(ReadAfterWrite)
 	return e
 }
 
@@ -113,10 +112,11 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	// Input first: an overflowing number is a validation error, not a cost.
 	srv.Use(inputcheck.New(es.Schema()))
-	limits.Install(srv, opts.Limits, lru.New[*ast.QueryDocument](queryCacheSize))
+	// ReadAfterWrite runs inside the limits' field check: one field
+	// interceptor, so one closure per field (every field goes through it).
+	limits.Install(srv, opts.Limits, lru.New[*ast.QueryDocument](queryCacheSize), ReadAfterWrite)
 	srv.SetErrorPresenter(ErrorPresenter(log))
 	srv.SetRecoverFunc(RecoverFunc(log))
-	srv.AroundFields(ReadAfterWrite)
 	if opts.AroundOperations != nil {
 		srv.AroundOperations(opts.AroundOperations)
 	}

@@ -23,7 +23,9 @@ const (
 // request that never ran follows GraphQL over HTTP: its response has no
 // data entry (gqlgen writes "data": null), and a parse or validation error
 // answered as application/json is 200, not 422. Under
-// application/graphql-response+json gqlgen's 400 stays.
+// application/graphql-response+json gqlgen's 400 stays. The response of an
+// operation that ran is written by appendResponse: the same bytes as
+// gqlgen's json.Marshal, without encoding/json re-scanning the data.
 type overHTTP struct{ graphql.Transport }
 
 func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
@@ -56,10 +58,26 @@ func (e notRunExecutor) DispatchError(ctx context.Context, list gqlerror.List) *
 	return resp
 }
 
-// notRunWriter rewrites the status and body of a request that did not run.
+// DispatchOperation hands the operation's response to the writer and gives
+// the transport an empty one to marshal in its place.
+func (e notRunExecutor) DispatchOperation(ctx context.Context, rc *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
+	next, ctx := e.GraphExecutor.DispatchOperation(ctx, rc)
+	return func(ctx context.Context) *graphql.Response {
+		resp := next(ctx)
+		if resp == nil {
+			return nil
+		}
+		e.w.ran = resp
+		return &graphql.Response{}
+	}, ctx
+}
+
+// notRunWriter rewrites the status and body of a request that did not run,
+// and writes the response of one that ran.
 type notRunWriter struct {
 	http.ResponseWriter
 	notRun *graphql.Response
+	ran    *graphql.Response
 }
 
 func (w *notRunWriter) WriteHeader(code int) {
@@ -70,6 +88,25 @@ func (w *notRunWriter) WriteHeader(code int) {
 }
 
 func (w *notRunWriter) Write(b []byte) (int, error) {
+	if w.ran != nil {
+		resp := w.ran
+		w.ran = nil
+		buf := responseBuffers.Get().(*[]byte)
+		defer func() {
+			if cap(*buf) <= 1<<20 {
+				responseBuffers.Put(buf)
+			}
+		}()
+		body, err := appendResponse((*buf)[:0], resp)
+		if err != nil {
+			return 0, err
+		}
+		*buf = body
+		if _, err := w.ResponseWriter.Write(body); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
 	if w.notRun == nil {
 		return w.ResponseWriter.Write(b)
 	}

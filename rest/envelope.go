@@ -41,7 +41,11 @@ func writeEnvelope(c *gin.Context, e envelope) {
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
-	body := bytes.TrimRight(buf.Bytes(), "\n")
+	writeBody(c, bytes.TrimRight(buf.Bytes(), "\n"))
+}
+
+// writeBody answers HTTP 200 with a legacy JSON body.
+func writeBody(c *gin.Context, body []byte) {
 	// A declared length keeps GET and HEAD headers the same at any size
 	// (net/http would otherwise chunk a large GET).
 	c.Header("Content-Length", strconv.Itoa(len(body)))

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -282,100 +283,21 @@ func (s *Server) respond(c *gin.Context, r *compiledRoute, resp *graphql.Respons
 		}
 		return
 	}
-	var data map[string]any
-	dec := json.NewDecoder(bytes.NewReader(resp.Data))
-	dec.UseNumber()
-	if err := dec.Decode(&data); err != nil {
-		s.cfg.Log.ErrorContext(c.Request.Context(), "decoding operation result", "route", r.path, "err", err)
+	buf := bodyBuffers.Get().(*[]byte)
+	defer func() {
+		if cap(*buf) <= 1<<20 {
+			bodyBuffers.Put(buf)
+		}
+	}()
+	body, err := legacyBody((*buf)[:0], resp.Data, legacyShape{root: r.op.root, result: r.result, list: r.list}, vars)
+	if err != nil {
+		s.cfg.Log.ErrorContext(c.Request.Context(), "rendering operation result", "route", r.path, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)
 		return
 	}
-	message := "Success"
-	if root, ok := data[r.op.root].(map[string]any); ok {
-		if m, ok := root["message"].(string); ok && m != "" {
-			message = m
-		}
-	}
-	var result any = map[string]any{}
-	if r.result != "" {
-		result = dig(data, r.result)
-	}
-	if r.list {
-		result = listResult(result, vars)
-	}
-	writeEnvelope(c, success(message, legacyValue(result)))
+	*buf = body
+	writeBody(c, body)
 }
 
-// dig follows a dotted path through nested objects.
-func dig(v any, path string) any {
-	for _, k := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
-// listResult turns a connection into the legacy page: the page parameters
-// echoed as the operation received them (the bound variables, never the raw
-// request text: count=05 echoes 5), and each edge's node merged with the
-// edge's own fields.
-func listResult(conn any, vars map[string]any) any {
-	pg := map[string]any{"count": vars["count"]}
-	if last, ok := vars["lastId"]; ok {
-		pg["lastId"] = last
-	}
-	list := []any{}
-	if m, ok := conn.(map[string]any); ok {
-		edges, _ := m["edges"].([]any)
-		for _, e := range edges {
-			edge, ok := e.(map[string]any)
-			if !ok {
-				continue
-			}
-			item := make(map[string]any, len(edge)+4)
-			for k, v := range edge {
-				if k == "node" {
-					if node, ok := v.(map[string]any); ok {
-						for nk, nv := range node {
-							item[nk] = nv
-						}
-					}
-					continue
-				}
-				item[k] = v
-			}
-			list = append(list, item)
-		}
-	}
-	return map[string]any{"page": pg, "list": list}
-}
-
-// legacyValue applies the legacy serialisation: nulls omitted, booleans as 0/1.
-func legacyValue(v any) any {
-	switch x := v.(type) {
-	case bool:
-		if x {
-			return 1
-		}
-		return 0
-	case map[string]any:
-		for k, e := range x {
-			if e == nil {
-				delete(x, k)
-				continue
-			}
-			x[k] = legacyValue(e)
-		}
-		return x
-	case []any:
-		for i, e := range x {
-			x[i] = legacyValue(e)
-		}
-		return x
-	default:
-		return v
-	}
-}
+// bodyBuffers hold legacy bodies while they are written.
+var bodyBuffers = sync.Pool{New: func() any { return new([]byte) }}

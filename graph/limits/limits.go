@@ -105,10 +105,12 @@ type Target interface {
 // Install sets the query cache and the parser token limit of t and adds the
 // limits extension. Call it after any extension that rewrites the query
 // (automatic persisted queries), so the limits see the real document.
-func Install(t Target, c Config, cache graphql.Cache[*ast.QueryDocument]) {
+// field, when not nil, runs inside the extension's field check (see
+// Extension.Field) instead of as a further field interceptor.
+func Install(t Target, c Config, cache graphql.Cache[*ast.QueryDocument], field graphql.FieldMiddleware) {
 	t.SetQueryCache(cache)
 	t.SetParserTokenLimit(c.MaxTokens)
-	t.Use(&Extension{Config: c, Cache: cache})
+	t.Use(&Extension{Config: c, Cache: cache, Field: field})
 }
 
 // Extension enforces Config. Cache, when set, is the executor's cache of
@@ -116,6 +118,11 @@ func Install(t Target, c Config, cache graphql.Cache[*ast.QueryDocument]) {
 type Extension struct {
 	Config Config
 	Cache  graphql.Cache[*ast.QueryDocument]
+	// Field, when not nil, is a field middleware run once a field passed
+	// the check: gqlgen wraps every field (plain struct fields too) in
+	// each interceptor with a closure, so one interceptor doing both is
+	// cheaper per field than one interceptor per concern.
+	Field graphql.FieldMiddleware
 }
 
 var (
@@ -177,13 +184,16 @@ const maxErrors = 20
 // InterceptField stops the operation once its context is done (deadline
 // or client gone): every field, resolver or plain struct field, fails
 // at once instead of computing and marshalling the rest of the answer.
-func (*Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
+func (x *Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	select {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	default:
-		return next(ctx)
 	}
+	if x.Field != nil {
+		return x.Field(ctx, next)
+	}
+	return next(ctx)
 }
 
 // InterceptResponse keeps the first maxErrors errors of a response.

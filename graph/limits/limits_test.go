@@ -23,7 +23,7 @@ import (
 // newExecutor is the real schema behind an executor with the limits c.
 func newExecutor(c limits.Config) *executor.Executor {
 	e := executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}))
-	limits.Install(e, c, lru.New[*ast.QueryDocument](100))
+	limits.Install(e, c, lru.New[*ast.QueryDocument](100), nil)
 	return e
 }
 

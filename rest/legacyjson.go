@@ -1,0 +1,517 @@
+package rest
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"unicode/utf8"
+)
+
+// errMalformed is an operation result that is not the JSON gqlgen writes.
+var errMalformed = errors.New("malformed operation result")
+
+// legacyShape says which part of an operation's data a route answers with.
+type legacyShape struct {
+	root   string // response key of the root field; its "message" is the envelope's
+	result string // dotted path of the result in data ("" = an empty object)
+	list   bool   // the result is a connection, answered as a legacy page
+}
+
+// legacyBody renders the success envelope of an operation's data in one
+// pass over gqlgen's JSON, without decoding it into maps:
+//
+//	{"status":1,"message":M,"result":R}
+//
+// M is data.<root>.message when it is a non-empty string, else "Success".
+// R is the value at the result path with the legacy serialisation: members
+// whose value is null omitted, booleans as 0/1, object keys sorted, strings
+// in encoding/json's escaping without HTML escapes. A missing or null
+// result is {}. A list result is {"list":[…],"page":P}: each edge's node
+// members merged with the edge's own members (the node key itself
+// dropped), and P the page echo (see pageEcho). The output is the bytes the
+// decode-to-maps-and-re-encode it replaces wrote (pinned by
+// TestLegacyBodyMatchesMapRewrite).
+func legacyBody(dst []byte, data []byte, shape legacyShape, vars map[string]any) ([]byte, error) {
+	w := legacyWriters.Get().(*legacyWriter)
+	defer func() {
+		w.in, w.out, w.members, w.scratch = nil, nil, w.members[:0], w.scratch[:0]
+		legacyWriters.Put(w)
+	}()
+	w.in, w.out = data, dst
+	i := w.ws(0)
+	if i >= len(data) || data[i] != '{' && data[i] != 'n' {
+		return nil, errMalformed // data is an object or null
+	}
+	top := span{i, len(data)} // member reads only where a value starts
+
+	w.out = append(w.out, `{"status":1,"message":`...)
+	if m, ok := w.path(top, shape.root, "message"); ok && data[m.from] == '"' && m.to-m.from > 2 {
+		if err := w.str(m.from, m.to); err != nil {
+			return nil, err
+		}
+	} else {
+		w.out = append(w.out, `"Success"`...)
+	}
+	w.out = append(w.out, `,"result":`...)
+
+	result, found := span{}, false
+	if shape.result != "" {
+		result, found = w.path(top, strings.Split(shape.result, ".")...)
+		found = found && data[result.from] != 'n'
+	}
+	var err error
+	switch {
+	case shape.list:
+		err = w.page(result, found, vars)
+	case found:
+		_, err = w.value(result.from)
+	default:
+		w.out = append(w.out, "{}"...)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return append(w.out, '}'), nil
+}
+
+// span is a JSON value in the input: in[from:to].
+type span struct{ from, to int }
+
+// legacyMember is one rendered object member: out[from:to] holds
+// "key":value; a null member renders nothing but still replaces an earlier
+// member of the same key (the last one wins, as in a decoded map).
+type legacyMember struct {
+	key      []byte
+	from, to int
+	null     bool
+}
+
+type legacyWriter struct {
+	in      []byte
+	out     []byte
+	members []legacyMember // a stack: each open object owns a tail
+	scratch []byte
+	node    int // where the last edge's node value starts (-1: none)
+}
+
+var legacyWriters = sync.Pool{New: func() any { return new(legacyWriter) }}
+
+func (w *legacyWriter) ws(i int) int {
+	for i < len(w.in) {
+		switch w.in[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// skip returns the end of the value starting at i.
+func (w *legacyWriter) skip(i int) (int, error) {
+	in := w.in
+	if i >= len(in) {
+		return 0, errMalformed
+	}
+	switch c := in[i]; {
+	case c == '"':
+		return w.strEnd(i)
+	case c == '{' || c == '[':
+		depth := 0
+		for j := i; j < len(in); j++ {
+			switch in[j] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					return j + 1, nil
+				}
+			case '"':
+				e, err := w.strEnd(j)
+				if err != nil {
+					return 0, err
+				}
+				j = e - 1
+			}
+		}
+		return 0, errMalformed
+	default: // number, true, false, null
+		j := i
+		for j < len(in) {
+			switch in[j] {
+			case ',', '}', ']', ' ', '\t', '\n', '\r':
+				return j, nil
+			}
+			j++
+		}
+		return j, nil
+	}
+}
+
+// strEnd returns the end of the string starting at i (its opening quote).
+func (w *legacyWriter) strEnd(i int) (int, error) {
+	in := w.in
+	for j := i + 1; j < len(in); {
+		q := bytes.IndexByte(in[j:], '"')
+		if q < 0 {
+			break
+		}
+		j += q
+		k := j // an odd run of backslashes escapes the quote
+		for k > i+1 && in[k-1] == '\\' {
+			k--
+		}
+		if (j-k)%2 == 0 {
+			return j + 1, nil
+		}
+		j++
+	}
+	return 0, errMalformed
+}
+
+// eachMember calls f for each member of the object at at (none for
+// another value) with the member's key (raw: its text is what
+// encoding/json writes, else it must be decoded) and where its value
+// starts; f returns where the value ends. eachMember returns where the
+// value at at ends.
+func (w *legacyWriter) eachMember(at int, f func(key []byte, raw bool, at int) (int, error)) (int, error) {
+	in := w.in
+	if in[at] != '{' {
+		return w.skip(at)
+	}
+	i := w.ws(at + 1)
+	if i < len(in) && in[i] == '}' {
+		return i + 1, nil
+	}
+	for i < len(in) {
+		if in[i] != '"' {
+			return 0, errMalformed
+		}
+		ke, err := w.strEnd(i)
+		if err != nil {
+			return 0, err
+		}
+		key := in[i+1 : ke-1]
+		i = w.ws(ke)
+		if i >= len(in) || in[i] != ':' {
+			return 0, errMalformed
+		}
+		i = w.ws(i + 1)
+		if i >= len(in) {
+			return 0, errMalformed
+		}
+		if i, err = f(key, plain(key, false), i); err != nil {
+			return 0, err
+		}
+		i = w.ws(i)
+		if i < len(in) && in[i] == '}' {
+			return i + 1, nil
+		}
+		if i >= len(in) || in[i] != ',' {
+			return 0, errMalformed
+		}
+		i = w.ws(i + 1)
+	}
+	return 0, errMalformed
+}
+
+// member finds the member key of object v (the last one, as a decoded map
+// keeps); ok is false when v is not an object or has no such member.
+func (w *legacyWriter) member(v span, key string) (found span, ok bool) {
+	_, err := w.eachMember(v.from, func(k []byte, raw bool, at int) (int, error) {
+		end, err := w.skip(at)
+		if err == nil && (raw && string(k) == key || !raw && unquoteKey(k) == key) {
+			found, ok = span{at, end}, true
+		}
+		return end, err
+	})
+	return found, ok && err == nil
+}
+
+// path follows keys through nested objects from v.
+func (w *legacyWriter) path(v span, keys ...string) (span, bool) {
+	for _, k := range keys {
+		var ok bool
+		if v, ok = w.member(v, k); !ok {
+			return v, false
+		}
+	}
+	return v, true
+}
+
+func unquoteKey(k []byte) string {
+	var s string
+	q := make([]byte, 0, len(k)+2)
+	q = append(append(append(q, '"'), k...), '"')
+	_ = json.Unmarshal(q, &s)
+	return s
+}
+
+// value renders the value at i and returns its end.
+func (w *legacyWriter) value(i int) (int, error) {
+	in := w.in
+	switch in[i] {
+	case '{':
+		base, start := len(w.members), len(w.out)
+		w.out = append(w.out, '{')
+		end, err := w.objectMembers(i, false)
+		if err != nil {
+			return 0, err
+		}
+		w.closeObject(base, start)
+		return end, nil
+	case '[':
+		w.out = append(w.out, '[')
+		j := w.ws(i + 1)
+		if j < len(in) && in[j] == ']' {
+			w.out = append(w.out, ']')
+			return j + 1, nil
+		}
+		for n := 0; j < len(in); n++ {
+			if n > 0 {
+				w.out = append(w.out, ',')
+			}
+			e, err := w.value(j)
+			if err != nil {
+				return 0, err
+			}
+			j = w.ws(e)
+			if j < len(in) && in[j] == ']' {
+				w.out = append(w.out, ']')
+				return j + 1, nil
+			}
+			if j >= len(in) || in[j] != ',' {
+				return 0, errMalformed
+			}
+			j = w.ws(j + 1)
+		}
+		return 0, errMalformed
+	case '"':
+		end, err := w.strEnd(i)
+		if err != nil {
+			return 0, err
+		}
+		return end, w.str(i, end)
+	case 't':
+		w.out = append(w.out, '1')
+		return i + 4, nil
+	case 'f':
+		w.out = append(w.out, '0')
+		return i + 5, nil
+	default: // number or null (a null in an array stays)
+		end, err := w.skip(i)
+		if err != nil {
+			return 0, err
+		}
+		w.out = append(w.out, in[i:end]...)
+		return end, nil
+	}
+}
+
+// objectMembers renders the members of object v onto the member stack;
+// skipNode leaves out a member named node (an edge's).
+func (w *legacyWriter) objectMembers(at int, skipNode bool) (int, error) {
+	return w.eachMember(at, func(k []byte, raw bool, at int) (int, error) {
+		key := k
+		if !raw {
+			key = []byte(unquoteKey(k))
+		}
+		if skipNode && string(key) == "node" {
+			w.node = at // the last one, as a decoded map keeps
+			return w.skip(at)
+		}
+		if w.in[at] == 'n' {
+			w.members = append(w.members, legacyMember{key: key, null: true})
+			return w.skip(at)
+		}
+		if w.out[len(w.out)-1] != '{' {
+			w.out = append(w.out, ',')
+		}
+		from := len(w.out)
+		if raw {
+			w.out = append(w.out, '"')
+			w.out = append(w.out, k...)
+			w.out = append(w.out, '"')
+		} else if err := w.strValue(string(key)); err != nil {
+			return 0, err
+		}
+		w.out = append(w.out, ':')
+		end, err := w.value(at)
+		if err != nil {
+			return 0, err
+		}
+		w.members = append(w.members, legacyMember{key: key, from: from, to: len(w.out)})
+		return end, nil
+	})
+}
+
+// closeObject ends the object opened at out[start] whose members are
+// members[base:]: sorted by key, the last of equal keys kept, nulls gone.
+func (w *legacyWriter) closeObject(base, start int) {
+	ms := w.members[base:]
+	ordered := true
+	for k := range ms {
+		if ms[k].null || k > 0 && bytes.Compare(ms[k-1].key, ms[k].key) >= 0 {
+			ordered = false
+			break
+		}
+	}
+	if !ordered {
+		slices.SortStableFunc(ms, func(a, b legacyMember) int { return bytes.Compare(a.key, b.key) })
+		w.scratch = append(w.scratch[:0], w.out[start:]...)
+		w.out = append(w.out[:start], '{')
+		for k := range ms {
+			if ms[k].null || k+1 < len(ms) && bytes.Equal(ms[k].key, ms[k+1].key) {
+				continue
+			}
+			if w.out[len(w.out)-1] != '{' {
+				w.out = append(w.out, ',')
+			}
+			w.out = append(w.out, w.scratch[ms[k].from-start:ms[k].to-start]...)
+		}
+	}
+	w.out = append(w.out, '}')
+	w.members = w.members[:base]
+}
+
+// page renders a connection as the legacy page {"list":[…],"page":P}.
+func (w *legacyWriter) page(conn span, found bool, vars map[string]any) error {
+	w.out = append(w.out, `{"list":[`...)
+	var edges span
+	hasEdges := false
+	if found {
+		edges, hasEdges = w.member(conn, "edges")
+	}
+	if hasEdges && w.in[edges.from] == '[' {
+		in := w.in
+		j := w.ws(edges.from + 1)
+		n := 0
+		for j < len(in) && in[j] != ']' {
+			var end int
+			var err error
+			if in[j] != '{' { // not an object: no item
+				end, err = w.skip(j)
+			} else {
+				if n > 0 {
+					w.out = append(w.out, ',')
+				}
+				n++
+				base, start := len(w.members), len(w.out)
+				w.out = append(w.out, '{')
+				w.node = -1
+				if end, err = w.objectMembers(j, true); err != nil {
+					return err
+				}
+				if w.node >= 0 && in[w.node] == '{' {
+					if _, err := w.objectMembers(w.node, false); err != nil {
+						return err
+					}
+				}
+				w.closeObject(base, start)
+			}
+			if err != nil {
+				return err
+			}
+			j = w.ws(end)
+			if j < len(in) && in[j] == ',' {
+				j = w.ws(j + 1)
+			}
+		}
+	}
+	w.out = append(w.out, `],"page":`...)
+	echo, err := marshalLegacy(pageEcho(vars))
+	if err != nil {
+		return err
+	}
+	w.out = append(w.out, echo...)
+	w.out = append(w.out, '}')
+	return nil
+}
+
+// pageEcho is the page part of a legacy list: the page parameters echoed as
+// the operation received them (the bound variables, never the raw request
+// text: count=05 echoes 5), nulls omitted, booleans as 0/1.
+func pageEcho(vars map[string]any) map[string]any {
+	pg := map[string]any{}
+	for _, k := range []string{"count", "lastId"} {
+		if v, ok := vars[k]; ok && v != nil {
+			if b, ok := v.(bool); ok {
+				v = 0
+				if b {
+					v = 1
+				}
+			}
+			pg[k] = v
+		}
+	}
+	return pg
+}
+
+// str renders the string token in[from:to] as encoding/json writes its
+// decoded text: copied when it already is that (no escapes, control bytes,
+// invalid UTF-8, U+2028 or U+2029), else decoded and encoded again.
+func (w *legacyWriter) str(from, to int) error {
+	if plain(w.in[from+1:to-1], true) {
+		w.out = append(w.out, w.in[from:to]...)
+		return nil
+	}
+	var text string
+	if err := json.Unmarshal(w.in[from:to], &text); err != nil {
+		return errMalformed
+	}
+	return w.strValue(text)
+}
+
+// plain reports whether the text of a string token is what encoding/json
+// writes for its decoded value: no control bytes, invalid UTF-8, U+2028 or
+// U+2029, and no escapes but, when escapes is set, \", \\, \n, \r and \t
+// (the ones both gqlgen and encoding/json write; a key's text is also its
+// sort key, so it takes none).
+func plain(s []byte, escapes bool) bool {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '\\':
+			if !escapes || i+1 == len(s) {
+				return false
+			}
+			switch s[i+1] {
+			case '"', '\\', 'n', 'r', 't':
+				i++
+			default:
+				return false
+			}
+		case c < 0x20:
+			return false
+		case c >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
+	return ascii || utf8.Valid(s) && !bytes.Contains(s, []byte("\u2028")) && !bytes.Contains(s, []byte("\u2029"))
+}
+
+// strValue renders s as encoding/json does without HTML escaping.
+func (w *legacyWriter) strValue(s string) error {
+	b, err := marshalLegacy(s)
+	if err != nil {
+		return err
+	}
+	w.out = append(w.out, b...)
+	return nil
+}
+
+// marshalLegacy is json.Marshal without HTML escaping.
+func marshalLegacy(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
