@@ -19,7 +19,7 @@ func init() {
 	// A request-level refusal, like a document that fails validation: the
 	// HTTP transports answer 422 (application/json) or 400
 	// (application/graphql-response+json).
-	errcode.RegisterErrorType(errs.CodeWebsocketRequired, errcode.KindProtocol)
+	errcode.RegisterErrorType(errs.ExtWebsocketRequired, errcode.KindProtocol)
 }
 
 // overWebsocketKey marks the context of an operation received by the
@@ -59,5 +59,5 @@ func (subscriptionsOverWebsocket) MutateOperationContext(ctx context.Context, oc
 	if ws, _ := ctx.Value(overWebsocketKey{}).(bool); ws {
 		return nil
 	}
-	return &gqlerror.Error{Message: msgWebsocketRequired, Extensions: map[string]any{"code": errs.CodeWebsocketRequired}}
+	return &gqlerror.Error{Message: msgWebsocketRequired, Extensions: map[string]any{"code": errs.ExtWebsocketRequired}}
 }

@@ -23,7 +23,7 @@ func TestSubscriptionsOnlyOverWebsocket(t *testing.T) {
 		return &graphql.RawParams{Query: `subscription { roomEvents(roomId: "0123456789abcdef0123456789abcdef") { event } }`}
 	}
 	_, list := exec.CreateOperationContext(graphql.StartOperationTrace(context.Background()), params())
-	if len(list) != 1 || list[0].Extensions["code"] != errs.CodeWebsocketRequired {
+	if len(list) != 1 || list[0].Extensions["code"] != errs.ExtWebsocketRequired {
 		t.Fatalf("subscription outside a websocket: %v", list)
 	}
 	_, list = exec.CreateOperationContext(graphql.StartOperationTrace(context.Background()), &graphql.RawParams{Query: `{ __typename }`})

@@ -49,7 +49,7 @@ func TestSubscriptionOverHTTPRefused(t *testing.T) {
 	check := func(name string, r *resttest.Response, status int) {
 		t.Helper()
 		msg, ext := gqlErr(t, r)
-		if r.HTTP != status || ext["code"] != errs.CodeWebsocketRequired || msg == "" || r.Body["data"] != nil {
+		if r.HTTP != status || ext["code"] != errs.ExtWebsocketRequired || msg == "" || r.Body["data"] != nil {
 			t.Fatalf("%s: %s", name, r)
 		}
 		if closed, uids := roomState(t, srv, rid); closed || !sameStrings(uids, []string{bob.UID}) {

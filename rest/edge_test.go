@@ -49,12 +49,12 @@ func TestGraphQLOperationLimits(t *testing.T) {
 		message string
 		ext     map[string]any
 	}{
-		{"token limit", aliasDocument(3000), errs.CodeTokenLimit, "the document has more than 5000 tokens",
+		{"token limit", aliasDocument(3000), errs.ExtTokenLimit, "the document has more than 5000 tokens",
 			map[string]any{"limit": json.Number("5000")}},
-		{"selection limit", "{ viewer { " + strings.Repeat("uid ", 1000) + "} }", errs.CodeSelectionLimit,
+		{"selection limit", "{ viewer { " + strings.Repeat("uid ", 1000) + "} }", errs.ExtSelectionLimit,
 			"the operation selects more than 400 fields", map[string]any{"selections": json.Number("1001"), "limit": json.Number("400")}},
 		{"cost limit", "{" + strings.Repeat(" roomFeed(first: 100) { edges { node { room { creator { uid } members { uid } } } } }", 5) + "}",
-			errs.CodeComplexityLimit, "operation cost 5005 is over the limit of 5000",
+			errs.ExtComplexityLimit, "operation cost 5005 is over the limit of 5000",
 			map[string]any{"cost": json.Number("5005"), "limit": json.Number("5000")}},
 	}
 	for _, tc := range cases {
@@ -88,7 +88,7 @@ func TestBodyLimit(t *testing.T) {
 	if r.HTTP != http.StatusRequestEntityTooLarge {
 		t.Fatalf("/graphql: want 413, got %d", r.HTTP)
 	}
-	if msg, ext := gqlError(t, r); ext["code"] != errs.CodePayloadTooLarge || msg != "request body is over the limit of 1048576 bytes" {
+	if msg, ext := gqlError(t, r); ext["code"] != errs.ExtPayloadTooLarge || msg != "request body is over the limit of 1048576 bytes" {
 		t.Errorf("/graphql 413: %s", r)
 	}
 
@@ -126,7 +126,7 @@ func TestRateLimits(t *testing.T) {
 		r.Headers.Get("RateLimit-Reset") != "300" {
 		t.Fatalf("GraphQL 429: %s %v", r, r.Headers)
 	}
-	if msg, ext := gqlError(t, r); ext["code"] != errs.CodeRateLimited || msg != "too many requests; retry after 100 s" {
+	if msg, ext := gqlError(t, r); ext["code"] != errs.ExtRateLimited || msg != "too many requests; retry after 100 s" {
 		t.Errorf("GraphQL 429: %s", r)
 	}
 	r = anon.Get("/app/version/upgrade", nil)
@@ -197,7 +197,7 @@ func TestProductionDefaults(t *testing.T) {
 	})
 	anon := srv.Anonymous()
 	r := anon.GraphQL("{ __schema { queryType { name } } }", nil)
-	if msg, ext := gqlError(t, r); r.HTTP != 200 || ext["code"] != errs.CodeIntrospectionDisabled || msg != "introspection is disabled on this server" {
+	if msg, ext := gqlError(t, r); r.HTTP != 200 || ext["code"] != errs.ExtIntrospectionDisabled || msg != "introspection is disabled on this server" {
 		t.Errorf("introspection: %s", r)
 	}
 	for origin, want := range map[string]string{"https://h5.example.com": "https://h5.example.com", "https://evil.example": "", "null": ""} {

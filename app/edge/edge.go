@@ -236,7 +236,7 @@ func (e *Edge) tooLarge(w http.ResponseWriter, graphQL bool) {
 	msg := fmt.Sprintf("request body is over the limit of %d bytes", e.cfg.MaxBodyBytes)
 	if graphQL {
 		writeGraphQLError(w, http.StatusRequestEntityTooLarge, msg,
-			map[string]any{"code": errs.CodePayloadTooLarge, "limit": e.cfg.MaxBodyBytes})
+			map[string]any{"code": errs.ExtPayloadTooLarge, "limit": e.cfg.MaxBodyBytes})
 		return
 	}
 	writeLegacyFailure(w, http.StatusRequestEntityTooLarge, "请求内容过大")

@@ -114,7 +114,7 @@ func (e *Edge) tooMany(w http.ResponseWriter, wait time.Duration, graphQL bool) 
 	w.Header().Set("Retry-After", strconv.Itoa(secs))
 	if graphQL {
 		writeGraphQLError(w, http.StatusTooManyRequests, "too many requests; retry after "+strconv.Itoa(secs)+" s",
-			map[string]any{"code": errs.CodeRateLimited, "retryAfter": secs})
+			map[string]any{"code": errs.ExtRateLimited, "retryAfter": secs})
 		return
 	}
 	writeLegacyFailure(w, http.StatusTooManyRequests, "请求太频繁，请稍后重试")

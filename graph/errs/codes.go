@@ -1,27 +1,28 @@
 package errs
 
-// GraphQL extensions.code values of refusals at the edge. The legacy REST
-// layer and the HTTP middleware use the same constants.
+// GraphQL extensions.code values of refusals at the edge (Ext*, like the
+// codes of errs.go; Code* names are legacy errorCode numbers). The legacy
+// REST layer and the HTTP middleware use the same constants.
 const (
-	// CodeComplexityLimit: the operation's estimated cost is over the limit
+	// ExtComplexityLimit: the operation's estimated cost is over the limit
 	// (extensions: cost, limit).
-	CodeComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
-	// CodeDepthLimit: fields nest deeper than the limit (extensions: depth, limit).
-	CodeDepthLimit = "DEPTH_LIMIT_EXCEEDED"
-	// CodeSelectionLimit: more fields and aliases, after fragment expansion,
+	ExtComplexityLimit = "COMPLEXITY_LIMIT_EXCEEDED"
+	// ExtDepthLimit: fields nest deeper than the limit (extensions: depth, limit).
+	ExtDepthLimit = "DEPTH_LIMIT_EXCEEDED"
+	// ExtSelectionLimit: more fields and aliases, after fragment expansion,
 	// than the limit (extensions: selections, limit).
-	CodeSelectionLimit = "SELECTION_LIMIT_EXCEEDED"
-	// CodeTokenLimit: the document has more lexical tokens than the parser
+	ExtSelectionLimit = "SELECTION_LIMIT_EXCEEDED"
+	// ExtTokenLimit: the document has more lexical tokens than the parser
 	// accepts (extensions: limit).
-	CodeTokenLimit = "TOKEN_LIMIT_EXCEEDED" //nolint:gosec // G101: an error code naming parser tokens, not a credential
-	// CodeIntrospectionDisabled: __schema or __type asked where
+	ExtTokenLimit = "TOKEN_LIMIT_EXCEEDED" //nolint:gosec // G101: an error code naming parser tokens, not a credential
+	// ExtIntrospectionDisabled: __schema or __type asked where
 	// introspection is off for the caller.
-	CodeIntrospectionDisabled = "INTROSPECTION_DISABLED"
-	// CodeSubscriptionLimit: a WebSocket connection asked for more
+	ExtIntrospectionDisabled = "INTROSPECTION_DISABLED"
+	// ExtSubscriptionLimit: a WebSocket connection asked for more
 	// subscriptions at once than the limit (extensions: limit).
-	CodeSubscriptionLimit = "SUBSCRIPTION_LIMIT_EXCEEDED"
-	// CodeRateLimited: too many requests (HTTP 429 with Retry-After).
-	CodeRateLimited = "RATE_LIMITED"
-	// CodePayloadTooLarge: the request body is over the size limit (HTTP 413).
-	CodePayloadTooLarge = "PAYLOAD_TOO_LARGE"
+	ExtSubscriptionLimit = "SUBSCRIPTION_LIMIT_EXCEEDED"
+	// ExtRateLimited: too many requests (HTTP 429 with Retry-After).
+	ExtRateLimited = "RATE_LIMITED"
+	// ExtPayloadTooLarge: the request body is over the size limit (HTTP 413).
+	ExtPayloadTooLarge = "PAYLOAD_TOO_LARGE"
 )

@@ -89,8 +89,8 @@ func Defaults() Config {
 func init() {
 	// Refusals are request errors: HTTP 422 (application/json) or 400
 	// (application/graphql-response+json), like parse and validation errors.
-	for _, c := range []string{errs.CodeComplexityLimit, errs.CodeDepthLimit, errs.CodeSelectionLimit,
-		errs.CodeTokenLimit, errs.CodeIntrospectionDisabled, errs.CodeSubscriptionLimit, errs.CodeRateLimited} {
+	for _, c := range []string{errs.ExtComplexityLimit, errs.ExtDepthLimit, errs.ExtSelectionLimit,
+		errs.ExtTokenLimit, errs.ExtIntrospectionDisabled, errs.ExtSubscriptionLimit, errs.ExtRateLimited} {
 		errcode.RegisterErrorType(c, errcode.KindProtocol)
 	}
 }
@@ -228,13 +228,13 @@ func (x *Extension) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	if x.mayIntrospect(ctx) {
 		oc.DisableIntrospection = false
 	} else if asksIntrospection(oc.Operation) {
-		return refusal(errs.CodeIntrospectionDisabled, "introspection is disabled on this server", nil)
+		return refusal(errs.ExtIntrospectionDisabled, "introspection is disabled on this server", nil)
 	}
 	conn, _ := ctx.Value(connectionKey{}).(*connection)
 	if conn != nil && x.Config.SocketRate > 0 && x.Config.SocketBurst > 0 {
 		conn.once.Do(func() { conn.ops = rate.NewLimiter(rate.Limit(x.Config.SocketRate), x.Config.SocketBurst) })
 		if !conn.ops.Allow() {
-			return refusal(errs.CodeRateLimited, "too many operations on this connection",
+			return refusal(errs.ExtRateLimited, "too many operations on this connection",
 				map[string]any{"retryAfter": int(math.Ceil(1 / x.Config.SocketRate))})
 		}
 	}
@@ -242,7 +242,7 @@ func (x *Extension) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		if conn != nil {
 			if conn.subscriptions.Add(1) > int64(n) {
 				conn.subscriptions.Add(-1)
-				return refusal(errs.CodeSubscriptionLimit,
+				return refusal(errs.ExtSubscriptionLimit,
 					fmt.Sprintf("this connection already runs %d subscriptions, the limit", n),
 					map[string]any{"limit": n})
 			}
@@ -251,7 +251,7 @@ func (x *Extension) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 	}
 	if x.Config.MaxCost > 0 && oc.Operation != nil {
 		if cost := Cost(oc.Operation, oc.Variables); cost > x.Config.MaxCost {
-			return refusal(errs.CodeComplexityLimit,
+			return refusal(errs.ExtComplexityLimit,
 				fmt.Sprintf("operation cost %d is over the limit of %d", cost, x.Config.MaxCost),
 				map[string]any{"cost": cost, "limit": x.Config.MaxCost})
 		}
@@ -278,7 +278,7 @@ func CheckSize(query string, c Config) *gqlerror.Error {
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: query}, c.MaxTokens)
 	if err != nil {
 		if c.MaxTokens > 0 && isTokenLimit(err, c.MaxTokens) {
-			return refusal(errs.CodeTokenLimit,
+			return refusal(errs.ExtTokenLimit,
 				fmt.Sprintf("the document has more than %d tokens", c.MaxTokens),
 				map[string]any{"limit": c.MaxTokens})
 		}
@@ -288,12 +288,12 @@ func CheckSize(query string, c Config) *gqlerror.Error {
 	for _, op := range doc.Operations {
 		s := m.set(op.SelectionSet)
 		if c.MaxSelections > 0 && s.selections > c.MaxSelections {
-			return refusal(errs.CodeSelectionLimit,
+			return refusal(errs.ExtSelectionLimit,
 				fmt.Sprintf("the operation selects more than %d fields", c.MaxSelections),
 				map[string]any{"selections": s.selections, "limit": c.MaxSelections})
 		}
 		if c.MaxDepth > 0 && s.depth > c.MaxDepth {
-			return refusal(errs.CodeDepthLimit,
+			return refusal(errs.ExtDepthLimit,
 				fmt.Sprintf("the operation nests %d fields deep, over the limit of %d", s.depth, c.MaxDepth),
 				map[string]any{"depth": s.depth, "limit": c.MaxDepth})
 		}

@@ -80,18 +80,18 @@ func TestRefusals(t *testing.T) {
 		code  string
 		ext   map[string]any
 	}{
-		{"80,000 aliases: token limit", def, aliases(80_000), nil, errs.CodeTokenLimit, map[string]any{"limit": limits.DefaultMaxTokens}},
-		{"100,000 repeated fields: token limit", def, repeated(100_000), nil, errs.CodeTokenLimit, nil},
-		{"80,000 aliases: selection limit", noTokens, aliases(80_000), nil, errs.CodeSelectionLimit, map[string]any{"selections": 80_000, "limit": limits.DefaultMaxSelections}},
-		{"100,000 repeated fields: selection limit", noTokens, repeated(100_000), nil, errs.CodeSelectionLimit, map[string]any{"selections": 100_001}},
+		{"80,000 aliases: token limit", def, aliases(80_000), nil, errs.ExtTokenLimit, map[string]any{"limit": limits.DefaultMaxTokens}},
+		{"100,000 repeated fields: token limit", def, repeated(100_000), nil, errs.ExtTokenLimit, nil},
+		{"80,000 aliases: selection limit", noTokens, aliases(80_000), nil, errs.ExtSelectionLimit, map[string]any{"selections": 80_000, "limit": limits.DefaultMaxSelections}},
+		{"100,000 repeated fields: selection limit", noTokens, repeated(100_000), nil, errs.ExtSelectionLimit, map[string]any{"selections": 100_001}},
 		{"fragments multiply selections",
 			def, `query { viewer { ...A } } fragment A on Viewer { ...B ...B ...B ...B } fragment B on Viewer { ...C ...C ...C ...C }
 			fragment C on Viewer { ...D ...D ...D ...D } fragment D on Viewer { ...E ...E ...E ...E } fragment E on Viewer { uid profileInitialized }`,
-			nil, errs.CodeSelectionLimit, map[string]any{"selections": 1 + 2*4*4*4*4}},
-		{"depth", def, deep, nil, errs.CodeDepthLimit, map[string]any{"depth": 17, "limit": limits.DefaultMaxDepth}},
+			nil, errs.ExtSelectionLimit, map[string]any{"selections": 1 + 2*4*4*4*4}},
+		{"depth", def, deep, nil, errs.ExtDepthLimit, map[string]any{"depth": 17, "limit": limits.DefaultMaxDepth}},
 		{"cost: connection multiplied by first", def, "query($n: Int) {" + strings.Repeat(
 			` roomFeed(first: $n) { edges { node { room { creator { uid } club { name } members { uid } } } } }`, 5) + "}",
-			map[string]any{"n": 100}, errs.CodeComplexityLimit, map[string]any{"cost": 5 * (1 + 100*(1+1+1+1+1+6)), "limit": limits.DefaultMaxCost}},
+			map[string]any{"n": 100}, errs.ExtComplexityLimit, map[string]any{"cost": 5 * (1 + 100*(1+1+1+1+1+6)), "limit": limits.DefaultMaxCost}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,9 +120,9 @@ func TestIntrospection(t *testing.T) {
 	c.IntrospectionUIDs = []string{"op"}
 	e := newExecutor(c)
 	q := "{ __schema { queryType { name } } }"
-	wantRefusal(t, prepare(context.Background(), e, q, nil), errs.CodeIntrospectionDisabled, nil)
+	wantRefusal(t, prepare(context.Background(), e, q, nil), errs.ExtIntrospectionDisabled, nil)
 	wantRefusal(t, prepare(viewer.With(context.Background(), &viewer.Viewer{UID: "someone"}), e, `{ __type(name: "Query") { name } }`, nil),
-		errs.CodeIntrospectionDisabled, nil)
+		errs.ExtIntrospectionDisabled, nil)
 	if errs := prepare(viewer.With(context.Background(), &viewer.Viewer{UID: "op"}), e, q, nil); errs != nil {
 		t.Errorf("operator: %v", errs)
 	}
@@ -199,7 +199,7 @@ func TestSubscriptionsPerConnection(t *testing.T) {
 		t.Fatal(gerrs)
 	}
 	_, gerrs = start()
-	wantRefusal(t, gerrs, errs.CodeSubscriptionLimit, map[string]any{"limit": 1})
+	wantRefusal(t, gerrs, errs.ExtSubscriptionLimit, map[string]any{"limit": 1})
 	if errs := prepare(conn, e, "{ __typename }", nil); errs != nil {
 		t.Fatalf("a query on the full connection: %v", errs)
 	}
@@ -236,7 +236,7 @@ func TestOperationsPerConnection(t *testing.T) {
 			t.Fatalf("operation %d: %v", i, errs)
 		}
 	}
-	wantRefusal(t, prepare(conn, e, "{ __typename }", nil), errs.CodeRateLimited, map[string]any{"retryAfter": 1000})
+	wantRefusal(t, prepare(conn, e, "{ __typename }", nil), errs.ExtRateLimited, map[string]any{"retryAfter": 1000})
 	if errs := prepare(limits.WithConnection(context.Background()), e, "{ __typename }", nil); errs != nil {
 		t.Fatalf("another connection: %v", errs)
 	}
