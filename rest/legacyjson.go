@@ -117,10 +117,10 @@ func (w *legacyWriter) skip(i int) (int, error) {
 	if i >= len(in) {
 		return 0, errMalformed
 	}
-	switch c := in[i]; {
-	case c == '"':
+	switch in[i] {
+	case '"':
 		return w.strEnd(i)
-	case c == '{' || c == '[':
+	case '{', '[':
 		depth := 0
 		for j := i; j < len(in); j++ {
 			switch in[j] {
