@@ -280,8 +280,13 @@ func (e *Edge) bodyExempt(path string) bool {
 	return false
 }
 
-func (e *Edge) exempt(a netip.Addr) bool {
-	for _, p := range e.cfg.Exempt {
+func (e *Edge) exempt(a netip.Addr) bool { return inAny(e.cfg.Exempt, a) }
+
+func (e *Edge) trusted(a netip.Addr) bool { return inAny(e.cfg.TrustedProxies, a) }
+
+// inAny reports whether a is in one of prefixes.
+func inAny(prefixes []netip.Prefix, a netip.Addr) bool {
+	for _, p := range prefixes {
 		if p.Contains(a) {
 			return true
 		}
@@ -311,15 +316,6 @@ func (e *Edge) clientAddr(r *http.Request) netip.Addr {
 		}
 	}
 	return addr
-}
-
-func (e *Edge) trusted(a netip.Addr) bool {
-	for _, p := range e.cfg.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
 
 func remoteAddr(s string) netip.Addr {
