@@ -32,7 +32,7 @@ func (r *eventResolver) Room(ctx context.Context, obj *event.Event) (*room.Room,
 	if err != nil || rm == nil {
 		return nil, err
 	}
-	return visibleRoom(ctx, rm)
+	return roomFieldsAt(ctx).shown(ctx, rm)
 }
 
 func (r *eventResolver) ViewerHasBooked(ctx context.Context, obj *event.Event) (bool, error) {

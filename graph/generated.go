@@ -51,8 +51,6 @@ type ResolverRoot interface {
 	Message() MessageResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
-	Room() RoomResolver
-	RoomEntry() RoomEntryResolver
 	Subscription() SubscriptionResolver
 	UserEntry() UserEntryResolver
 	Viewer() ViewerResolver
@@ -382,8 +380,8 @@ type ComplexityRoot struct {
 
 	RoomEntry struct {
 		CreateTime func(childComplexity int) int
-		Room       func(childComplexity int) int
 		RoomID     func(childComplexity int) int
+		Shown      func(childComplexity int) int
 	}
 
 	RoomEntryConnection struct {
@@ -597,17 +595,6 @@ type QueryResolver interface {
 	Nodes(ctx context.Context, ids []string) ([]relay.Node, error)
 	Viewer(ctx context.Context) (*viewer.Viewer, error)
 	User(ctx context.Context, uid string) (*user.Profile, error)
-}
-type RoomResolver interface {
-	Creator(ctx context.Context, obj *room.Room) (*user.Profile, error)
-
-	Club(ctx context.Context, obj *room.Room) (*club.Club, error)
-
-	Members(ctx context.Context, obj *room.Room) ([]*user.Profile, error)
-	MemberTotal(ctx context.Context, obj *room.Room) (int, error)
-}
-type RoomEntryResolver interface {
-	Room(ctx context.Context, obj *room.FeedItem) (*room.Room, error)
 }
 type SubscriptionResolver interface {
 	RoomEvents(ctx context.Context, roomID string) (<-chan *live.Event, error)
@@ -2123,18 +2110,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RoomEntry.CreateTime(childComplexity), true
-	case "RoomEntry.room":
-		if e.ComplexityRoot.RoomEntry.Room == nil {
-			break
-		}
-
-		return e.ComplexityRoot.RoomEntry.Room(childComplexity), true
 	case "RoomEntry.roomId":
 		if e.ComplexityRoot.RoomEntry.RoomID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.RoomEntry.RoomID(childComplexity), true
+	case "RoomEntry.room":
+		if e.ComplexityRoot.RoomEntry.Shown == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RoomEntry.Shown(childComplexity), true
 
 	case "RoomEntryConnection.edges":
 		if e.ComplexityRoot.RoomEntryConnection.Edges == nil {
@@ -11463,7 +11450,7 @@ func (ec *executionContext) _Room_creator(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Room_creator(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Room().Creator(ctx, obj)
+			return obj.Creator, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *user.Profile) graphql.Marshaler {
@@ -11477,8 +11464,8 @@ func (ec *executionContext) fieldContext_Room_creator(_ context.Context, field g
 	fc = &graphql.FieldContext{
 		Object:     "Room",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -11541,7 +11528,7 @@ func (ec *executionContext) _Room_club(ctx context.Context, field graphql.Collec
 			return ec.fieldContext_Room_club(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Room().Club(ctx, obj)
+			return obj.Club, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *club.Club) graphql.Marshaler {
@@ -11555,8 +11542,8 @@ func (ec *executionContext) fieldContext_Room_club(_ context.Context, field grap
 	fc = &graphql.FieldContext{
 		Object:     "Room",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Club(ctx, field)
 		},
@@ -11619,7 +11606,7 @@ func (ec *executionContext) _Room_members(ctx context.Context, field graphql.Col
 			return ec.fieldContext_Room_members(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Room().Members(ctx, obj)
+			return obj.Members, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*user.Profile) graphql.Marshaler {
@@ -11633,8 +11620,8 @@ func (ec *executionContext) fieldContext_Room_members(_ context.Context, field g
 	fc = &graphql.FieldContext{
 		Object:     "Room",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
@@ -11651,7 +11638,7 @@ func (ec *executionContext) _Room_memberTotal(ctx context.Context, field graphql
 			return ec.fieldContext_Room_memberTotal(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Room().MemberTotal(ctx, obj)
+			return obj.MemberTotal(), nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
@@ -11662,7 +11649,7 @@ func (ec *executionContext) _Room_memberTotal(ctx context.Context, field graphql
 	)
 }
 func (ec *executionContext) fieldContext_Room_memberTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("Room", field, true, true, "Int")
+	return graphql.NewScalarFieldContext("Room", field, true, false, "Int")
 }
 
 func (ec *executionContext) _RoomEntry_roomId(ctx context.Context, field graphql.CollectedField, obj *room.FeedItem) (ret graphql.Marshaler) {
@@ -11720,7 +11707,7 @@ func (ec *executionContext) _RoomEntry_room(ctx context.Context, field graphql.C
 			return ec.fieldContext_RoomEntry_room(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.RoomEntry().Room(ctx, obj)
+			return obj.Shown, nil
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *room.Room) graphql.Marshaler {
@@ -11734,8 +11721,8 @@ func (ec *executionContext) fieldContext_RoomEntry_room(_ context.Context, field
 	fc = &graphql.FieldContext{
 		Object:     "RoomEntry",
 		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
+		IsMethod:   false,
+		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Room(ctx, field)
 		},
@@ -17729,62 +17716,58 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 		case "id":
 			out.Values[i] = ec._Room_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "roomId":
 			out.Values[i] = ec._Room_roomId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "uid":
 			out.Values[i] = ec._Room_uid(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "creator":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Room_creator(ctx, field, obj)
-				})
+			out.Values[i] = ec._Room_creator(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "name":
 			out.Values[i] = ec._Room_name(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "clubId":
 			out.Values[i] = ec._Room_clubId(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "club":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Room_club(ctx, field, obj)
-				})
+			out.Values[i] = ec._Room_club(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "inviteOnly":
 			out.Values[i] = ec._Room_inviteOnly(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createTime":
 			out.Values[i] = ec._Room_createTime(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "members":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Room_members(ctx, field, obj)
-				})
+			out.Values[i] = ec._Room_members(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "memberTotal":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, true,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._Room_memberTotal(ctx, field, obj)
-				})
+			out.Values[i] = ec._Room_memberTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -17816,19 +17799,18 @@ func (ec *executionContext) _RoomEntry(ctx context.Context, sel ast.SelectionSet
 		case "roomId":
 			out.Values[i] = ec._RoomEntry_roomId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "createTime":
 			out.Values[i] = ec._RoomEntry_createTime(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				atomic.AddUint32(&out.Invalids, 1)
+				out.Invalids++
 			}
 		case "room":
-			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
-				true, false,
-				func(ctx context.Context) graphql.Marshaler {
-					return ec._RoomEntry_room(ctx, field, obj)
-				})
+			out.Values[i] = ec._RoomEntry_room(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}

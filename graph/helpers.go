@@ -10,7 +10,6 @@ import (
 	"chaoqer/graph/page"
 	"chaoqer/graph/room"
 	"chaoqer/graph/user"
-	"chaoqer/graph/viewer"
 )
 
 // msgSuccess is the legacy default success message.
@@ -93,18 +92,6 @@ func presenceOf(ctx context.Context, r *room.Room) (*room.Presence, error) {
 		p = &room.Presence{}
 	}
 	return p, nil
-}
-
-// visibleRoom returns r when the viewer may see it now, else nil.
-func visibleRoom(ctx context.Context, r *room.Room) (*room.Room, error) {
-	p, err := presenceOf(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	if !room.Visible(viewer.UID(ctx), r, p) {
-		return nil, nil
-	}
-	return r, nil
 }
 
 // loadUser loads the profile the current field resolves to, through the

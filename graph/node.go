@@ -101,6 +101,15 @@ func (r *Resolver) nodes(ctx context.Context, globalIDs []string) ([]relay.Node,
 		return nil, err
 	}
 
+	if len(rooms) > 0 {
+		rf := roomFieldsAt(ctx)
+		for id, rm := range rooms {
+			if rooms[id], err = rf.relate(ctx, rm, nil); err != nil {
+				return nil, err
+			}
+		}
+	}
+
 	out := make([]relay.Node, len(refs))
 	for i, ref := range refs {
 		n, err := r.node(ctx, ref, rooms, messages)

@@ -3,10 +3,12 @@ package graph
 import (
 	"context"
 
+	"chaoqer/graph/club"
 	"chaoqer/graph/event"
 	"chaoqer/graph/loader"
 	"chaoqer/graph/room"
 	"chaoqer/graph/user"
+	"chaoqer/graph/viewer"
 )
 
 // sub is the path at followed by name (a fresh slice).
@@ -158,4 +160,93 @@ func prefetchEvents(ctx context.Context, events []*event.Event, at ...string) er
 		}
 	}
 	return us.load(ctx)
+}
+
+// roomFields is what the rooms at a path select of the fields that read
+// what relate attaches (Room.creator, club and members), worked out once
+// per list rather than once per room.
+type roomFields struct {
+	creator, club, members bool
+	users                  user.Fields // the creator's and members' computed fields
+	clubs                  club.Fields
+}
+
+// roomFieldsAt is the roomFields of the rooms at path (below the current
+// field; the current field itself when path is empty).
+func roomFieldsAt(ctx context.Context, at ...string) roomFields {
+	var f roomFields
+	if p := sub(at, "creator"); wants(ctx, p...) {
+		f.creator = true
+		f.users |= userFieldsAt(ctx, p...)
+	}
+	if p := sub(at, "members"); wants(ctx, p...) {
+		f.members = true
+		f.users |= userFieldsAt(ctx, p...)
+	}
+	if p := sub(at, "club"); wants(ctx, p...) {
+		f.club = true
+		f.clubs = clubFieldsAt(ctx, p...)
+	}
+	return f
+}
+
+// shown is relate for a room in a list: nil while the viewer may not see
+// it (room.Visible).
+func (f roomFields) shown(ctx context.Context, r *room.Room) (*room.Room, error) {
+	p, err := presenceOf(ctx, r)
+	if err != nil || !room.Visible(viewer.UID(ctx), r, p) {
+		return nil, err
+	}
+	return f.relate(ctx, r, p)
+}
+
+// relate returns a copy of r (nil for nil) carrying its presence and what
+// its selected creator, club and members fields show, which gqlgen then
+// marshals inline. Every resolver that returns a Room goes through it.
+// After prefetchRooms at the same path the loads are cache hits; otherwise
+// they are batched with the other rooms' loads. p is r's presence when
+// known (nil: loaded here).
+func (f roomFields) relate(ctx context.Context, r *room.Room, p *room.Presence) (*room.Room, error) {
+	if r == nil {
+		return nil, nil
+	}
+	if p == nil {
+		var err error
+		if p, err = presenceOf(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	cp := *r
+	cp.Presence = p
+	l := loader.From(ctx)
+	if f.creator || f.members {
+		// The creator and the members in one lookup, with the fields of both.
+		uids := []string{r.UID}
+		if f.members {
+			uids = append(uids, room.MemberUIDs(viewer.UID(ctx), r, p)...)
+		}
+		ps, errs := l.Users.GetMany(ctx, uids, f.users)
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
+			}
+		}
+		cp.Creator = ps[0]
+		if f.members {
+			cp.Members = make([]*user.Profile, 0, len(ps)-1)
+			for _, m := range ps[1:] {
+				if m != nil { // users that cannot be shown are left out
+					cp.Members = append(cp.Members, m)
+				}
+			}
+		}
+	}
+	if f.club && r.ClubID != nil {
+		c, err := l.Clubs.Get(ctx, *r.ClubID, f.clubs)
+		if err != nil {
+			return nil, err
+		}
+		cp.Club = c
+	}
+	return &cp, nil
 }

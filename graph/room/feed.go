@@ -14,6 +14,11 @@ type FeedItem struct {
 	CreateTime int64
 	SequenceID string
 	Room       *Room
+	// Shown is Room as the GraphQL field RoomEntry.room shows it: nil while
+	// the viewer may not see it (Visible), else a copy carrying what its
+	// selected fields show. The graph layer sets it from its batch loads, so
+	// that gqlgen marshals the field inline.
+	Shown *Room
 }
 
 // Cursor is the item's legacy sequenceId "{roomCreateTime}:{roomId}".

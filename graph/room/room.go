@@ -59,10 +59,28 @@ type Room struct {
 	// memberUID is a user known to be a member of the room's club (the
 	// feed's viewer, for rooms of their clubs), for Visible.
 	memberUID string
+
+	// Creator, Club and Members are what the GraphQL fields of those names
+	// show to the request's viewer: the graph layer attaches them, to a
+	// copy of the room, from its batch loads before the room is marshalled
+	// (graph/prefetch.go), so that gqlgen marshals them inline rather than
+	// on a goroutine per field. Nil when not selected.
+	Creator *user.Profile
+	Club    *club.Club
+	Members []*user.Profile
 }
 
 // NodeID is the room's Relay global id.
 func (r *Room) NodeID() string { return relay.ID(relay.Room, r.ID) }
+
+// MemberTotal is how many users are connected (0 when Presence is not
+// loaded).
+func (r *Room) MemberTotal() int {
+	if r.Presence == nil {
+		return 0
+	}
+	return r.Presence.Total
+}
 
 // Presence summarises who is connected to a room.
 type Presence struct {
