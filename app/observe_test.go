@@ -238,6 +238,63 @@ func TestTraceOfALegacyRequest(t *testing.T) {
 	}
 }
 
+// askedSampler samples nothing and remembers the name of every span it
+// was asked about.
+type askedSampler struct {
+	mu    sync.Mutex
+	asked []sdktrace.SamplingParameters
+}
+
+func (s *askedSampler) ShouldSample(p sdktrace.SamplingParameters) sdktrace.SamplingResult {
+	s.mu.Lock()
+	s.asked = append(s.asked, p)
+	s.mu.Unlock()
+	return sdktrace.SamplingResult{Decision: sdktrace.Drop, Tracestate: trace.SpanContextFromContext(p.ParentContext).TraceState()}
+}
+
+func (s *askedSampler) Description() string { return "askedSampler" }
+
+// inTraceOf lists the spans asked about in the trace of the last server
+// span ("GET"); background jobs ask about traces of their own.
+func (s *askedSampler) inTraceOf() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var id trace.TraceID
+	for _, p := range s.asked {
+		if p.Name == "GET" {
+			id = p.TraceID
+		}
+	}
+	var names []string
+	for _, p := range s.asked {
+		if p.TraceID == id {
+			names = append(names, p.Name)
+		}
+	}
+	return names
+}
+
+// TestUnsampledRequestStartsOneSpan: in a trace whose sampling decision is
+// "drop" (the caller's traceparent flags 00, or the sampler's own decision
+// for the server span), the operation and its SQL statements start no span
+// of their own: the sampler is consulted once per request, for the server
+// span.
+func TestUnsampledRequestStartsOneSpan(t *testing.T) {
+	sampler := &askedSampler{}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSampler(sampler))
+	s := resttest.Start(t, func(c *app.Config) { c.TracerProvider = tp })
+	c := s.Onboard("unsampled")
+	for _, flags := range []string{"", "00"} {
+		if flags != "" {
+			c.Headers = map[string]string{"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-" + flags}
+		}
+		c.Get("/user/"+c.UID+"/profile", nil).MustOK(t)
+		if got := sampler.inTraceOf(); len(got) != 1 || got[0] != "GET" {
+			t.Errorf("traceparent flags %q: sampler asked about %q, want only the server span", flags, got)
+		}
+	}
+}
+
 func hasAttr(attrs []attribute.KeyValue, key, value string) bool {
 	for _, a := range attrs {
 		if string(a.Key) == key && a.Value.String() == value {

@@ -2,13 +2,18 @@ package rest_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"testing"
 	"time"
+
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"chaoqer/app"
 	"chaoqer/app/edge"
@@ -34,9 +39,42 @@ func benchServer(b *testing.B) *resttest.Server {
 }
 
 // BenchmarkLegacyProfile measures GET /user/{uid}/profile (signed,
-// authenticated) through the whole in-process stack, without the network.
+// authenticated) through the whole in-process stack, without the network:
+// with tracing off (no OTLP endpoint: no wrappers at all), and with the
+// SDK exporting over OTLP/HTTP to a loopback sink at 10 % head sampling
+// (parentbased_traceidratio 0.1), the issue 11 budget's two sides.
 func BenchmarkLegacyProfile(b *testing.B) {
-	srv := benchServer(b)
+	b.Run("tracing=off", func(b *testing.B) { benchmarkLegacyProfile(b, benchServer(b)) })
+	b.Run("tracing=otlp10", func(b *testing.B) {
+		tp := otlpSinkProvider(b, 0.1)
+		benchmarkLegacyProfile(b, resttest.Start(b, func(c *app.Config) {
+			c.Edge.PerAddr, c.Edge.PerUID = edge.Rate{}, edge.Rate{}
+			c.TracerProvider = tp
+		}))
+	})
+}
+
+// otlpSinkProvider is an SDK tracer provider sampling ratio of new traces
+// and batching its spans to an OTLP/HTTP exporter whose collector is an
+// in-process sink that reads and drops every export.
+func otlpSinkProvider(b *testing.B, ratio float64) *sdktrace.TracerProvider {
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/x-protobuf")
+	}))
+	b.Cleanup(sink.Close)
+	exp, err := otlptracehttp.New(context.Background(),
+		otlptracehttp.WithEndpointURL(sink.URL+"/v1/traces"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp),
+		sdktrace.WithSampler(sdktrace.ParentBased(sdktrace.TraceIDRatioBased(ratio))))
+	b.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
+	return tp
+}
+
+func benchmarkLegacyProfile(b *testing.B, srv *resttest.Server) {
 	a, other := srv.Onboard("A"), srv.Onboard("B")
 	ts := strconv.FormatInt(time.Now().UnixMilli(), 10)
 	sign := rest.Sign(map[string]any{"ts": ts}, a.Secret)

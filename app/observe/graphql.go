@@ -50,6 +50,11 @@ func (*GraphQL) ExtensionName() string { return "Observe" }
 // Validate accepts any schema.
 func (*GraphQL) Validate(graphql.ExecutableSchema) error { return nil }
 
+// unrecorded stands in for the span of an operation whose request's trace
+// is not sampled: under parent-based sampling (W3C Trace Context's sampled
+// flag) none of its children would be recorded, so none is started.
+var unrecorded = trace.SpanFromContext(context.Background())
+
 // maxLoggedName bounds the operation name written to logs and spans.
 const maxLoggedName = 100
 
@@ -78,10 +83,13 @@ func (g *GraphQL) InterceptOperation(ctx context.Context, next graphql.Operation
 	if name != "" {
 		spanName += " " + name
 	}
-	ctx, span := g.tracer.Start(ctx, spanName, trace.WithAttributes(
-		semconv.GraphQLOperationName(name),
-		semconv.GraphQLOperationTypeKey.String(string(typ)),
-	))
+	span := unrecorded
+	if sc := trace.SpanContextFromContext(ctx); !sc.IsValid() || sc.IsSampled() {
+		ctx, span = g.tracer.Start(ctx, spanName, trace.WithAttributes(
+			semconv.GraphQLOperationName(name),
+			semconv.GraphQLOperationTypeKey.String(string(typ)),
+		))
+	}
 	metrics.GraphQLOperations.WithLabelValues(label, string(typ)).Inc()
 	start := time.Now()
 	responses := next(ctx)

@@ -8,6 +8,7 @@ package entdb
 import (
 	"context"
 	stdsql "database/sql"
+	sqldriver "database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -145,12 +146,26 @@ func openTraced(driver, dsn string, system attribute.KeyValue, o openOptions) (*
 	}
 	opts := []otelsql.Option{
 		otelsql.WithAttributes(system),
-		otelsql.WithSpanOptions(otelsql.SpanOptions{OmitRows: true, OmitConnResetSession: true, OmitConnectorConnect: true}),
+		otelsql.WithSpanOptions(otelsql.SpanOptions{
+			OmitRows: true, OmitConnResetSession: true, OmitConnectorConnect: true,
+			SpanFilter: inSampledTrace,
+		}),
 	}
 	if o.tracer != nil {
 		opts = append(opts, otelsql.WithTracerProvider(o.tracer))
 	}
 	return otelsql.Open(driver, dsn, opts...)
+}
+
+// inSampledTrace lets otelsql span a statement unless it runs inside a
+// trace whose sampling decision is already "drop": with the parent-based
+// samplers such a span is never recorded, and skipping it spares every
+// unsampled request the span's set-up (W3C Trace Context: the sampled flag
+// of the parent). Statements outside any trace (jobs) are still offered to
+// the sampler.
+func inSampledTrace(ctx context.Context, _ otelsql.Method, _ string, _ []sqldriver.NamedValue) bool {
+	sc := trace.SpanContextFromContext(ctx)
+	return !sc.IsValid() || sc.IsSampled()
 }
 
 func openPostgres(databaseURL string, o openOptions) (*entsql.Driver, string, error) {
