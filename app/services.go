@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/trace"
 
+	"chaoqer/app/metrics"
 	"chaoqer/app/observe"
 	"chaoqer/ent/entdb"
 	"chaoqer/graph"
@@ -100,6 +101,7 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 	accounts := account.New(db.Client, kv, texter, a.push, log, account.Config{
 		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL,
 		CodesPerAddrHour: cfg.Captcha.PerAddrHour, WrongPerAddrHour: cfg.Captcha.WrongPerAddrHour,
+		Refused: metrics.RateLimited,
 	})
 	messages := message.New(db.Client, a.push)
 	users := user.New(db, accounts, messages, cfg.LiveUIDs)

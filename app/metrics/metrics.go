@@ -93,7 +93,7 @@ var (
 )
 
 // RateLimited counts one refusal by the named limit (a fixed name such as
-// "ip" or "captcha_mobile", never a key).
+// "address" or "captcha_mobile_hourly", never a key).
 func RateLimited(limit string) { RateLimitRefusals.WithLabelValues(limit).Inc() }
 
 // Sources are one server's state, read at scrape time. Nil fields are

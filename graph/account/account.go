@@ -83,7 +83,20 @@ type Config struct {
 	// the wrong codes it may try (guessing). Counted in the key-value store,
 	// so the limits hold across instances. 0 = no limit.
 	CodesPerAddrHour, WrongPerAddrHour int
+	// Refused, when set, is told of every login-code request or check a
+	// limit refuses, by the limit's name (one of the Limit* constants).
+	Refused func(limit string)
 }
+
+// Names of the login-code limits, as Config.Refused reports them (the
+// rate-limit refusal metric's "limit" label).
+const (
+	LimitCaptchaAddress      = "captcha_address"       // codes per client address and hour
+	LimitCaptchaAddressWrong = "captcha_address_wrong" // wrong codes per client address and hour
+	LimitCaptchaMobileResend = "captcha_mobile_resend" // one code per number per ResendInterval
+	LimitCaptchaMobileHourly = "captcha_mobile_hourly" // HourlyLimit codes per number and hour
+	LimitCaptchaMobileDaily  = "captcha_mobile_daily"  // DailyLimit codes per number and day
+)
 
 // Service implements the account rules.
 type Service struct {
@@ -97,6 +110,7 @@ type Service struct {
 	cache                      *sessionCache
 	active                     sync.Map // uid -> last active_time write (ms)
 	perAddrCodes, perAddrWrong int
+	refused                    func(limit string)
 }
 
 // New returns the account service.
@@ -111,8 +125,13 @@ func New(db *ent.Client, kv *kvstore.Store, sender sms.Sender, pq *push.Queue, l
 	if ttl == 0 {
 		ttl = 2 * time.Second
 	}
+	refused := cfg.Refused
+	if refused == nil {
+		refused = func(string) {}
+	}
 	return &Service{db: db, kv: kv, sms: sender, push: pq, log: log, white: white, now: time.Now,
-		cache: newSessionCache(ttl, 100_000), perAddrCodes: cfg.CodesPerAddrHour, perAddrWrong: cfg.WrongPerAddrHour}
+		cache: newSessionCache(ttl, 100_000), perAddrCodes: cfg.CodesPerAddrHour, perAddrWrong: cfg.WrongPerAddrHour,
+		refused: refused}
 }
 
 // SetClock replaces the time source (tests).
@@ -157,6 +176,7 @@ func (s *Service) RequestCode(ctx context.Context, countryCode, mobile string) (
 			return "", err
 		}
 		if n > s.perAddrCodes {
+			s.refused(LimitCaptchaAddress)
 			return "", errs.Failure(msgAddrLimit)
 		}
 	}
@@ -168,6 +188,7 @@ func (s *Service) RequestCode(ctx context.Context, countryCode, mobile string) (
 		return "", err
 	}
 	if !took {
+		s.refused(LimitCaptchaMobileResend)
 		return "", errs.Failure(msgTooSoon)
 	}
 	md5 := ids.MD5(key)
@@ -177,9 +198,11 @@ func (s *Service) RequestCode(ctx context.Context, countryCode, mobile string) (
 		return "", err
 	}
 	if counts[0] >= HourlyLimit {
+		s.refused(LimitCaptchaMobileHourly)
 		return "", errs.Failure(msgHourly)
 	}
 	if counts[1] >= DailyLimit {
+		s.refused(LimitCaptchaMobileDaily)
 		return "", errs.Failure(msgDaily)
 	}
 	code, err := newCode()

@@ -364,9 +364,16 @@ func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) 
 
 // TestPerAddressLimits: one client address asking codes for many numbers,
 // or trying many wrong codes, is refused for the hour; other addresses and
-// the whitelisted test numbers are not.
+// the whitelisted test numbers are not. Each refusal is reported once, by
+// the name of its limit.
 func TestPerAddressLimits(t *testing.T) {
-	f := newFixtureWith(t, Config{CodesPerAddrHour: 3, WrongPerAddrHour: 2})
+	var mu sync.Mutex
+	refused := map[string]int{}
+	f := newFixtureWith(t, Config{CodesPerAddrHour: 3, WrongPerAddrHour: 2, Refused: func(limit string) {
+		mu.Lock()
+		refused[limit]++
+		mu.Unlock()
+	}})
 	from := func(addr string) context.Context {
 		return viewer.WithClient(context.Background(), viewer.Client{IP: addr})
 	}
@@ -381,6 +388,8 @@ func TestPerAddressLimits(t *testing.T) {
 	if _, err := f.svc.RequestCode(b, "86", "13900000109"); err != nil {
 		t.Fatalf("another address: %v", err)
 	}
+	_, err = f.svc.RequestCode(b, "86", "13900000109")
+	wantFailure(t, err, msgTooSoon)
 	if msg, err := f.svc.RequestCode(a, "86", "13800000001"); err != nil || msg != MsgWhiteCode {
 		t.Fatalf("test number: %q %v", msg, err)
 	}
@@ -397,6 +406,12 @@ func TestPerAddressLimits(t *testing.T) {
 	// The right code is refused too: the address is out of tries.
 	_, err = f.svc.Login(a, "86", "13900000100", code)
 	wantFailure(t, err, msgAddrWrong)
+	mu.Lock()
+	want := map[string]int{LimitCaptchaAddress: 1, LimitCaptchaMobileResend: 1, LimitCaptchaAddressWrong: 1}
+	if fmt.Sprint(refused) != fmt.Sprint(want) {
+		t.Errorf("refusals reported %v, want %v", refused, want)
+	}
+	mu.Unlock()
 	if _, err := f.svc.Login(b, "86", "13900000100", code); err != nil {
 		t.Fatalf("another address with the right code: %v", err)
 	}

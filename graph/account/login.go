@@ -95,6 +95,7 @@ func (s *Service) checkCodeFrom(ctx context.Context, countryCode, mobile, code s
 		return err
 	}
 	if n >= s.perAddrWrong {
+		s.refused(LimitCaptchaAddressWrong)
 		return errs.Failure(msgAddrWrong)
 	}
 	err = s.checkCode(ctx, countryCode, mobile, code)
