@@ -14,6 +14,7 @@ import (
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	tracenoop "go.opentelemetry.io/otel/trace/noop"
 
 	"chaoqer/app"
 	"chaoqer/app/edge"
@@ -32,10 +33,14 @@ func measureCPU(b *testing.B, run func()) {
 	b.ReportMetric(float64(processCPU()-start)/float64(b.N), "cpu-ns/op")
 }
 
-// benchServer starts a server whose rate limits are off: a benchmark is one
-// client sending as fast as it can.
+// benchServer starts a server whose rate limits are off (a benchmark is one
+// client sending as fast as it can) and that traces nothing, like the
+// binary without an OTLP endpoint: no HTTP, SQL or operation wrappers.
 func benchServer(b *testing.B) *resttest.Server {
-	return resttest.Start(b, func(c *app.Config) { c.Edge.PerAddr, c.Edge.PerUID = edge.Rate{}, edge.Rate{} })
+	return resttest.Start(b, func(c *app.Config) {
+		c.Edge.PerAddr, c.Edge.PerUID = edge.Rate{}, edge.Rate{}
+		c.TracerProvider = tracenoop.NewTracerProvider()
+	})
 }
 
 // BenchmarkLegacyProfile measures GET /user/{uid}/profile (signed,

@@ -13,7 +13,8 @@
 #                pays for the buckets too
 #   otlp10       protected, plus traces exported over OTLP/HTTP to a local
 #                sink with 10 % sampling
-# Prints each run's requests/s and, per variant and load, the median.
+# Prints each run's requests/s (and, for the profile, the server's CPU time
+# per request) and, per variant and load, the medians.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=${ROUNDS:-3}
@@ -45,13 +46,16 @@ otlp10=("${protected[@]}" OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:$SINK_POR
 
 run() { # variant load
   local -n vars=$1
-  local rps
+  local rps cpu=-
   if [ "$2" = profile ]; then
-    rps=$(env "${vars[@]}" "$HERE/profile.sh" 1 32 "$SECS" | awk '/Requests\/sec/ {print $2}')
+    local out
+    out=$(env "${vars[@]}" "$HERE/profile.sh" 1 32 "$SECS")
+    rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+    cpu=$(echo "$out" | awk '/Server CPU per request/ {print $5}')
   else
     rps=$(env "${vars[@]}" DURATION="${SECS}s" "$HERE/room_feed.sh" | awk '/Requests\/sec/ {print $2}')
   fi
-  echo "$1 $2 $rps" | tee -a "$OUT"
+  echo "$1 $2 $rps $cpu" | tee -a "$OUT"
 }
 
 for r in $(seq "$ROUNDS"); do
@@ -63,10 +67,18 @@ for r in $(seq "$ROUNDS"); do
   done
 done
 
-echo "--- medians (requests/s)"
+median() { # column label: the median, min and max of column $1 for variant and load
+  sort -n | awk -v what="$1" '{a[NR] = $1} END {printf "%s median %s (min %s, max %s, n %d)", what, a[int((NR + 1) / 2)], a[1], a[NR], NR}'
+}
+echo "--- medians"
 for load in profile feed; do
   for v in unprotected protected otlp10; do
-    awk -v v="$v" -v l="$load" '$1 == v && $2 == l {print $3}' "$OUT" | sort -n |
-      awk -v v="$v" -v l="$load" '{a[NR] = $1} END {printf "%-8s %-12s median %s (min %s, max %s, n %d)\n", l, v, a[int((NR + 1) / 2)], a[1], a[NR], NR}'
+    printf '%-8s %-12s ' "$load" "$v"
+    awk -v v="$v" -v l="$load" '$1 == v && $2 == l {print $3}' "$OUT" | median "req/s"
+    if [ "$load" = profile ]; then
+      printf '; '
+      awk -v v="$v" -v l="$load" '$1 == v && $2 == l {print $4}' "$OUT" | median "server CPU us/req"
+    fi
+    echo
   done
 done

@@ -3,7 +3,8 @@
 # built binary, with wrk. Usage:
 #   DATABASE_URL=postgres://… .ci/load/profile.sh [runs] [connections] [seconds]
 # Without DATABASE_URL it uses a fresh SQLite file. Prints wrk's report per run
-# (requests/s, latency percentiles) and the server's peak RSS.
+# (requests/s, latency percentiles), the server's CPU time per request and
+# its peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${1:-3}; CONNS=${2:-32}; SECS=${3:-10}
@@ -36,9 +37,17 @@ print(url, auth)
 PY
 )
 curl -fs -H "Authorization: Basic $AUTH" "$URL" | head -c 200; echo
+# The server's CPU time (user + system, in clock ticks) from /proc.
+cpu() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
 for i in $(seq "$RUNS"); do
   echo "--- run $i: wrk -t2 -c$CONNS -d${SECS}s --latency"
-  wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Basic $AUTH" -H "Client-Type: 1" -H "Version-Code: 100" "$URL" \
-    | grep -E "Requests/sec|Latency|50%|90%|99%|Non-2xx|Socket errors"
+  before=$(cpu)
+  out=$(wrk -t2 -c"$CONNS" -d"${SECS}s" --latency -H "Authorization: Basic $AUTH" -H "Client-Type: 1" -H "Version-Code: 100" "$URL")
+  after=$(cpu)
+  echo "$out" | grep -E "Requests/sec|Latency|50%|90%|99%|Non-2xx|Socket errors"
+  # CPU per request is steadier than requests/s on a shared machine: it
+  # does not count the time the server waited for a core.
+  echo "$out" | awk -v d=$((after - before)) -v hz="$(getconf CLK_TCK)" \
+    '/requests in/ {printf "Server CPU per request: %.1f us\n", d / hz * 1e6 / $1}'
 done
 echo "server peak RSS: $(grep VmHWM /proc/$PID/status | awk '{print $2/1024 " MB"}'), now: $(grep VmRSS /proc/$PID/status | awk '{print $2/1024 " MB"}')"
