@@ -184,6 +184,7 @@ const maxErrors = 20
 // InterceptField stops the operation once its context is done (deadline
 // or client gone): every field, resolver or plain struct field, fails
 // at once instead of computing and marshalling the rest of the answer.
+// Queries under a cost limit skip it (see unintercepted).
 func (x *Extension) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	select {
 	case <-ctx.Done():
@@ -255,9 +256,21 @@ func (x *Extension) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 				fmt.Sprintf("operation cost %d is over the limit of %d", cost, x.Config.MaxCost),
 				map[string]any{"cost": cost, "limit": x.Config.MaxCost})
 		}
+		if oc.Operation.Operation == ast.Query {
+			oc.ResolverMiddleware = unintercepted
+		}
 	}
 	return nil
 }
+
+// unintercepted is the field middleware of a query whose cost is bounded.
+// gqlgen wraps every field, plain struct fields too, in a closure per
+// field interceptor; a query needs neither of InterceptField's jobs: its
+// work is bounded by MaxCost (its reads still stop at their deadline, as
+// every statement and batch load takes the context), and the Field hook
+// (ReadAfterWrite) concerns mutations. Mutations, subscriptions and, with
+// the cost limit off, every operation keep the check on each field.
+func unintercepted(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) }
 
 // mayIntrospect: introspection is on for everyone, or the caller is an
 // operator.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -270,5 +271,42 @@ func TestSocketOperationDeadline(t *testing.T) {
 	}
 	if len(resp.Errors) == 0 || resp.Errors[0].Message != "context deadline exceeded" || len(resp.Errors) > 20 {
 		t.Errorf("errors: %d, first %v", len(resp.Errors), resp.Errors)
+	}
+}
+
+// TestFieldCheckFollowsTheOperation: a query under a cost limit runs its
+// fields without the per-field interception (and its Field hook); a
+// mutation, and any query once the cost limit is off, run every field
+// through it.
+func TestFieldCheckFollowsTheOperation(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		maxCost int
+		query   string
+		checked bool
+	}{
+		{"query under a cost limit", 5000, "{ __schema { queryType { name } } }", false},
+		{"query without a cost limit", 0, "{ __schema { queryType { name } } }", true},
+		{"mutation under a cost limit", 5000, "mutation { logout { message } }", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var fields atomic.Int64
+			e := executor.New(graph.NewExecutableSchema(graph.Config{Resolvers: &graph.Resolver{}}))
+			cfg := limits.Config{Introspection: true, MaxCost: c.maxCost}
+			limits.Install(e, cfg, lru.New[*ast.QueryDocument](100), func(ctx context.Context, next graphql.Resolver) (any, error) {
+				fields.Add(1)
+				return next(ctx)
+			})
+			ctx := graphql.StartOperationTrace(context.Background())
+			oc, gerrs := e.CreateOperationContext(ctx, &graphql.RawParams{Query: c.query})
+			if gerrs != nil {
+				t.Fatal(gerrs)
+			}
+			h, ctx := e.DispatchOperation(ctx, oc)
+			h(ctx)
+			if got := fields.Load() > 0; got != c.checked {
+				t.Errorf("fields checked: %d, want checked=%v", fields.Load(), c.checked)
+			}
+		})
 	}
 }
