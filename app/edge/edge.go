@@ -30,7 +30,9 @@ import (
 
 // Config is the edge's configuration; a zero field turns its limit off.
 type Config struct {
-	// MaxBodyBytes bounds a request body (CHAOQER_MAX_BODY_BYTES, 1 MiB).
+	// MaxBodyBytes bounds a request body (CHAOQER_MAX_BODY_BYTES, 1 MiB):
+	// the edge is the only place that does, for both APIs. 0 (and anything
+	// above it) means MaxBodyCeiling: a body is never read unbounded.
 	MaxBodyBytes int
 	// BodyExempt are path prefixes with their own body limit (the local
 	// image store's uploads).
@@ -60,6 +62,10 @@ type Config struct {
 	// ("address", "uid", "socket_address", "socket_uid"): the metrics hook.
 	Refused func(limit string)
 }
+
+// MaxBodyCeiling is the largest request body the edge ever reads (16 MiB),
+// whatever MaxBodyBytes says: the limit when it is 0 (off).
+const MaxBodyCeiling = 16 << 20
 
 // Rate is a token bucket: PerSecond requests a second on average, Burst at once.
 type Rate struct {
@@ -187,7 +193,7 @@ func (e *Edge) Wrap(next http.Handler) http.Handler {
 		if e.cfg.ReadTimeout > 0 {
 			_ = rc.SetReadDeadline(now.Add(e.cfg.ReadTimeout))
 		}
-		if !e.bodyExempt(r.URL.Path) && (e.cfg.MaxBodyBytes > 0 || isJSON(r)) {
+		if !e.bodyExempt(r.URL.Path) {
 			body, ok := e.readBody(w, r, graphQL)
 			if !ok {
 				return
@@ -206,13 +212,20 @@ func (e *Edge) Wrap(next http.Handler) http.Handler {
 	})
 }
 
-// readBody reads the whole body up to the limit (within the read deadline),
-// so handlers never see a partial or oversized body.
-func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, graphQL bool) ([]byte, bool) {
-	limit := int64(e.cfg.MaxBodyBytes)
-	if limit <= 0 || e.bodyExempt(r.URL.Path) {
-		limit = math.MaxInt64 - 1 // no limit: read for the UTF-8 check only
+// bodyLimit is the largest body a request may send: MaxBodyBytes, within
+// MaxBodyCeiling.
+func (e *Edge) bodyLimit() int {
+	if e.cfg.MaxBodyBytes <= 0 || e.cfg.MaxBodyBytes > MaxBodyCeiling {
+		return MaxBodyCeiling
 	}
+	return e.cfg.MaxBodyBytes
+}
+
+// readBody reads the whole body up to the limit (within the read deadline),
+// so handlers never see a partial or oversized body and need no limit of
+// their own.
+func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, graphQL bool) ([]byte, bool) {
+	limit := int64(e.bodyLimit())
 	if r.ContentLength > limit {
 		e.tooLarge(w, graphQL)
 		return nil, false
@@ -233,10 +246,11 @@ func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, graphQL bool) ([
 }
 
 func (e *Edge) tooLarge(w http.ResponseWriter, graphQL bool) {
-	msg := fmt.Sprintf("request body is over the limit of %d bytes", e.cfg.MaxBodyBytes)
+	limit := e.bodyLimit()
+	msg := fmt.Sprintf("request body is over the limit of %d bytes", limit)
 	if graphQL {
 		writeGraphQLError(w, http.StatusRequestEntityTooLarge, msg,
-			map[string]any{"code": errs.ExtPayloadTooLarge, "limit": e.cfg.MaxBodyBytes})
+			map[string]any{"code": errs.ExtPayloadTooLarge, "limit": limit})
 		return
 	}
 	writeLegacyFailure(w, http.StatusRequestEntityTooLarge, "请求内容过大")

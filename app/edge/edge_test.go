@@ -2,6 +2,7 @@ package edge
 
 import (
 	"bufio"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -40,6 +41,40 @@ func TestTrickledBodyIsCutOff(t *testing.T) {
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("answered after %v", took)
+	}
+}
+
+// TestBodyCeiling: with the body limit off (0) or set above MaxBodyCeiling,
+// a body is still read up to the ceiling only, whatever its content type
+// and whether or not it declares its length; the handler sees a body at
+// the ceiling whole.
+func TestBodyCeiling(t *testing.T) {
+	for _, limit := range []int{0, MaxBodyCeiling + 1} {
+		var got atomic.Int64
+		h := New(Config{MaxBodyBytes: limit}, nil).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n, _ := io.Copy(io.Discard, r.Body)
+			got.Store(n)
+		}))
+		for _, size := range []int{MaxBodyCeiling, MaxBodyCeiling + 1} {
+			for _, known := range []bool{true, false} {
+				got.Store(-1)
+				req := httptest.NewRequest("POST", "/user/profile", strings.NewReader(strings.Repeat("x", size)))
+				req.Header.Set("Content-Type", "text/plain")
+				if !known {
+					req.ContentLength = -1
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				want, wantRead := http.StatusOK, int64(size)
+				if size > MaxBodyCeiling {
+					want, wantRead = http.StatusRequestEntityTooLarge, -1
+				}
+				if rec.Code != want || got.Load() != wantRead {
+					t.Errorf("limit %d, body %d (length known %v): HTTP %d, handler read %d; want %d, %d",
+						limit, size, known, rec.Code, got.Load(), want, wantRead)
+				}
+			}
+		}
 	}
 }
 
