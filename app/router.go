@@ -192,12 +192,18 @@ func countedInit(init transport.WebsocketInitFunc) transport.WebsocketInitFunc {
 // deadlines) in front of the engine, except for the probes and metrics
 // (health.IsProbe): an orchestrator polling them must never be refused.
 func (a *App) behindEdge() http.Handler {
-	a.edge = edge.New(a.Config.edgeConfig(), func(r *http.Request) string {
-		v, err := a.Resolver.Accounts.AuthenticateHeader(r.Context(), r.Header.Get("Authorization"))
+	a.edge = edge.New(a.Config.edgeConfig(), func(r *http.Request) (string, context.Context) {
+		// The outcome travels in the request's context: the GraphQL
+		// middleware, the legacy handler and the room socket answer from
+		// it (account.Service.AuthenticateHeader) instead of checking the
+		// session again.
+		h := r.Header.Get("Authorization")
+		v, err := a.Resolver.Accounts.AuthenticateHeader(r.Context(), h)
+		ctx := viewer.WithAuthentication(r.Context(), viewer.Authentication{Header: h, Viewer: v, Err: err})
 		if err != nil || v == nil {
-			return ""
+			return "", ctx
 		}
-		return v.UID
+		return v.UID, ctx
 	})
 	edged := a.edge.Wrap(a.Engine)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -122,9 +122,13 @@ func Defaults() Config {
 	}
 }
 
-// Identify returns the logged-in uid of a request, or "" (anonymous or an
-// invalid session: those are limited by address only).
-type Identify func(r *http.Request) string
+// Identify returns the logged-in uid of a request that has an
+// Authorization header, or "" (an invalid session: limited by address
+// only), and r's context carrying what it learned, which the request
+// passes on to the handler so that it need not authenticate again
+// (viewer.WithAuthentication). The edge calls it at most once a request,
+// and only when a per-uid limit applies.
+type Identify func(r *http.Request) (uid string, ctx context.Context)
 
 // Edge is the middleware.
 type Edge struct {
@@ -162,17 +166,19 @@ func (e *Edge) Wrap(next http.Handler) http.Handler {
 		r.RemoteAddr = netip.AddrPortFrom(addr, 0).String()
 		graphQL := r.URL.Path == "/graphql"
 		exempt := e.exempt(addr)
-		if !exempt && !e.allow(w, r, addr, graphQL) {
+		c := &caller{identify: e.identify, r: r}
+		if !exempt && !e.allow(w, c, addr, graphQL) {
 			return
 		}
 		if isUpgrade(r) {
 			if exempt {
 				next.ServeHTTP(w, r)
 			} else {
-				e.serveSocket(w, r, addr.String(), next)
+				e.serveSocket(w, c, addr.String(), next)
 			}
 			return
 		}
+		r = c.r
 		rc := http.NewResponseController(w)
 		now := time.Now()
 		if e.cfg.WriteTimeout > 0 {
@@ -219,6 +225,33 @@ func (e *Edge) bodyLimit() int {
 		return MaxBodyCeiling
 	}
 	return e.cfg.MaxBodyBytes
+}
+
+// caller identifies a request's uid at most once, when a limit first needs
+// it (a request its address's bucket refuses is never authenticated), and
+// keeps the request whose context carries what Identify learned.
+type caller struct {
+	identify Identify
+	r        *http.Request
+	uid      string
+	done     bool
+}
+
+// UID is the request's logged-in uid, or "".
+func (c *caller) UID() string {
+	if c.done {
+		return c.uid
+	}
+	c.done = true
+	if c.identify == nil || c.r.Header.Get("Authorization") == "" {
+		return ""
+	}
+	uid, ctx := c.identify(c.r)
+	if ctx != nil {
+		c.r = c.r.WithContext(ctx)
+	}
+	c.uid = uid
+	return uid
 }
 
 // readBody reads the whole body up to the limit (within the read deadline),

@@ -2,6 +2,7 @@ package edge
 
 import (
 	"bufio"
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -74,6 +75,53 @@ func TestBodyCeiling(t *testing.T) {
 						limit, size, known, rec.Code, got.Load(), want, wantRead)
 				}
 			}
+		}
+	}
+}
+
+type learnedKey struct{}
+
+// TestIdentifyOnce: a request with Authorization is identified once, even
+// an upgrade that both the rate limit and the socket limit count by uid,
+// and the handler gets the context Identify returned; without
+// Authorization, or from an exempt address, it is not identified at all.
+func TestIdentifyOnce(t *testing.T) {
+	cfg := Defaults()
+	cfg.Exempt = []netip.Prefix{netip.MustParsePrefix("192.0.2.1/32")}
+	var calls atomic.Int64
+	e := New(cfg, func(r *http.Request) (string, context.Context) {
+		calls.Add(1)
+		return "u1", context.WithValue(r.Context(), learnedKey{}, "learned")
+	})
+	var seen atomic.Value
+	h := e.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, _ := r.Context().Value(learnedKey{}).(string)
+		seen.Store(v)
+	}))
+	for _, tc := range []struct {
+		name, remote, auth string
+		upgrade            bool
+		calls              int64
+		seen               string
+	}{
+		{"plain", "198.51.100.1:1", "Basic x", false, 1, "learned"},
+		{"upgrade", "198.51.100.1:1", "Basic x", true, 1, "learned"},
+		{"anonymous", "198.51.100.1:1", "", false, 0, ""},
+		{"exempt", "192.0.2.1:1", "Basic x", false, 0, ""},
+	} {
+		calls.Store(0)
+		seen.Store("none")
+		req := httptest.NewRequest("GET", "/graphql", nil)
+		req.RemoteAddr = tc.remote
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		if tc.upgrade {
+			req.Header.Set("Upgrade", "websocket")
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if calls.Load() != tc.calls || seen.Load() != tc.seen {
+			t.Errorf("%s: identified %d times, handler saw %q; want %d, %q", tc.name, calls.Load(), seen.Load(), tc.calls, tc.seen)
 		}
 	}
 }
