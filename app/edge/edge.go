@@ -28,11 +28,13 @@ import (
 	"chaoqer/graph/errs"
 )
 
-// Config is the edge's configuration; a zero field turns its limit off.
+// Config is the edge's configuration; a zero field turns its limit off
+// (except MaxBodyBytes, see there).
 type Config struct {
 	// MaxBodyBytes bounds a request body (CHAOQER_MAX_BODY_BYTES, 1 MiB):
-	// the edge is the only place that does, for both APIs. 0 (and anything
-	// above it) means MaxBodyCeiling: a body is never read unbounded.
+	// the edge is the only place that does, for both APIs. 0, or a value
+	// above MaxBodyCeiling, means MaxBodyCeiling: a body is never read
+	// unbounded.
 	MaxBodyBytes int
 	// BodyExempt are path prefixes with their own body limit (the local
 	// image store's uploads).
