@@ -398,6 +398,9 @@ func readEdgeConfig() (edge.Config, error) {
 			return c, err
 		}
 	}
+	if c.MaxBodyBytes > edge.MaxBodyCeiling {
+		return c, fmt.Errorf("CHAOQER_MAX_BODY_BYTES: at most %d (0 = that ceiling)", edge.MaxBodyCeiling)
+	}
 	for _, d := range []struct {
 		name string
 		to   *time.Duration

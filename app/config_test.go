@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -65,7 +66,8 @@ func TestLimitsFromEnv(t *testing.T) {
 		len(cfg.Edge.TrustedProxies) != 2 || cfg.Edge.OperationTimeout != 5*time.Second {
 		t.Errorf("%+v %+v", cfg.GraphQL, cfg.Edge)
 	}
-	for name, bad := range map[string]string{"CHAOQER_GRAPHQL_MAX_DEPTH": "-1", "CHAOQER_RATE_PER_ADDR": "fast", "CHAOQER_RATE_EXEMPT": "nowhere"} {
+	for name, bad := range map[string]string{"CHAOQER_GRAPHQL_MAX_DEPTH": "-1", "CHAOQER_RATE_PER_ADDR": "fast", "CHAOQER_RATE_EXEMPT": "nowhere",
+		"CHAOQER_MAX_BODY_BYTES": fmt.Sprint(edge.MaxBodyCeiling + 1)} {
 		t.Run(name, func(t *testing.T) {
 			t.Setenv(name, bad)
 			if _, err := ConfigFromEnv(); err == nil {

@@ -5,6 +5,13 @@ import (
 	"net/http"
 	"testing"
 
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
+
+	"chaoqer/app"
+	"chaoqer/app/edge"
+	"chaoqer/app/health"
 	"chaoqer/rest/resttest"
 )
 
@@ -54,5 +61,63 @@ func TestProbes(t *testing.T) {
 	}
 	if f, _ := body["failing"].([]any); len(f) != 1 || f[0] != "schema" {
 		t.Errorf("/readyz failing = %v, want [schema]", body["failing"])
+	}
+}
+
+// TestProbePathsBypassEdgeUntraced sends each of health.Paths, repeatedly,
+// from a client address the edge limits to one request: none is refused
+// or rate limited, and none makes a span, while a GraphQL request under
+// the same configuration is limited and traced.
+func TestProbePathsBypassEdgeUntraced(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	s := resttest.Start(t, func(c *app.Config) {
+		c.TracerProvider = tp
+		c.Edge.Exempt = nil
+		c.Edge.PerAddr = edge.Rate{PerSecond: 0.001, Burst: 1}
+	})
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	// get answers the status and the RateLimit-Limit header.
+	get := func(path string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, s.URL+path, nil)
+		req.Header.Set("traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		return res.StatusCode, res.Header.Get("RateLimit-Limit")
+	}
+	for _, p := range health.Paths() {
+		for range 3 {
+			if code, limit := get(p); code != http.StatusOK || limit != "" {
+				t.Errorf("%s: HTTP %d, RateLimit-Limit %q: went through the edge", p, code, limit)
+			}
+		}
+	}
+	// The control: the edge and tracing are on for everything else.
+	if code, limit := get("/graphql?query=%7B__typename%7D"); code != http.StatusOK || limit != "1" {
+		t.Fatalf("first GraphQL request: HTTP %d, RateLimit-Limit %q", code, limit)
+	}
+	if code, _ := get("/graphql?query=%7B__typename%7D"); code != http.StatusTooManyRequests {
+		t.Fatalf("second GraphQL request: HTTP %d, want 429", code)
+	}
+	servers := func() (n int) {
+		for _, sp := range exp.GetSpans() {
+			if sp.SpanKind == trace.SpanKindServer {
+				n++
+			}
+		}
+		return n
+	}
+	waitFor(t, func() bool { return servers() >= 2 })
+	for _, sp := range exp.GetSpans() {
+		if sp.SpanKind == trace.SpanKindServer && !hasAttr(sp.Attributes, "url.path", "/graphql") {
+			t.Errorf("server span %q %v: a probe was traced", sp.Name, sp.Attributes)
+		}
+	}
+	if n := servers(); n != 2 {
+		t.Errorf("%d server spans, want the 2 GraphQL requests' only", n)
 	}
 }

@@ -96,13 +96,13 @@ func (a *App) buildRouter(s *services) (*gin.Engine, error) {
 	return e, nil
 }
 
-// mountProbes registers /livez, /readyz (see package health) and, unless
-// it has its own listener, /metrics.
+// mountProbes registers the paths of health.Paths: /livez, /readyz and,
+// unless it has its own listener, /metrics.
 func (a *App) mountProbes(e *gin.Engine) {
-	e.GET("/livez", gin.WrapH(health.LiveHandler()))
-	e.GET("/readyz", gin.WrapH(a.health.ReadyHandler()))
+	e.GET(health.LivePath, gin.WrapH(health.LiveHandler()))
+	e.GET(health.ReadyPath, gin.WrapH(a.health.ReadyHandler()))
 	if a.Config.MetricsAddr == "" {
-		e.GET("/metrics", gin.WrapH(a.metricsHandler()))
+		e.GET(health.MetricsPath, gin.WrapH(a.metricsHandler()))
 	}
 }
 
@@ -130,7 +130,7 @@ func (a *App) listenMetrics() error {
 	}
 	a.MetricsAddr = ln.Addr().String()
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", a.metricsHandler())
+	mux.Handle("GET "+health.MetricsPath, a.metricsHandler())
 	a.metricsSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	a.undo = append(a.undo, func() { _ = a.metricsSrv.Close() })
 	go func() {
@@ -189,24 +189,29 @@ func countedInit(init transport.WebsocketInitFunc) transport.WebsocketInitFunc {
 }
 
 // behindEdge puts the edge (client address, rate, body and socket limits,
-// deadlines) in front of the engine, except for the probes and metrics:
-// an orchestrator polling them must never be refused.
+// deadlines) in front of the engine, except for the probes and metrics
+// (health.IsProbe): an orchestrator polling them must never be refused.
 func (a *App) behindEdge() http.Handler {
-	a.edge = edge.New(a.Config.edgeConfig(), func(r *http.Request) string {
-		v, err := a.Resolver.Accounts.AuthenticateHeader(r.Context(), r.Header.Get("Authorization"))
+	a.edge = edge.New(a.Config.edgeConfig(), func(r *http.Request) (string, context.Context) {
+		// The outcome travels in the request's context: the GraphQL
+		// middleware, the legacy handler and the room socket answer from
+		// it (account.Service.AuthenticateHeader) instead of checking the
+		// session again.
+		h := r.Header.Get("Authorization")
+		v, err := a.Resolver.Accounts.AuthenticateHeader(r.Context(), h)
+		ctx := viewer.WithAuthentication(r.Context(), viewer.Authentication{Header: h, Viewer: v, Err: err})
 		if err != nil || v == nil {
-			return ""
+			return "", ctx
 		}
-		return v.UID
+		return v.UID, ctx
 	})
 	edged := a.edge.Wrap(a.Engine)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/livez", "/readyz", "/metrics":
+		if health.IsProbe(r.URL.Path) {
 			a.Engine.ServeHTTP(w, r)
-		default:
-			edged.ServeHTTP(w, r)
+			return
 		}
+		edged.ServeHTTP(w, r)
 	})
 }
 

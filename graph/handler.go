@@ -152,6 +152,11 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 		if h := req.Header.Get("Authorization"); h != "" {
 			var err error
 			v, err = r.Accounts.AuthenticateHeader(req.Context(), h)
+			if isUpgrade(req) {
+				// A connection_init with the same Authorization takes
+				// this outcome (WebsocketInit).
+				req = req.WithContext(viewer.WithAuthentication(req.Context(), viewer.Authentication{Header: h, Viewer: v, Err: err}))
+			}
 			if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated && isUpgrade(req) {
 				// WebSocket clients learn it from their protocol: the
 				// connection_init is refused (4403), and they stop.

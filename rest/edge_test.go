@@ -109,6 +109,33 @@ func TestBodyLimit(t *testing.T) {
 	}
 }
 
+// TestBodyLimitIsTheEdges raises CHAOQER_MAX_BODY_BYTES to 2 MiB: a legacy
+// body of 1.5 MiB gets its normal answer (the legacy routes have no limit
+// of their own), and one over 2 MiB the edge's 413 in the legacy envelope.
+func TestBodyLimitIsTheEdges(t *testing.T) {
+	const limit = 2 << 20
+	srv := resttest.Start(t, func(c *app.Config) { c.Edge.MaxBodyBytes = limit })
+	a := srv.Onboard("Alice")
+	pad := strings.Repeat("x", 1536<<10)
+
+	res := obj(t, a.Put("/user/profile", P{"nickname": "Alice", "avatar": "https://cdn.example.com/a.jpg", "bio": "hi", "pad": pad}).MustOK(t))
+	if res["bio"] != "hi" {
+		t.Fatalf("1.5 MiB body: %v", res)
+	}
+	// The body is read whole: a 1.5 MiB bio gets the validation answer.
+	a.Put("/user/profile", P{"nickname": "Alice", "avatar": "x", "bio": pad}).MustFail(t, "介绍不能超过1000个字", 0)
+
+	r := a.Put("/user/profile", P{"nickname": "Alice", "avatar": "x", "pad": pad + pad})
+	if r.HTTP != http.StatusRequestEntityTooLarge || r.Status() != 0 || r.Message() != "请求内容过大" || r.ErrorCode() != 0 {
+		t.Errorf("legacy body over the limit: %s", r)
+	}
+	r = a.GraphQL("{ __typename }", map[string]any{"pad": pad + pad})
+	if msg, ext := gqlError(t, r); r.HTTP != http.StatusRequestEntityTooLarge || ext["code"] != errs.ExtPayloadTooLarge ||
+		ext["limit"] != json.Number(fmt.Sprint(limit)) || msg != fmt.Sprintf("request body is over the limit of %d bytes", limit) {
+		t.Errorf("GraphQL body over the limit: %s", r)
+	}
+}
+
 func TestRateLimits(t *testing.T) {
 	srv := resttest.Start(t, func(c *app.Config) {
 		c.Edge.Exempt = nil

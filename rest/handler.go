@@ -24,9 +24,6 @@ import (
 	"chaoqer/graph/viewer"
 )
 
-// maxBody bounds a legacy JSON body.
-const maxBody = 1 << 20
-
 // compiledRoute is a route with its operation resolved.
 type compiledRoute struct {
 	route
@@ -226,12 +223,12 @@ func readParams(c *gin.Context, query, lenient bool) (params map[string]any, fro
 		}
 		return params, true, 0
 	}
-	body, err := io.ReadAll(io.LimitReader(req.Body, maxBody+1))
+	// The edge (app/edge) has read and bounded the body already
+	// (CHAOQER_MAX_BODY_BYTES, 413 in the legacy envelope): no second,
+	// different limit here.
+	body, err := io.ReadAll(req.Body)
 	if err != nil {
 		return nil, false, http.StatusBadRequest
-	}
-	if len(body) > maxBody {
-		return nil, false, http.StatusRequestEntityTooLarge
 	}
 	if lenient && len(bytes.TrimSpace(body)) == 0 {
 		return map[string]any{}, false, 0

@@ -7,7 +7,8 @@
 #   ROUNDS=5 SECONDS_PER_RUN=15 .ci/load/edge_cost.sh
 #
 # Variants:
-#   unprotected  operation limits, body limit, deadlines and rate limits off
+#   unprotected  operation limits, deadlines and rate limits off, the body
+#                limit at its built-in ceiling (16 MiB)
 #   protected    the defaults, with loopback not exempt from rate limiting
 #                (buckets large enough never to refuse), so every request
 #                pays for the buckets too

@@ -28,9 +28,13 @@ import (
 	"chaoqer/graph/errs"
 )
 
-// Config is the edge's configuration; a zero field turns its limit off.
+// Config is the edge's configuration; a zero field turns its limit off
+// (except MaxBodyBytes, see there).
 type Config struct {
-	// MaxBodyBytes bounds a request body (CHAOQER_MAX_BODY_BYTES, 1 MiB).
+	// MaxBodyBytes bounds a request body (CHAOQER_MAX_BODY_BYTES, 1 MiB):
+	// the edge is the only place that does, for both APIs. 0, or a value
+	// above MaxBodyCeiling, means MaxBodyCeiling: a body is never read
+	// unbounded.
 	MaxBodyBytes int
 	// BodyExempt are path prefixes with their own body limit (the local
 	// image store's uploads).
@@ -60,6 +64,10 @@ type Config struct {
 	// ("address", "uid", "socket_address", "socket_uid"): the metrics hook.
 	Refused func(limit string)
 }
+
+// MaxBodyCeiling is the largest request body the edge ever reads (16 MiB),
+// whatever MaxBodyBytes says: the limit when it is 0 (off).
+const MaxBodyCeiling = 16 << 20
 
 // Rate is a token bucket: PerSecond requests a second on average, Burst at once.
 type Rate struct {
@@ -116,9 +124,13 @@ func Defaults() Config {
 	}
 }
 
-// Identify returns the logged-in uid of a request, or "" (anonymous or an
-// invalid session: those are limited by address only).
-type Identify func(r *http.Request) string
+// Identify returns the logged-in uid of a request that has an
+// Authorization header, or "" (an invalid session: limited by address
+// only), and r's context carrying what it learned, which the request
+// passes on to the handler so that it need not authenticate again
+// (viewer.WithAuthentication). The edge calls it at most once a request,
+// and only when a per-uid limit applies.
+type Identify func(r *http.Request) (uid string, ctx context.Context)
 
 // Edge is the middleware.
 type Edge struct {
@@ -156,17 +168,19 @@ func (e *Edge) Wrap(next http.Handler) http.Handler {
 		r.RemoteAddr = netip.AddrPortFrom(addr, 0).String()
 		graphQL := r.URL.Path == "/graphql"
 		exempt := e.exempt(addr)
-		if !exempt && !e.allow(w, r, addr, graphQL) {
+		c := &caller{identify: e.identify, r: r}
+		if !exempt && !e.allow(w, c, addr, graphQL) {
 			return
 		}
 		if isUpgrade(r) {
 			if exempt {
 				next.ServeHTTP(w, r)
 			} else {
-				e.serveSocket(w, r, addr.String(), next)
+				e.serveSocket(w, c, addr.String(), next)
 			}
 			return
 		}
+		r = c.r
 		rc := http.NewResponseController(w)
 		now := time.Now()
 		if e.cfg.WriteTimeout > 0 {
@@ -187,7 +201,7 @@ func (e *Edge) Wrap(next http.Handler) http.Handler {
 		if e.cfg.ReadTimeout > 0 {
 			_ = rc.SetReadDeadline(now.Add(e.cfg.ReadTimeout))
 		}
-		if !e.bodyExempt(r.URL.Path) && (e.cfg.MaxBodyBytes > 0 || isJSON(r)) {
+		if !e.bodyExempt(r.URL.Path) {
 			body, ok := e.readBody(w, r, graphQL)
 			if !ok {
 				return
@@ -206,13 +220,47 @@ func (e *Edge) Wrap(next http.Handler) http.Handler {
 	})
 }
 
-// readBody reads the whole body up to the limit (within the read deadline),
-// so handlers never see a partial or oversized body.
-func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, graphQL bool) ([]byte, bool) {
-	limit := int64(e.cfg.MaxBodyBytes)
-	if limit <= 0 || e.bodyExempt(r.URL.Path) {
-		limit = math.MaxInt64 - 1 // no limit: read for the UTF-8 check only
+// bodyLimit is the largest body a request may send: MaxBodyBytes, within
+// MaxBodyCeiling.
+func (e *Edge) bodyLimit() int {
+	if e.cfg.MaxBodyBytes <= 0 || e.cfg.MaxBodyBytes > MaxBodyCeiling {
+		return MaxBodyCeiling
 	}
+	return e.cfg.MaxBodyBytes
+}
+
+// caller identifies a request's uid at most once, when a limit first needs
+// it (a request its address's bucket refuses is never authenticated), and
+// keeps the request whose context carries what Identify learned.
+type caller struct {
+	identify Identify
+	r        *http.Request
+	uid      string
+	done     bool
+}
+
+// UID is the request's logged-in uid, or "".
+func (c *caller) UID() string {
+	if c.done {
+		return c.uid
+	}
+	c.done = true
+	if c.identify == nil || c.r.Header.Get("Authorization") == "" {
+		return ""
+	}
+	uid, ctx := c.identify(c.r)
+	if ctx != nil {
+		c.r = c.r.WithContext(ctx)
+	}
+	c.uid = uid
+	return uid
+}
+
+// readBody reads the whole body up to the limit (within the read deadline),
+// so handlers never see a partial or oversized body and need no limit of
+// their own.
+func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, graphQL bool) ([]byte, bool) {
+	limit := int64(e.bodyLimit())
 	if r.ContentLength > limit {
 		e.tooLarge(w, graphQL)
 		return nil, false
@@ -233,10 +281,11 @@ func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, graphQL bool) ([
 }
 
 func (e *Edge) tooLarge(w http.ResponseWriter, graphQL bool) {
-	msg := fmt.Sprintf("request body is over the limit of %d bytes", e.cfg.MaxBodyBytes)
+	limit := e.bodyLimit()
+	msg := fmt.Sprintf("request body is over the limit of %d bytes", limit)
 	if graphQL {
 		writeGraphQLError(w, http.StatusRequestEntityTooLarge, msg,
-			map[string]any{"code": errs.ExtPayloadTooLarge, "limit": e.cfg.MaxBodyBytes})
+			map[string]any{"code": errs.ExtPayloadTooLarge, "limit": limit})
 		return
 	}
 	writeLegacyFailure(w, http.StatusRequestEntityTooLarge, "请求内容过大")

@@ -2,6 +2,8 @@ package edge
 
 import (
 	"bufio"
+	"context"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -40,6 +42,87 @@ func TestTrickledBodyIsCutOff(t *testing.T) {
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("answered after %v", took)
+	}
+}
+
+// TestBodyCeiling: with the body limit off (0) or set above MaxBodyCeiling,
+// a body is still read up to the ceiling only, whatever its content type
+// and whether or not it declares its length; the handler sees a body at
+// the ceiling whole.
+func TestBodyCeiling(t *testing.T) {
+	for _, limit := range []int{0, MaxBodyCeiling + 1} {
+		var got atomic.Int64
+		h := New(Config{MaxBodyBytes: limit}, nil).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			n, _ := io.Copy(io.Discard, r.Body)
+			got.Store(n)
+		}))
+		for _, size := range []int{MaxBodyCeiling, MaxBodyCeiling + 1} {
+			for _, known := range []bool{true, false} {
+				got.Store(-1)
+				req := httptest.NewRequest("POST", "/user/profile", strings.NewReader(strings.Repeat("x", size)))
+				req.Header.Set("Content-Type", "text/plain")
+				if !known {
+					req.ContentLength = -1
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				want, wantRead := http.StatusOK, int64(size)
+				if size > MaxBodyCeiling {
+					want, wantRead = http.StatusRequestEntityTooLarge, -1
+				}
+				if rec.Code != want || got.Load() != wantRead {
+					t.Errorf("limit %d, body %d (length known %v): HTTP %d, handler read %d; want %d, %d",
+						limit, size, known, rec.Code, got.Load(), want, wantRead)
+				}
+			}
+		}
+	}
+}
+
+type learnedKey struct{}
+
+// TestIdentifyOnce: a request with Authorization is identified once, even
+// an upgrade that both the rate limit and the socket limit count by uid,
+// and the handler gets the context Identify returned; without
+// Authorization, or from an exempt address, it is not identified at all.
+func TestIdentifyOnce(t *testing.T) {
+	cfg := Defaults()
+	cfg.Exempt = []netip.Prefix{netip.MustParsePrefix("192.0.2.1/32")}
+	var calls atomic.Int64
+	e := New(cfg, func(r *http.Request) (string, context.Context) {
+		calls.Add(1)
+		return "u1", context.WithValue(r.Context(), learnedKey{}, "learned")
+	})
+	var seen atomic.Value
+	h := e.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v, _ := r.Context().Value(learnedKey{}).(string)
+		seen.Store(v)
+	}))
+	for _, tc := range []struct {
+		name, remote, auth string
+		upgrade            bool
+		calls              int64
+		seen               string
+	}{
+		{"plain", "198.51.100.1:1", "Basic x", false, 1, "learned"},
+		{"upgrade", "198.51.100.1:1", "Basic x", true, 1, "learned"},
+		{"anonymous", "198.51.100.1:1", "", false, 0, ""},
+		{"exempt", "192.0.2.1:1", "Basic x", false, 0, ""},
+	} {
+		calls.Store(0)
+		seen.Store("none")
+		req := httptest.NewRequest("GET", "/graphql", nil)
+		req.RemoteAddr = tc.remote
+		if tc.auth != "" {
+			req.Header.Set("Authorization", tc.auth)
+		}
+		if tc.upgrade {
+			req.Header.Set("Upgrade", "websocket")
+		}
+		h.ServeHTTP(httptest.NewRecorder(), req)
+		if calls.Load() != tc.calls || seen.Load() != tc.seen {
+			t.Errorf("%s: identified %d times, handler saw %q; want %d, %q", tc.name, calls.Load(), seen.Load(), tc.calls, tc.seen)
+		}
 	}
 }
 

@@ -75,7 +75,7 @@ func (b *buckets) headers(h http.Header, left float64) {
 // allow spends a token of the address's bucket and, for a logged-in
 // caller, of the uid's; it answers 429 when either is empty. The RateLimit
 // headers describe the bucket with fewer tokens left.
-func (e *Edge) allow(w http.ResponseWriter, r *http.Request, addr netip.Addr, graphQL bool) bool {
+func (e *Edge) allow(w http.ResponseWriter, c *caller, addr netip.Addr, graphQL bool) bool {
 	now := time.Now()
 	var (
 		shown *buckets
@@ -92,8 +92,8 @@ func (e *Edge) allow(w http.ResponseWriter, r *http.Request, addr netip.Addr, gr
 		show(e.addrs, l)
 		ok, wait = allowed, d
 	}
-	if ok && e.uids != nil && e.identify != nil && r.Header.Get("Authorization") != "" {
-		if uid := e.identify(r); uid != "" {
+	if ok && e.uids != nil {
+		if uid := c.UID(); uid != "" {
 			l, d, allowed := e.uids.take(uid, now)
 			show(e.uids, l)
 			ok, wait, limit = allowed, d, "uid"

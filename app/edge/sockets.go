@@ -52,12 +52,13 @@ func (c *counts) give(key string) {
 // and the socket is closed at once with 1008 (policy violation) and a
 // reason naming the limit, which WebSocket clients (browsers included)
 // can show; a plain HTTP refusal would reach a browser as a bare failure.
-func (e *Edge) serveSocket(w http.ResponseWriter, r *http.Request, addr string, next http.Handler) {
+func (e *Edge) serveSocket(w http.ResponseWriter, c *caller, addr string, next http.Handler) {
 	s := e.cfg.Sockets
 	uid := ""
-	if s.PerUID > 0 && e.identify != nil && r.Header.Get("Authorization") != "" {
-		uid = e.identify(r)
+	if s.PerUID > 0 {
+		uid = c.UID()
 	}
+	r := c.r
 	// Places are taken before the upgrade and a refused socket holds none
 	// while its close handshake runs.
 	if s.PerAddr > 0 && !e.sockAddrs.take(addr, s.PerAddr) {

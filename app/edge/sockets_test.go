@@ -30,7 +30,9 @@ func TestSocketsPerAddressAndUID(t *testing.T) {
 			}
 		}
 	})
-	identify := func(r *http.Request) string { return strings.TrimPrefix(r.Header.Get("Authorization"), "uid ") }
+	identify := func(r *http.Request) (string, context.Context) {
+		return strings.TrimPrefix(r.Header.Get("Authorization"), "uid "), r.Context()
+	}
 	srv := httptest.NewServer(New(cfg, identify).Wrap(echo))
 	defer srv.Close()
 	url := "ws" + strings.TrimPrefix(srv.URL, "http")

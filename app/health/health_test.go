@@ -65,3 +65,16 @@ func TestReadyNamesTheFailingCheck(t *testing.T) {
 		t.Errorf("draining: %d %+v", code, rep)
 	}
 }
+
+func TestIsProbeMatchesPaths(t *testing.T) {
+	for _, p := range Paths() {
+		if !IsProbe(p) {
+			t.Errorf("IsProbe(%q) = false", p)
+		}
+	}
+	for _, p := range []string{"/", "/livez/", "/readyz/x", "/metricsx", "/graphql", "/LIVEZ"} {
+		if IsProbe(p) {
+			t.Errorf("IsProbe(%q) = true", p)
+		}
+	}
+}

@@ -13,6 +13,8 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
+
+	"chaoqer/app/health"
 )
 
 // instrumentationName names the tracer of this package's spans.
@@ -58,12 +60,10 @@ func Enabled(tp trace.TracerProvider) bool {
 	return !off
 }
 
-// untraced are the paths no span is made for (probes and scrapes).
-var untraced = map[string]bool{"/livez": true, "/readyz": true, "/metrics": true}
-
 // Handler wraps the server's handler in an OpenTelemetry server span per
-// request (otelhttp), continuing an incoming W3C trace. Middleware renames
-// the span by route template once gin has routed the request.
+// request (otelhttp), continuing an incoming W3C trace; probes and scrapes
+// (health.IsProbe) get none. Middleware renames the span by route template
+// once gin has routed the request.
 func Handler(h http.Handler, tp trace.TracerProvider) http.Handler {
 	if !Enabled(tp) {
 		return h
@@ -71,7 +71,7 @@ func Handler(h http.Handler, tp trace.TracerProvider) http.Handler {
 	return otelhttp.NewHandler(h, "http.server",
 		otelhttp.WithTracerProvider(tp),
 		otelhttp.WithPropagators(Propagator),
-		otelhttp.WithFilter(func(r *http.Request) bool { return !untraced[r.URL.Path] }),
+		otelhttp.WithFilter(func(r *http.Request) bool { return !health.IsProbe(r.URL.Path) }),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method }),
 	)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -42,6 +43,10 @@ type sessionCache struct {
 	// Tests only: called when a request misses the cache, and when a load
 	// starts.
 	onMiss, onLoad func()
+	// lookups counts the headers checked (AuthenticateHeader calls not
+	// answered from the request's context); tests read it to show that a
+	// request checks its credentials once.
+	lookups atomic.Int64
 }
 
 func newSessionCache(ttl time.Duration, size int) *sessionCache {
@@ -222,7 +227,14 @@ func (s *Service) unbindDevices(ctx context.Context, uid string) error {
 
 // AuthenticateHeader checks an `Authorization: Basic base64(uid:token)`
 // header. Malformed headers fail like wrong tokens (401), never with a 500.
+// When ctx carries the outcome of an earlier check of header in the same
+// request (viewer.WithAuthentication, recorded by the edge), that outcome
+// is the answer: a request looks its session up once.
 func (s *Service) AuthenticateHeader(ctx context.Context, header string) (*viewer.Viewer, error) {
+	if a, ok := viewer.AuthenticationFrom(ctx, header); ok {
+		return a.Viewer, a.Err
+	}
+	s.cache.lookups.Add(1)
 	// The legacy gateway dropped the first six characters without looking
 	// at them; accept exactly that shape.
 	if len(header) <= 6 {

@@ -46,6 +46,32 @@ func (v *Viewer) Initialized() bool { return v != nil && v.Status == StatusNorma
 
 type viewerKey struct{}
 type clientKey struct{}
+type authenticationKey struct{}
+
+// Authentication is the outcome of checking a request's Authorization
+// header (account.Service.AuthenticateHeader): the viewer, or the error
+// that refused the header.
+type Authentication struct {
+	Header string
+	Viewer *Viewer
+	Err    error
+}
+
+// WithAuthentication returns ctx carrying a, so that the later stages of
+// the same request that check the same header take a instead of looking
+// the session up again: the edge authenticates a request for its per-uid
+// limits, then the GraphQL middleware, the legacy handler or a socket's
+// handler for the operation.
+func WithAuthentication(ctx context.Context, a Authentication) context.Context {
+	return context.WithValue(ctx, authenticationKey{}, a)
+}
+
+// AuthenticationFrom returns the outcome ctx carries for header; ok is
+// false when it carries none, or one for another header.
+func AuthenticationFrom(ctx context.Context, header string) (a Authentication, ok bool) {
+	a, ok = ctx.Value(authenticationKey{}).(Authentication)
+	return a, ok && a.Header == header
+}
 
 // With returns ctx carrying v.
 func With(ctx context.Context, v *Viewer) context.Context {

@@ -1,6 +1,9 @@
 package viewer
 
-import "testing"
+import (
+	"context"
+	"testing"
+)
 
 func TestParseClient(t *testing.T) {
 	cases := []struct {
@@ -21,5 +24,20 @@ func TestParseClient(t *testing.T) {
 		if ok != c.ok || (ok && got != c.want) {
 			t.Errorf("ParseClient(%q, %q, %q) = %+v, %v; want %+v, %v", c.clientType, c.versionName, c.versionCode, got, ok, c.want, c.ok)
 		}
+	}
+}
+
+func TestAuthenticationIsForItsHeader(t *testing.T) {
+	ctx := context.Background()
+	if _, ok := AuthenticationFrom(ctx, "Basic x"); ok {
+		t.Fatal("an empty context carries an outcome")
+	}
+	v := &Viewer{UID: "u1"}
+	ctx = WithAuthentication(ctx, Authentication{Header: "Basic x", Viewer: v})
+	if a, ok := AuthenticationFrom(ctx, "Basic x"); !ok || a.Viewer != v || a.Err != nil {
+		t.Errorf("same header: %+v %v", a, ok)
+	}
+	if _, ok := AuthenticationFrom(ctx, "Basic y"); ok {
+		t.Error("another header takes the recorded outcome")
 	}
 }
