@@ -109,6 +109,11 @@ func (s *Service) sharedLoad(ctx context.Context, uid string) (cachedSession, er
 		s.cache.onMiss()
 	}
 	v, err, _ := s.cache.flight.Do(uid, func() (any, error) {
+		// A load that ended between this request's miss and its joining
+		// the flight has filled the cache: a straggler uses that entry.
+		if cs, ok := s.cache.get(uid); ok {
+			return cs, nil
+		}
 		if s.cache.onLoad != nil {
 			s.cache.onLoad()
 		}
