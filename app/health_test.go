@@ -2,7 +2,9 @@ package app_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
@@ -119,5 +121,45 @@ func TestProbePathsBypassEdgeUntraced(t *testing.T) {
 	}
 	if n := servers(); n != 2 {
 		t.Errorf("%d server spans, want the 2 GraphQL requests' only", n)
+	}
+}
+
+// TestHeadIsGetWithoutContent: every GET route answers HEAD with the GET's
+// status and headers and no content (RFC 9110 §9.3.2), probes included; a
+// route without GET still refuses HEAD with 405.
+func TestHeadIsGetWithoutContent(t *testing.T) {
+	s := resttest.Start(t)
+	do := func(method, path string) (*http.Response, []byte) {
+		t.Helper()
+		req, err := http.NewRequest(method, s.URL+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, body
+	}
+	// path: whether its GET has content (the legacy 401 has none)
+	for path, content := range map[string]bool{"/livez": true, "/readyz": true, "/metrics": true, "/graphql": true, "/": true,
+		"/user/" + strings.Repeat("a", 32) + "/profile": false} {
+		get, getBody := do(http.MethodGet, path)
+		head, headBody := do(http.MethodHead, path)
+		if head.StatusCode != get.StatusCode || head.Header.Get("Content-Type") != get.Header.Get("Content-Type") {
+			t.Errorf("HEAD %s: %d %q, GET: %d %q", path, head.StatusCode, head.Header.Get("Content-Type"),
+				get.StatusCode, get.Header.Get("Content-Type"))
+		}
+		if len(headBody) != 0 || content != (len(getBody) > 0) {
+			t.Errorf("%s: HEAD sent %d bytes, GET %d", path, len(headBody), len(getBody))
+		}
+	}
+	if res, _ := do(http.MethodHead, "/account/login/captcha"); res.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("HEAD on a POST route: %d, want 405", res.StatusCode)
 	}
 }

@@ -205,10 +205,18 @@ func (a *App) behindEdge() http.Handler {
 		}
 		return v.UID, ctx
 	})
-	edged := a.edge.Wrap(a.Engine)
+	// Every GET route answers HEAD too (RFC 9110 §9.3.2), probes included:
+	// gin routes by method, so HEAD is served as the GET it asks about.
+	engine := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead {
+			r = observe.AsGet(r)
+		}
+		a.Engine.ServeHTTP(w, r)
+	})
+	edged := a.edge.Wrap(engine)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if health.IsProbe(r.URL.Path) {
-			a.Engine.ServeHTTP(w, r)
+			engine.ServeHTTP(w, r)
 			return
 		}
 		edged.ServeHTTP(w, r)

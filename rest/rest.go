@@ -95,17 +95,16 @@ func (s *Server) OperationNames() []string { return s.names }
 
 // Mount registers the legacy routes on e as Spring MVC served them (spec
 // §1.1 step 3): every path also with a trailing slash (its default
-// trailing-slash match), every GET route also for HEAD (the GET's status
-// and headers, no body; net/http drops the body), and a wrong method on a
-// legacy path answers 405 with Allow only when the path's ids pass the
-// 32-hex rule, else 404. Both come before authentication.
+// trailing-slash match), and a wrong method on a legacy path answers 405
+// with Allow only when the path's ids pass the 32-hex rule, else 404. Both
+// come before authentication. HEAD reaches the engine as the GET it asks
+// about (the app serves every HEAD so, observe.AsGet), so only the route's
+// own method is registered; Allow still names HEAD beside GET.
 func (s *Server) Mount(e *gin.Engine) {
 	for _, r := range s.routes {
 		h := s.handler(r)
-		for _, m := range r.methods() {
-			e.Handle(m, r.path, h)
-			e.Handle(m, r.path+"/", h)
-		}
+		e.Handle(r.method, r.path, h)
+		e.Handle(r.method, r.path+"/", h)
 	}
 	e.NoMethod(s.methodNotAllowed)
 }

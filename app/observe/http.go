@@ -1,6 +1,7 @@
 package observe
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -57,7 +58,7 @@ func middleware(log *slog.Logger, upgradeRoute string) gin.HandlerFunc {
 		ctx = WithRequest(ctx, info)
 		c.Header(RequestIDHeader, info.ID)
 		if span := trace.SpanFromContext(ctx); span.IsRecording() {
-			span.SetName(req.Method + " " + route)
+			span.SetName(methodOf(req) + " " + route)
 			span.SetAttributes(semconv.HTTPRoute(route), attribute.String("http.request.id", info.ID))
 		}
 		kind, socket := strings.CutPrefix(route, websocketPrefix)
@@ -75,12 +76,12 @@ func middleware(log *slog.Logger, upgradeRoute string) gin.HandlerFunc {
 			status = http.StatusSwitchingProtocols // hijacked: gin saw nothing written
 		}
 		d := time.Since(start)
-		method := methodLabel(req.Method)
+		method := methodLabel(methodOf(req))
 		metrics.HTTPRequestDuration.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
 		metrics.HTTPRequestSQLStatements.WithLabelValues(route).Observe(float64(n.Load()))
 		op, uid := info.operationAndUID()
 		log.LogAttrs(ctx, slog.LevelInfo, "request",
-			slog.String("method", req.Method),
+			slog.String("method", methodOf(req)),
 			slog.String("route", route),
 			slog.String("path", req.URL.Path),
 			slog.Int("status", status),
@@ -91,6 +92,26 @@ func middleware(log *slog.Logger, upgradeRoute string) gin.HandlerFunc {
 			slog.Int64("sql_statements", n.Load()),
 		)
 	}
+}
+
+type headKey struct{}
+
+// AsGet is a HEAD request as the GET it asks about (RFC 9110 §9.3.2: HEAD
+// is GET without the content), remembered as HEAD by the access log, the
+// metrics and the span name. Serve it on the original ResponseWriter:
+// net/http drops the content written for a HEAD request.
+func AsGet(r *http.Request) *http.Request {
+	g := r.WithContext(context.WithValue(r.Context(), headKey{}, true))
+	g.Method = http.MethodGet
+	return g
+}
+
+// methodOf is the method the client sent.
+func methodOf(r *http.Request) string {
+	if r.Context().Value(headKey{}) != nil {
+		return http.MethodHead
+	}
+	return r.Method
 }
 
 // routeOf is the bounded route label of a gin route template.

@@ -3,6 +3,8 @@ package observe
 import (
 	"bytes"
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -61,5 +63,16 @@ func TestLoggerStampsRequestID(t *testing.T) {
 	}
 	if _, err := NewLogger(&b, "xml", nil); err == nil {
 		t.Error("format xml accepted")
+	}
+}
+
+func TestAsGetKeepsHeadForLogs(t *testing.T) {
+	r := httptest.NewRequest(http.MethodHead, "/livez", nil)
+	g := AsGet(r)
+	if g.Method != http.MethodGet || methodOf(g) != http.MethodHead || methodOf(r) != http.MethodHead {
+		t.Errorf("AsGet: method %s, logged as %s", g.Method, methodOf(g))
+	}
+	if get := httptest.NewRequest(http.MethodGet, "/livez", nil); methodOf(get) != http.MethodGet {
+		t.Errorf("GET logged as %s", methodOf(get))
 	}
 }
