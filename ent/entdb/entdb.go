@@ -72,6 +72,20 @@ func (db *DB) InList(column string) string {
 	return column + " IN (SELECT value FROM json_each(?))"
 }
 
+// InKeys is the condition "column is one of keys" with its one parameter,
+// and the name of its form ("1" or "n") for statements prepared once per
+// form (Stmt). One key is compared with "=": PostgreSQL's generic plan of a
+// prepared statement (the one it keeps after five executions) assumes a
+// list parameter holds about ten values, which makes it hash whole index
+// ranges for subqueries meant to probe once, or plan every execution anew.
+// More keys use InList with StringList.
+func (db *DB) InKeys(column string, keys []string) (form, cond string, arg any) {
+	if len(keys) == 1 {
+		return "1", column + " = ?", keys[0]
+	}
+	return "n", db.InList(column), db.StringList(keys)
+}
+
 // Statements reports how many SQL statements have run through the client so far.
 func (db *DB) Statements() int64 { return db.stmts.Load() }
 

@@ -187,6 +187,11 @@ var (
 				Unique:  false,
 				Columns: []*schema.Column{ClubMembersColumns[2], ClubMembersColumns[5]},
 			},
+			{
+				Name:    "clubmember_uid_club_id",
+				Unique:  false,
+				Columns: []*schema.Column{ClubMembersColumns[2], ClubMembersColumns[1]},
+			},
 		},
 	}
 	// EventsColumns holds the columns for the "events" table.

@@ -58,5 +58,8 @@ func (ClubMember) Indexes() []ent.Index {
 		index.Fields("club_id", "uid").Unique(),
 		index.Fields("club_id", "sequence_id", "uid"),
 		index.Fields("uid", "sequence_id"),
+		// The feed joins the viewer's memberships to rooms by club: with
+		// club_id in the index that side is one index-only range.
+		index.Fields("uid", "club_id"),
 	}
 }

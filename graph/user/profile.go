@@ -63,7 +63,10 @@ func ProfilesSQL(fields Fields, inList string) string {
 // Profiles loads the profiles of uids as seen by viewerUID ("" = anonymous),
 // computing the given fields (the others stay zero; Profile.Computed says
 // which are set). Unknown users and accounts that are not in status 1 are
-// absent from the map. One statement, prepared once per set of fields.
+// absent from the map. One statement, prepared once per set of fields and
+// form of the uid condition (entdb.InKeys: on the issue 13 data set the
+// profile of one uid with the viewer's relations takes 0.03 ms with "=",
+// 0.13-0.3 ms as a one-value list).
 func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string, fields Fields) (map[string]*Profile, error) {
 	out := make(map[string]*Profile, len(uids))
 	if len(uids) == 0 {
@@ -75,8 +78,9 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string,
 		fields &^= FieldBlocked | FieldSendCard
 	}
 	fields &= AllFields
-	stmt, err := s.store.Stmt("user.profiles."+strconv.Itoa(int(fields)), func() string {
-		return ProfilesSQL(fields, s.store.InList("p.id"))
+	form, cond, list := s.store.InKeys("p.id", uids)
+	stmt, err := s.store.Stmt("user.profiles."+form+"."+strconv.Itoa(int(fields)), func() string {
+		return ProfilesSQL(fields, cond)
 	})
 	if err != nil {
 		return nil, err
@@ -88,7 +92,7 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string,
 	if fields&FieldSendCard != 0 {
 		args = append(args, viewerUID)
 	}
-	rows, err := stmt.QueryContext(ctx, append(args, s.store.StringList(uids))...)
+	rows, err := stmt.QueryContext(ctx, append(args, list)...)
 	if err != nil {
 		return nil, err
 	}

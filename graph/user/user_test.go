@@ -153,6 +153,19 @@ func TestViewerRelations(t *testing.T) {
 				g.CardTotal != want.CardTotal || g.Computed != want.Computed || g.Nickname != want.Nickname {
 				t.Errorf("fields %03b: %+v, want %+v", f, g, want)
 			}
+			// One uid runs the "=" form of the statement: the same profile.
+			before := s.store.Statements()
+			one, err := s.Profile(ctx, a, uid, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := s.store.Statements() - before; n != 1 {
+				t.Errorf("fields %03b, one uid: %d statements", f, n)
+			}
+			if one.Blocked != want.Blocked || one.SendCard != want.SendCard || one.CardTotal != want.CardTotal ||
+				one.Computed != want.Computed || one.Nickname != want.Nickname {
+				t.Errorf("fields %03b, one uid: %+v, want %+v", f, one, want)
+			}
 		}
 		q := ProfilesSQL(f, "p.id IN (?)")
 		for part, sub := range map[Fields]string{FieldBlocked: "user_blocks", FieldSendCard: "c.sender_uid", FieldCardTotal: "COUNT(*)"} {

@@ -4,7 +4,7 @@
 # PostgreSQL 15 cluster with pg_stat_statements, lets the built binary
 # migrate an empty database, seeds the data set (main.go seed:
 # 2,100 users, 220 clubs with 8,619 memberships, 330 open rooms with 2,936
-# connected members, blocks and cards; ANALYZEd), declares the relations for
+# connected members, blocks and cards; VACUUMed and ANALYZEd), declares the relations for
 # PostGraphile (smart_comments.sql), starts PostGraphile in cluster mode
 # with 2 workers, and runs every query shape on both servers in turn with
 # wrk (main.go run). It stops everything it started on exit.
