@@ -56,6 +56,14 @@ func prefetchRooms(ctx context.Context, rooms []*room.Room, at ...string) error 
 // prefetchRoomsBut is prefetchRooms without the users, which it adds to us
 // so that the caller can load them together with others.
 func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, us *users, at ...string) error {
+	return prefetchRoomsWith(ctx, rooms, us, false, at...)
+}
+
+// prefetchRoomsWith is prefetchRoomsBut; clubsPrimed says the caller
+// already put the rooms' clubs in the club loader with the fields selected
+// at `at` (the room feed reads them in its own statement), so they are not
+// fetched again.
+func prefetchRoomsWith(ctx context.Context, rooms []*room.Room, us *users, clubsPrimed bool, at ...string) error {
 	if len(rooms) == 0 || !wants(ctx, at...) {
 		return nil
 	}
@@ -87,7 +95,7 @@ func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, us *users, at ...
 		}
 		us.add(ctx, uids, creators...)
 	}
-	if clubs := sub(at, "club"); wants(ctx, clubs...) {
+	if clubs := sub(at, "club"); !clubsPrimed && wants(ctx, clubs...) {
 		var clubIDs []string
 		for _, r := range rooms {
 			if r.ClubID != nil {
@@ -99,6 +107,44 @@ func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, us *users, at ...
 		}
 	}
 	return nil
+}
+
+// feedClubsAt is what the room feed reads of the clubs of the rooms at
+// `at`: nil when the operation does not select their club, else the
+// fields it selects, which the feed statement then computes.
+func feedClubsAt(ctx context.Context, at ...string) *room.FeedClubs {
+	p := sub(at, "club")
+	if !wants(ctx, p...) {
+		return nil
+	}
+	return &room.FeedClubs{Fields: clubFieldsAt(ctx, p...)}
+}
+
+// prefetchFeed is prefetchRooms for the rooms of a feed page read with
+// clubs (feedClubsAt): their clubs came with the page, so they go in the
+// club loader (a room whose club is gone as a missing club) rather than
+// cost a statement of their own.
+func prefetchFeed(ctx context.Context, items []*room.FeedItem, clubs *room.FeedClubs, at ...string) error {
+	rooms := make([]*room.Room, len(items))
+	var clubIDs []string
+	found := map[string]*club.Club{}
+	for i, it := range items {
+		rooms[i] = it.Room
+		if it.Room.ClubID != nil {
+			clubIDs = append(clubIDs, *it.Room.ClubID)
+		}
+		if it.Club != nil {
+			found[it.Club.ID] = it.Club
+		}
+	}
+	if clubs != nil {
+		loader.From(ctx).Clubs.Prime(clubIDs, found, clubs.Fields)
+	}
+	var us users
+	if err := prefetchRoomsWith(ctx, rooms, &us, clubs != nil, at...); err != nil {
+		return err
+	}
+	return us.load(ctx)
 }
 
 // prefetchEvents does for a page of events what prefetchRooms does for

@@ -65,15 +65,12 @@ func (r *queryResolver) RoomFeed(ctx context.Context, first *int, after *string)
 	if err != nil {
 		return nil, err
 	}
-	items, info, err := r.Rooms.Feed(ctx, viewer.UID(ctx), args)
+	clubs := feedClubsAt(ctx, "edges", "node", "room")
+	items, info, err := r.Rooms.Feed(ctx, viewer.UID(ctx), args, clubs)
 	if err != nil {
 		return nil, err
 	}
-	rooms := make([]*room.Room, len(items))
-	for i, it := range items {
-		rooms[i] = it.Room
-	}
-	if err := prefetchRooms(ctx, rooms, "edges", "node", "room"); err != nil {
+	if err := prefetchFeed(ctx, items, clubs, "edges", "node", "room"); err != nil {
 		return nil, err
 	}
 	if wants(ctx, "edges", "node", "room") {

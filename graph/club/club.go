@@ -157,6 +157,16 @@ FROM clubs c WHERE %s`
 
 // ClubsSQL is the clubs statement that computes fields (tests read it).
 func ClubsSQL(fields Fields, inList string) string {
+	return Columns(fields) + fmt.Sprintf(clubsFrom, inList)
+}
+
+// Columns is "SELECT" and the columns of the clubs statement that computes
+// fields, reading the clubs table as c: the stored columns, then the
+// computed ones in the order of Fields; FieldJoined takes the viewer's uid
+// as its one placeholder. Statements that read clubs along with something
+// else (the room feed joins them) select these, so that a club reads the
+// same whichever statement loaded it.
+func Columns(fields Fields) string {
 	q := clubColumns
 	if fields&FieldMemberTotal != 0 {
 		q += memberTotalColumn
@@ -164,7 +174,54 @@ func ClubsSQL(fields Fields, inList string) string {
 	if fields&FieldJoined != 0 {
 		q += joinedColumn
 	}
-	return q + fmt.Sprintf(clubsFrom, inList)
+	return q
+}
+
+// SQLFields is what a statement for viewerUID ("" = anonymous) computes of
+// fields: an anonymous viewer joined nothing, so Joined is not read.
+func SQLFields(viewerUID string, fields Fields) Fields {
+	if viewerUID == "" {
+		fields &^= FieldJoined
+	}
+	return fields & AllFields
+}
+
+// JoinedRow scans the Columns of a club read through a LEFT JOIN, where a
+// room without a club (or whose club was deleted) has NULL columns.
+type JoinedRow struct {
+	id, uid, name, cover stdsql.NullString
+	createTime           stdsql.NullInt64
+	memberTotal          stdsql.NullInt64
+	joined               stdsql.NullBool
+	fields, computed     Fields
+}
+
+// NewJoinedRow scans the columns of Columns(SQLFields(viewerUID, fields)).
+func NewJoinedRow(viewerUID string, fields Fields) *JoinedRow {
+	return &JoinedRow{fields: SQLFields(viewerUID, fields), computed: fields & AllFields}
+}
+
+// Dest appends the scan targets of the columns to dest.
+func (j *JoinedRow) Dest(dest []any) []any {
+	dest = append(dest, &j.id, &j.uid, &j.name, &j.cover, &j.createTime)
+	if j.fields&FieldMemberTotal != 0 {
+		dest = append(dest, &j.memberTotal)
+	}
+	if j.fields&FieldJoined != 0 {
+		dest = append(dest, &j.joined)
+	}
+	return dest
+}
+
+// Club is the club last scanned, as Clubs would load it; nil when the row
+// had none.
+func (j *JoinedRow) Club() *Club {
+	if !j.id.Valid {
+		return nil
+	}
+	return &Club{ID: j.id.String, UID: j.uid.String, Name: j.name.String, Cover: j.cover.String,
+		CreateTime: j.createTime.Int64, MemberTotal: int(j.memberTotal.Int64), Joined: j.joined.Bool,
+		Computed: j.computed}
 }
 
 // Clubs loads the clubs with the given ids as seen by viewerUID ("" =
@@ -178,10 +235,7 @@ func (s *Service) Clubs(ctx context.Context, viewerUID string, clubIDs []string,
 		return out, nil
 	}
 	computed := fields & AllFields
-	if viewerUID == "" {
-		fields &^= FieldJoined // an anonymous viewer joined nothing
-	}
-	fields &= AllFields
+	fields = SQLFields(viewerUID, fields)
 	form, cond, list := s.store.InKeys("c.id", clubIDs)
 	stmt, err := s.store.Stmt("club.clubs."+form+"."+strconv.Itoa(int(fields)), func() string {
 		return ClubsSQL(fields, cond)

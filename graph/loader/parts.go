@@ -166,6 +166,18 @@ func (l *PartLoader[V, P]) Prefetch(ctx context.Context, keys []string, parts P)
 	return nil
 }
 
+// Prime caches what the caller loaded itself for keys with parts, as
+// Prefetch would have (a key missing from found stays missing whatever
+// parts are asked for later), so that loads of them are cache hits and no
+// statement runs: the room feed reads its rooms' clubs in its own
+// statement.
+func (l *PartLoader[V, P]) Prime(keys []string, found map[string]V, parts P) {
+	if len(keys) == 0 {
+		return
+	}
+	l.store(dedupe(keys), found, parts)
+}
+
 // Put caches v as key's value loaded with parts (a value the caller loaded
 // itself).
 func (l *PartLoader[V, P]) Put(key string, v V, parts P) {

@@ -97,3 +97,29 @@ func TestPartLoaderServesSubsetsFromCache(t *testing.T) {
 		t.Fatalf("after clear: %v %+v", err, r.calls)
 	}
 }
+
+// TestPartLoaderPrime pins that primed values serve loads with no more
+// parts without a fetch, that a primed key absent from found stays
+// missing, and that a load needing more parts still fetches.
+func TestPartLoaderPrime(t *testing.T) {
+	ctx := context.Background()
+	r := &recorder{}
+	l := newPartLoader(r.fetch)
+	l.Prime([]string{"a", "gone", "a"}, map[string]*val{"a": {"a", 0b001}}, 0b001)
+	if v, err := l.Get(ctx, "a", 0b001); err != nil || v == nil || v.key != "a" {
+		t.Fatalf("get a: %+v %v", v, err)
+	}
+	vs, errs := l.GetMany(ctx, []string{"gone", "a"}, 0b001)
+	if errs != nil || vs[0] != nil || vs[1] == nil {
+		t.Fatalf("get many: %+v %v", vs, errs)
+	}
+	if v, err := l.Get(ctx, "gone", 0b011); err != nil || v != nil {
+		t.Fatalf("get gone with more parts: %+v %v", v, err)
+	}
+	if r.count() != 0 {
+		t.Fatalf("primed keys fetched: %+v", r.calls)
+	}
+	if v, err := l.Get(ctx, "a", 0b010); err != nil || v == nil || v.parts != 0b010 || r.count() != 1 {
+		t.Fatalf("get a with another part: %+v %v, calls %+v", v, err, r.calls)
+	}
+}

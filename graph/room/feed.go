@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"chaoqer/graph/club"
 	"chaoqer/graph/page"
 )
 
@@ -19,6 +20,15 @@ type FeedItem struct {
 	// selected fields show. The graph layer sets it from its batch loads, so
 	// that gqlgen marshals the field inline.
 	Shown *Room
+	// Club is the room's club as FeedClubs asked to read it (nil: the room
+	// has no club, its club was deleted, or no club was asked for).
+	Club *club.Club
+}
+
+// FeedClubs asks Feed to read each room's club in the feed statement,
+// computing Fields, as club.Service.Clubs would for the same viewer.
+type FeedClubs struct {
+	Fields club.Fields
 }
 
 // Cursor is the item's legacy sequenceId "{roomCreateTime}:{roomId}".
@@ -44,6 +54,12 @@ const feedSQL = `SELECT id, uid, name, club_id, create_time, sequence_id, seg FR
   ) s2
 ) f ORDER BY seg, sequence_id DESC LIMIT ?`
 
+// feedClubsSQL reads the clubs of the feed's rooms in the same statement:
+// {feed} is feedSQL, {columns} the clubs statement's columns (club.Columns).
+const feedClubsSQL = `SELECT fd.id, fd.uid, fd.name, fd.club_id, fd.create_time, fd.sequence_id, fd.seg, {columns}
+FROM ({feed}) fd LEFT JOIN clubs c ON c.id = fd.club_id
+ORDER BY fd.seg, fd.sequence_id DESC`
+
 // cursorInClub is true when the cursor's room belongs to a club, i.e. the
 // cursor is in segment 1.
 const cursorInClub = `EXISTS (SELECT 1 FROM rooms c WHERE c.id = ? AND c.club_id IS NOT NULL AND c.club_id <> '')`
@@ -52,8 +68,9 @@ const cursorInClub = `EXISTS (SELECT 1 FROM rooms c WHERE c.id = ? AND c.club_id
 // first, then the open public rooms, newest first. Private rooms never
 // appear. A cursor "{ms}:{roomId}" continues in the segment of that room (a
 // club room's cursor continues in segment 1 and then fills from the top of
-// segment 2); a cursor without ':' continues in segment 1. One statement.
-func (s *Service) Feed(ctx context.Context, uid string, args page.Args) ([]*FeedItem, page.Info, error) {
+// segment 2); a cursor without ':' continues in segment 1. With clubs set,
+// each item's Club is read too. One statement.
+func (s *Service) Feed(ctx context.Context, uid string, args page.Args, clubs *FeedClubs) ([]*FeedItem, page.Info, error) {
 	limit := args.First + 1
 	var clubCond, publicCond string
 	var clubArgs, publicArgs []any
@@ -66,14 +83,31 @@ func (s *Service) Feed(ctx context.Context, uid string, args page.Args) ([]*Feed
 		clubCond, clubArgs = " AND r.sequence_id < ? AND "+cursorInClub, []any{after, roomID}
 		publicCond, publicArgs = " AND ("+cursorInClub+" OR r.sequence_id < ?)", []any{roomID, after}
 	}
-	qargs := []any{uid, false}
+	var qargs []any
+	// One prepared statement per cursor kind (none, segment 1, "ms:id") and,
+	// with clubs, per set of club columns.
+	name := "room.feed" + strconv.Itoa(len(clubArgs))
+	var joined *club.JoinedRow
+	if clubs != nil {
+		fields := club.SQLFields(uid, clubs.Fields)
+		joined = club.NewJoinedRow(uid, clubs.Fields)
+		name += ".clubs." + strconv.Itoa(int(fields))
+		if fields&club.FieldJoined != 0 {
+			qargs = append(qargs, uid) // the club columns come first
+		}
+	}
+	qargs = append(qargs, uid, false)
 	qargs = append(qargs, clubArgs...)
 	qargs = append(qargs, limit, false)
 	qargs = append(qargs, publicArgs...)
 	qargs = append(qargs, limit, limit)
-	// One prepared statement per cursor kind (none, segment 1, "ms:id").
-	stmt, err := s.store.Stmt("room.feed"+strconv.Itoa(len(clubArgs)), func() string {
-		return strings.NewReplacer("{club}", clubCond, "{public}", publicCond).Replace(feedSQL)
+	stmt, err := s.store.Stmt(name, func() string {
+		q := strings.NewReplacer("{club}", clubCond, "{public}", publicCond).Replace(feedSQL)
+		if joined == nil {
+			return q
+		}
+		columns := strings.TrimPrefix(club.Columns(club.SQLFields(uid, clubs.Fields)), "SELECT ")
+		return strings.NewReplacer("{columns}", columns, "{feed}", q).Replace(feedClubsSQL)
 	})
 	if err != nil {
 		return nil, page.Info{}, err
@@ -84,16 +118,25 @@ func (s *Service) Feed(ctx context.Context, uid string, args page.Args) ([]*Feed
 	}
 	defer rows.Close()
 	var items []*FeedItem
+	dest := make([]any, 0, 14)
 	for rows.Next() {
 		r := &Room{}
 		var seg int
-		if err := rows.Scan(&r.ID, &r.UID, &r.Name, &r.ClubID, &r.CreateTime, &r.SequenceID, &seg); err != nil {
+		dest = append(dest[:0], &r.ID, &r.UID, &r.Name, &r.ClubID, &r.CreateTime, &r.SequenceID, &seg)
+		if joined != nil {
+			dest = joined.Dest(dest)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, page.Info{}, err
 		}
 		if seg == 1 { // segment 1 comes from uid's club memberships
 			r.memberUID = uid
 		}
-		items = append(items, &FeedItem{RoomID: r.ID, CreateTime: r.CreateTime, SequenceID: r.SequenceID, Room: r})
+		it := &FeedItem{RoomID: r.ID, CreateTime: r.CreateTime, SequenceID: r.SequenceID, Room: r}
+		if joined != nil {
+			it.Club = joined.Club()
+		}
+		items = append(items, it)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, page.Info{}, err
