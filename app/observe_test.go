@@ -456,3 +456,33 @@ func TestLogs(t *testing.T) {
 		t.Errorf("access lines lack the client's request id (%v) or the legacy operation (%v)", sawClientID, sawOperation)
 	}
 }
+
+// TestLoggedOperationNameIsBounded: an operation name is the caller's text,
+// in operationName or in the document; the access line keeps at most 100
+// characters of it.
+func TestLoggedOperationNameIsBounded(t *testing.T) {
+	var sink syncBuffer
+	log, err := observe.NewLogger(&sink, "json", slog.LevelInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := resttest.StartLogged(t, log)
+	long := "Q" + strings.Repeat("o", 5000)
+	for _, body := range []map[string]any{
+		{"query": "query " + long + " { __typename }"},
+		{"query": "query " + long + " { __typename }", "operationName": long},
+	} {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", s.URL+"/graphql", bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		if r := s.Anonymous().Do(req); r.HTTP != http.StatusOK {
+			t.Fatalf("HTTP %d: %s", r.HTTP, r.Raw)
+		}
+	}
+	if strings.Contains(sink.String(), strings.Repeat("o", 101)) {
+		t.Error("a log line carries more than 100 characters of an operation name")
+	}
+	if !strings.Contains(sink.String(), `"operation":"Q`+strings.Repeat("o", 99)+`"`) {
+		t.Errorf("no access line with the bounded name")
+	}
+}

@@ -62,15 +62,17 @@ const maxLoggedName = 100
 func (g *GraphQL) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	name := oc.OperationName
-	if len(name) > maxLoggedName {
-		name = name[:maxLoggedName]
-	}
 	typ := ast.Query
 	if oc.Operation != nil {
 		typ = oc.Operation.Operation
 		if name == "" {
 			name = oc.Operation.Name
 		}
+	}
+	// Names come from the caller, whether in operationName or in the
+	// document: bounded before they reach a log line or a span.
+	if len(name) > maxLoggedName {
+		name = name[:maxLoggedName]
 	}
 	label := OtherOperation
 	if g.known[name] {
