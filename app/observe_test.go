@@ -24,6 +24,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 
 	"chaoqer/app"
+	"chaoqer/app/edge"
 	"chaoqer/app/observe"
 	"chaoqer/graph/ids"
 	"chaoqer/rest/resttest"
@@ -484,5 +485,66 @@ func TestLoggedOperationNameIsBounded(t *testing.T) {
 	}
 	if !strings.Contains(sink.String(), `"operation":"Q`+strings.Repeat("o", 99)+`"`) {
 		t.Errorf("no access line with the bounded name")
+	}
+}
+
+// TestEdgeRefusalsAreLogged: a request the edge answers itself (429 from
+// the rate limit, 413 from the body limit) never reaches the router, yet it
+// echoes its X-Request-Id, writes one access line (route "edge") and moves
+// the request-duration series.
+func TestEdgeRefusalsAreLogged(t *testing.T) {
+	var sink syncBuffer
+	log, err := observe.NewLogger(&sink, "json", slog.LevelInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := resttest.StartLogged(t, log, func(c *app.Config) {
+		c.Edge.Exempt = nil
+		c.Edge.PerAddr = edge.Rate{PerSecond: 0.01, Burst: 2}
+		c.Edge.MaxBodyBytes = 1024
+	})
+	send := func(id string, body []byte) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", s.URL+"/graphql", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("X-Request-Id", id)
+		r := s.Anonymous().Do(req)
+		return r.HTTP, r.Headers.Get("X-Request-Id")
+	}
+	if code, id := send("edge-413", bytes.Repeat([]byte(" "), 2048)); code != http.StatusRequestEntityTooLarge || id != "edge-413" {
+		t.Fatalf("oversized body: HTTP %d, X-Request-Id %q", code, id)
+	}
+	send("edge-ok", []byte(`{"query":"{__typename}"}`))
+	code, id := send("edge-429", []byte(`{"query":"{__typename}"}`))
+	if code != http.StatusTooManyRequests || id != "edge-429" {
+		t.Fatalf("over the rate: HTTP %d, X-Request-Id %q", code, id)
+	}
+	lines := map[string]int{} // request id -> access lines
+	for _, l := range strings.Split(strings.TrimSpace(sink.String()), "\n") {
+		var e map[string]any
+		if json.Unmarshal([]byte(l), &e) != nil || e["msg"] != "request" {
+			continue
+		}
+		id, _ := e["request_id"].(string)
+		lines[id]++
+		if want := map[string]float64{"edge-413": 413, "edge-429": 429}[id]; want != 0 &&
+			(e["route"] != observe.RouteEdge || e["status"] != want || e["path"] != "/graphql" || e["method"] != "POST") {
+			t.Errorf("access line of %s: %v", id, e)
+		}
+	}
+	if lines["edge-413"] != 1 || lines["edge-429"] != 1 || lines["edge-ok"] != 1 {
+		t.Errorf("access lines per request id: %v", lines)
+	}
+	res, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	scrape, _ := io.ReadAll(res.Body)
+	for _, status := range []string{"413", "429"} {
+		series := `chaoqer_http_request_duration_seconds_count{method="POST",route="edge",status="` + status + `"}`
+		if !bytes.Contains(scrape, []byte(series)) {
+			t.Errorf("no series %s", series)
+		}
 	}
 }

@@ -192,7 +192,9 @@ func countedInit(init transport.WebsocketInitFunc) transport.WebsocketInitFunc {
 // deadlines) in front of the engine, except for the probes and metrics
 // (health.IsProbe): an orchestrator polling them must never be refused.
 func (a *App) behindEdge() http.Handler {
-	a.edge = edge.New(a.Config.edgeConfig(), func(r *http.Request) (string, context.Context) {
+	ecfg := a.Config.edgeConfig()
+	ecfg.Answered = observe.Answered // a refusal still gets its access line (observe.Finish)
+	a.edge = edge.New(ecfg, func(r *http.Request) (string, context.Context) {
 		// The outcome travels in the request's context: the GraphQL
 		// middleware, the legacy handler and the room socket answer from
 		// it (account.Service.AuthenticateHeader) instead of checking the
@@ -219,7 +221,9 @@ func (a *App) behindEdge() http.Handler {
 			engine.ServeHTTP(w, r)
 			return
 		}
+		r, info := observe.Begin(w, r)
 		edged.ServeHTTP(w, r)
+		observe.Finish(a.log, r, info)
 	})
 }
 

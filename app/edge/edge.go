@@ -63,6 +63,12 @@ type Config struct {
 	// Refused, when set, is told of every refusal by the name of the limit
 	// ("address", "uid", "socket_address", "socket_uid"): the metrics hook.
 	Refused func(limit string)
+	// Answered, when set, is told of every request the edge answers itself
+	// (a refusal: 429, 413, 408, 400; a refused WebSocket is upgraded and
+	// closed with 1008, so 101), before the answer is written. Such a
+	// request never reaches the handler behind the edge: the access-log
+	// hook.
+	Answered func(r *http.Request, status int)
 }
 
 // MaxBodyCeiling is the largest request body the edge ever reads (16 MiB),
@@ -147,6 +153,9 @@ func New(cfg Config, identify Identify) *Edge {
 	if cfg.Refused == nil {
 		cfg.Refused = func(string) {}
 	}
+	if cfg.Answered == nil {
+		cfg.Answered = func(*http.Request, int) {}
+	}
 	return &Edge{cfg: cfg, identify: identify, addrs: newBuckets(cfg.PerAddr), uids: newBuckets(cfg.PerUID)}
 }
 
@@ -210,6 +219,7 @@ func (e *Edge) Wrap(next http.Handler) http.Handler {
 			// it silently: text is checked once, here (text.Storable; NUL
 			// arrives escaped and is checked after decoding).
 			if isJSON(r) && !utf8.Valid(body) {
+				e.cfg.Answered(r, http.StatusBadRequest)
 				e.badRequest(w, graphQL, "request body is not valid UTF-8")
 				return
 			}
@@ -262,6 +272,7 @@ func (c *caller) UID() string {
 func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, graphQL bool) ([]byte, bool) {
 	limit := int64(e.bodyLimit())
 	if r.ContentLength > limit {
+		e.cfg.Answered(r, http.StatusRequestEntityTooLarge)
 		e.tooLarge(w, graphQL)
 		return nil, false
 	}
@@ -269,11 +280,13 @@ func (e *Edge) readBody(w http.ResponseWriter, r *http.Request, graphQL bool) ([
 	if err != nil {
 		// A deadline passed or the client went away mid-body.
 		w.Header().Set("Connection", "close")
+		e.cfg.Answered(r, http.StatusRequestTimeout)
 		e.refuse(w, graphQL, http.StatusRequestTimeout, "request body not received in time", errs.ExtBadRequest, "请求超时")
 		return nil, false
 	}
 	if int64(len(body)) > limit {
 		w.Header().Set("Connection", "close")
+		e.cfg.Answered(r, http.StatusRequestEntityTooLarge)
 		e.tooLarge(w, graphQL)
 		return nil, false
 	}

@@ -104,6 +104,7 @@ func (e *Edge) allow(w http.ResponseWriter, c *caller, addr netip.Addr, graphQL 
 	}
 	if !ok {
 		e.cfg.Refused(limit)
+		e.cfg.Answered(c.r, http.StatusTooManyRequests)
 		e.tooMany(w, wait, graphQL)
 	}
 	return ok

@@ -63,6 +63,7 @@ func (e *Edge) serveSocket(w http.ResponseWriter, c *caller, addr string, next h
 	// while its close handshake runs.
 	if s.PerAddr > 0 && !e.sockAddrs.take(addr, s.PerAddr) {
 		e.cfg.Refused("socket_address")
+		e.cfg.Answered(r, http.StatusSwitchingProtocols)
 		refuseSocket(w, r, fmt.Sprintf("too many connections from this address (limit %d)", s.PerAddr))
 		return
 	}
@@ -71,6 +72,7 @@ func (e *Edge) serveSocket(w http.ResponseWriter, c *caller, addr string, next h
 			e.sockAddrs.give(addr)
 		}
 		e.cfg.Refused("socket_uid")
+		e.cfg.Answered(r, http.StatusSwitchingProtocols)
 		refuseSocket(w, r, fmt.Sprintf("too many connections for this account (limit %d)", s.PerUID))
 		return
 	}

@@ -54,9 +54,13 @@ func middleware(log *slog.Logger, upgradeRoute string) gin.HandlerFunc {
 			}
 		}
 		ctx, n := entdb.WithCounter(req.Context())
-		info := &Request{ID: requestID(req.Header.Get(RequestIDHeader)), Route: route, Statements: n}
-		ctx = WithRequest(ctx, info)
-		c.Header(RequestIDHeader, info.ID)
+		info := RequestFrom(ctx) // from Begin, in front of the edge
+		if info == nil {
+			info = &Request{ID: requestID(req.Header.Get(RequestIDHeader))}
+			ctx = WithRequest(ctx, info)
+			c.Header(RequestIDHeader, info.ID)
+		}
+		info.Route, info.Statements = route, n
 		if span := trace.SpanFromContext(ctx); span.IsRecording() {
 			span.SetName(methodOf(req) + " " + route)
 			span.SetAttributes(semconv.HTTPRoute(route), attribute.String("http.request.id", info.ID))
@@ -92,6 +96,31 @@ func middleware(log *slog.Logger, upgradeRoute string) gin.HandlerFunc {
 			slog.Int64("sql_statements", n.Load()),
 		)
 	}
+}
+
+// RouteEdge labels the requests the edge answered itself (refusals): they
+// were never routed.
+const RouteEdge = "edge"
+
+// Finish writes the access line and the request metrics of a request that
+// Begin started, when the edge answered it itself (Answered); a request
+// that reached the router was written by Middleware.
+func Finish(log *slog.Logger, r *http.Request, info *Request) {
+	if info.answered == 0 {
+		return
+	}
+	d := time.Since(info.start)
+	method := methodOf(r)
+	status := strconv.Itoa(info.answered)
+	metrics.HTTPRequestDuration.WithLabelValues(methodLabel(method), RouteEdge, status).Observe(d.Seconds())
+	log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		slog.String("method", method),
+		slog.String("route", RouteEdge),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", info.answered),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		slog.Int64("sql_statements", 0),
+	)
 }
 
 type headKey struct{}

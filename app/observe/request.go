@@ -8,8 +8,10 @@ package observe
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"chaoqer/graph/ids"
 )
@@ -28,6 +30,9 @@ type Request struct {
 	mu        sync.Mutex
 	operation string
 	uid       string
+
+	start    time.Time
+	answered int // the status the edge answered with itself (Answered), or 0
 }
 
 type requestKey struct{}
@@ -66,6 +71,25 @@ func (r *Request) operationAndUID() (string, string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.operation, r.uid
+}
+
+// Begin starts observing a request in front of the edge: it takes or makes
+// the request id, echoes it in X-Request-Id and puts the Request in the
+// context, so that a request the edge answers itself (a refusal, which
+// never reaches the router and its Middleware) has an id and, through
+// Answered and Finish, an access line and request metrics too.
+func Begin(w http.ResponseWriter, r *http.Request) (*http.Request, *Request) {
+	info := &Request{ID: requestID(r.Header.Get(RequestIDHeader)), start: time.Now()}
+	w.Header().Set(RequestIDHeader, info.ID)
+	return r.WithContext(WithRequest(r.Context(), info)), info
+}
+
+// Answered records that the edge answered r itself with status (the
+// edge's Answered hook).
+func Answered(r *http.Request, status int) {
+	if info := RequestFrom(r.Context()); info != nil {
+		info.answered = status
+	}
 }
 
 // requestID keeps a sane incoming id (1–128 characters of [A-Za-z0-9._:-])
