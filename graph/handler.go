@@ -107,6 +107,7 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	// errors in its own parts.
 	srv.AddTransport(multipartMixed{}) // @defer, see incremental.go
 	srv.AddTransport(overHTTP{transport.POST{}})
+	srv.AddTransport(unsupportedMedia{}) // last: any POST no transport above took
 	srv.Use(inlineDefer{})
 	srv.Use(subscriptionsOverWebsocket{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})

@@ -1,8 +1,10 @@
 package graph
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -41,9 +43,55 @@ func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 			}
 		}
 	}
-	rw := &notRunWriter{ResponseWriter: w}
+	if r.Method == http.MethodPost && !bodyIsObject(r) {
+		writeRequestError(w, r, http.StatusBadRequest,
+			requestError("the request body must be a JSON object: {\"query\": …}", errs.ExtBadRequest, errs.CodeFailure))
+		return
+	}
+	rw := &notRunWriter{ResponseWriter: w, r: r}
 	t.Transport.Do(rw, r, notRunExecutor{GraphExecutor: exec, w: rw})
 }
+
+// bodyIsObject reports whether a POST body is a JSON object (its first
+// non-space byte is '{'), leaving the body to be read again. The edge has
+// already read the body into memory (and bounded it); batches ([…]), null
+// and scalars are refused here with one clear message instead of a decoder
+// error naming Go types.
+func bodyIsObject(r *http.Request) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return false
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return false
+	}
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	return len(trimmed) > 0 && trimmed[0] == '{'
+}
+
+// unsupportedMedia answers a POST that no other transport took, i.e. whose
+// Content-Type is not application/json: 415 with a GraphQL error, where
+// gqlgen would answer 400 "transport not supported" with "data": null.
+type unsupportedMedia struct{}
+
+func (unsupportedMedia) Supports(r *http.Request) bool {
+	return r.Method == http.MethodPost && r.Header.Get("Upgrade") == ""
+}
+
+func (unsupportedMedia) Do(w http.ResponseWriter, r *http.Request, _ graphql.GraphExecutor) {
+	mt := mediaTypeOf(r.Header.Get("Content-Type"))
+	if mt == "" {
+		mt = "none"
+	}
+	w.Header().Set("Accept-Post", mediaJSON)
+	writeRequestError(w, r, http.StatusUnsupportedMediaType,
+		requestError("unsupported Content-Type "+mt+": send application/json", errs.ExtUnsupportedMediaType, errs.CodeFailure))
+}
+
+// undecodable answers a body that is a JSON object but not a GraphQL
+// request (GraphQL over HTTP, "Request Parameters").
+const undecodable = "the request body is not a GraphQL request: query and operationName are strings, variables and extensions objects"
 
 // notRunExecutor notes the response of a request that did not run: the
 // transports answer every such request through DispatchError.
@@ -53,6 +101,12 @@ type notRunExecutor struct {
 }
 
 func (e notRunExecutor) DispatchError(ctx context.Context, list gqlerror.List) *graphql.Response {
+	for i, err := range list {
+		// gqlgen's message names Go types and quotes the whole body back.
+		if strings.HasPrefix(err.Message, "json request body could not be decoded") {
+			list[i] = requestError(undecodable, errs.ExtBadRequest, errs.CodeFailure)
+		}
+	}
 	resp := e.GraphExecutor.DispatchError(ctx, list)
 	e.w.notRun = resp
 	return resp
@@ -76,13 +130,22 @@ func (e notRunExecutor) DispatchOperation(ctx context.Context, rc *graphql.Opera
 // and writes the response of one that ran.
 type notRunWriter struct {
 	http.ResponseWriter
+	r      *http.Request
 	notRun *graphql.Response
 	ran    *graphql.Response
+	// getMutation: gqlgen's GET transport refused a mutation (406); it is
+	// answered 405 with Allow: POST and a coded error instead.
+	getMutation bool
 }
 
 func (w *notRunWriter) WriteHeader(code int) {
-	if code == http.StatusUnprocessableEntity && mediaTypeOf(w.Header().Get("Content-Type")) == mediaJSON {
+	switch {
+	case code == http.StatusUnprocessableEntity && mediaTypeOf(w.Header().Get("Content-Type")) == mediaJSON:
 		code = http.StatusOK
+	case code == http.StatusNotAcceptable && w.r.Method == http.MethodGet:
+		w.getMutation = true
+		w.Header().Set("Allow", "GET, POST")
+		code = http.StatusMethodNotAllowed
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
@@ -102,6 +165,18 @@ func (w *notRunWriter) Write(b []byte) (int, error) {
 			return 0, err
 		}
 		*buf = body
+		if _, err := w.ResponseWriter.Write(body); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	if w.getMutation {
+		w.getMutation = false
+		body, err := json.Marshal(errorsOnly{Errors: gqlerror.List{requestError(
+			"GET runs queries only: send mutations and subscriptions with POST", errs.ExtMethodNotAllowed, errs.CodeFailure)}})
+		if err != nil {
+			return 0, err
+		}
 		if _, err := w.ResponseWriter.Write(body); err != nil {
 			return 0, err
 		}

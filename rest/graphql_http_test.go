@@ -99,6 +99,51 @@ func TestGraphQLRequestErrorsOverHTTP(t *testing.T) {
 	}
 }
 
+// TestGraphQLMalformedRequestsOverHTTP: a request /graphql cannot take is a
+// 4xx with a coded GraphQL error and no data entry: a body in another media
+// type (415 UNSUPPORTED_MEDIA_TYPE), a body that is not a JSON object or not
+// a GraphQL request (400 BAD_REQUEST, naming no Go type and quoting nothing
+// back), a mutation over GET (405 METHOD_NOT_ALLOWED with Allow).
+func TestGraphQLMalformedRequestsOverHTTP(t *testing.T) {
+	srv := resttest.Start(t)
+	a := srv.Anonymous()
+	post := func(contentType, body string) *resttest.Response {
+		req, _ := http.NewRequest("POST", srv.URL+"/graphql", strings.NewReader(body))
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		return a.Do(req)
+	}
+	check := func(name string, r *resttest.Response, status int, code string) {
+		t.Helper()
+		_, ext := gqlErr(t, r)
+		if _, ok := r.Body["data"]; r.HTTP != status || ok || ext["code"] != code {
+			t.Errorf("%s: %s, want %d %s", name, r, status, code)
+		}
+		if strings.Contains(string(r.Raw), "Go ") || strings.Contains(string(r.Raw), "secret-body-text") {
+			t.Errorf("%s: the error names Go types or quotes the body: %s", name, r.Raw)
+		}
+	}
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "application/graphql", "multipart/form-data; boundary=x", ""} {
+		check("Content-Type "+ct, post(ct, `{"query":"{ __typename }"}`), http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE")
+	}
+	for _, body := range []string{"null", `[{"query":"{ __typename }"}]`, `"secret-body-text"`, "5", "", "  "} {
+		check("body "+body, post("application/json", body), http.StatusBadRequest, "BAD_REQUEST")
+	}
+	for _, body := range []string{`{"query":5}`, `{"query":"{ __typename }","variables":[1]}`, `{"query":"secret-body-text`} {
+		check("body "+body, post("application/json", body), http.StatusBadRequest, "BAD_REQUEST")
+	}
+	req, _ := http.NewRequest("GET", srv.URL+"/graphql?query="+url.QueryEscape(`mutation { logout { message } }`), nil)
+	r := a.Do(req)
+	check("GET mutation", r, http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED")
+	if allow := r.Headers.Get("Allow"); !strings.Contains(allow, "POST") {
+		t.Errorf("GET mutation: Allow %q", allow)
+	}
+	if r := post("application/json", `{"query":"{ __typename }"}`); r.HTTP != 200 || !strings.Contains(string(r.Raw), `"__typename":"Query"`) {
+		t.Errorf("a well-formed request: %s", r)
+	}
+}
+
 // TestMutationPayloadsReadAfterWrite pins that a mutation's payload shows
 // the state after its write even when an earlier field of the same
 // document loaded the object (the request's loader cache).
