@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -37,6 +39,13 @@ func migrate(ctx context.Context, args []string, databaseURL string, out *string
 	if len(args) != 1 || (args[0] != "status" && args[0] != "up") {
 		_, _ = io.WriteString(stderr, migrateUsage)
 		return 2
+	}
+	if path, sqlite := entdb.SQLitePath(databaseURL); sqlite && args[0] == "status" {
+		// Opening an SQLite file creates it: status only reads, so a
+		// mistyped path is reported instead of reading as an empty database.
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			return fail(fmt.Errorf("no SQLite database at %s (`migrate up` creates one)", path))
+		}
 	}
 	db, err := entdb.Open(ctx, databaseURL, entdb.WithoutMigrations(),
 		entdb.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))

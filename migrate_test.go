@@ -3,6 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,6 +36,12 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	files, _ := dir.Files()
 	first, latest := files[0], files[len(files)-1].Version()
+	if path, sqlite := entdb.SQLitePath(url); sqlite {
+		// An empty database: status reports on an existing file only.
+		if err := os.WriteFile(path, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	code, out := run("status")
 	if code != 3 || !strings.Contains(out, "current version: none") || !strings.Contains(out, "expected version: "+latest) ||
@@ -51,5 +61,19 @@ func TestMigrateCommand(t *testing.T) {
 	}
 	if code, _ = run("down"); code != 2 {
 		t.Fatalf("unknown subcommand: exit %d, want 2", code)
+	}
+}
+
+// TestMigrateStatusCreatesNothing: status on an SQLite path with no
+// database reports it (exit 1) instead of creating an empty file.
+func TestMigrateStatusCreatesNothing(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "typo", "chaoqer.db")
+	var out, errOut bytes.Buffer
+	if code := runMigrate(context.Background(), []string{"status"}, "sqlite://"+path, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "no SQLite database at "+path) {
+		t.Fatalf("exit %d: %s%s", code, out.String(), errOut.String())
+	}
+	if _, err := os.Stat(filepath.Dir(path)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("status created %s (%v)", filepath.Dir(path), err)
 	}
 }

@@ -138,17 +138,27 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*DB, error) 
 }
 
 func openDriver(databaseURL string, o openOptions) (*entsql.Driver, string, error) {
+	if path, ok := SQLitePath(databaseURL); ok {
+		return openSQLite(path, o)
+	}
 	switch {
-	case databaseURL == "":
-		return openSQLite(DefaultSQLitePath, o)
 	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
 		return openPostgres(databaseURL, o)
-	case strings.HasPrefix(databaseURL, "sqlite://"), strings.HasPrefix(databaseURL, "file:"):
-		path := strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite://"), "file:")
-		return openSQLite(path, o)
 	default:
 		return nil, "", errors.New("DATABASE_URL must be empty, postgres://… or sqlite://path")
 	}
+}
+
+// SQLitePath is the file an SQLite DATABASE_URL names (sqlite://path,
+// file:path, or empty for DefaultSQLitePath); ok is false for any other URL.
+func SQLitePath(databaseURL string) (path string, ok bool) {
+	switch {
+	case databaseURL == "":
+		return DefaultSQLitePath, true
+	case strings.HasPrefix(databaseURL, "sqlite://"), strings.HasPrefix(databaseURL, "file:"):
+		return strings.TrimPrefix(strings.TrimPrefix(databaseURL, "sqlite://"), "file:"), true
+	}
+	return "", false
 }
 
 // openTraced opens a pool whose driver otelsql wraps: one span per
