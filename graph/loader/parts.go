@@ -19,6 +19,18 @@ type PartLoader[V any, P ~uint8] struct {
 	mu      sync.Mutex
 	cache   map[string][]partEntry[V, P]        // per key, values none of which has all the parts of another
 	batches map[P]*dataloader.Loader[string, V] // batching only; the cache above remembers
+	// inflight are the loads batched but not stored yet: a Get of the same
+	// key and parts waits for that load instead of starting a batch of
+	// its own once the first has left (the concurrent resolvers of a
+	// page, e.g. every club's creator being the same user).
+	inflight map[inflightKey[P]]*inflightLoad[V]
+}
+
+type inflightLoad[V any] struct{ wait dataloader.Thunk[V] }
+
+type inflightKey[P ~uint8] struct {
+	key   string
+	parts P
 }
 
 type partEntry[V any, P ~uint8] struct {
@@ -29,7 +41,8 @@ type partEntry[V any, P ~uint8] struct {
 // newPartLoader turns a "load these keys, computing these parts" function
 // into a PartLoader; keys missing from its map load as the zero value.
 func newPartLoader[V any, P ~uint8](fetch func(context.Context, []string, P) (map[string]V, error)) *PartLoader[V, P] {
-	return &PartLoader[V, P]{fetch: fetch, cache: map[string][]partEntry[V, P]{}, batches: map[P]*dataloader.Loader[string, V]{}}
+	return &PartLoader[V, P]{fetch: fetch, cache: map[string][]partEntry[V, P]{}, batches: map[P]*dataloader.Loader[string, V]{},
+		inflight: map[inflightKey[P]]*inflightLoad[V]{}}
 }
 
 // cached returns the value of key if it was loaded with at least parts
@@ -103,9 +116,21 @@ func (l *PartLoader[V, P]) Get(ctx context.Context, key string, parts P) (V, err
 		l.mu.Unlock()
 		return v, nil
 	}
-	b := l.batch(parts)
+	ik := inflightKey[P]{key, parts}
+	if in, ok := l.inflight[ik]; ok {
+		l.mu.Unlock()
+		return in.wait()
+	}
+	in := &inflightLoad[V]{wait: l.batch(parts).Load(ctx, key)}
+	l.inflight[ik] = in
 	l.mu.Unlock()
-	return b.Load(ctx, key)()
+	v, err := in.wait()
+	l.mu.Lock()
+	if l.inflight[ik] == in { // stored by now (or failed: the next Get retries)
+		delete(l.inflight, ik)
+	}
+	l.mu.Unlock()
+	return v, err
 }
 
 // GetMany loads keys with at least parts, in order; the ones not cached
@@ -188,5 +213,6 @@ func (l *PartLoader[V, P]) Put(key string, v V, parts P) {
 func (l *PartLoader[V, P]) ClearAll() {
 	l.mu.Lock()
 	l.cache = map[string][]partEntry[V, P]{}
+	l.inflight = map[inflightKey[P]]*inflightLoad[V]{} // a load from before is not waited for
 	l.mu.Unlock()
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 // val is a loaded value: its key and the parts it was computed with.
@@ -121,5 +122,39 @@ func TestPartLoaderPrime(t *testing.T) {
 	}
 	if v, err := l.Get(ctx, "a", 0b010); err != nil || v == nil || v.parts != 0b010 || r.count() != 1 {
 		t.Fatalf("get a with another part: %+v %v, calls %+v", v, err, r.calls)
+	}
+}
+
+// TestPartLoaderWaitsForALoadInFlight: a Get of a key whose batch has left
+// but not returned waits for that batch instead of fetching it again (the
+// resolvers of a page run concurrently and may miss the batch window).
+func TestPartLoaderWaitsForALoadInFlight(t *testing.T) {
+	var r recorder
+	started, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	l := newPartLoader(func(ctx context.Context, keys []string, parts uint8) (map[string]*val, error) {
+		once.Do(func() { close(started) })
+		<-release
+		return r.fetch(ctx, keys, parts)
+	})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	got := make([]*val, 2)
+	wg.Go(func() { got[0], _ = l.Get(ctx, "u1", 1) })
+	<-started // the first batch has left
+	wg.Go(func() { got[1], _ = l.Get(ctx, "u1", 1) })
+	for {
+		l.mu.Lock()
+		n := len(l.inflight)
+		l.mu.Unlock()
+		if n == 1 { // the second Get found the first in flight (or has not started yet)
+			break
+		}
+	}
+	time.Sleep(5 * Wait) // a second batch, if any, would have left by now
+	close(release)
+	wg.Wait()
+	if r.count() != 1 || got[0] == nil || got[1] == nil || got[0].key != "u1" || got[1].key != "u1" {
+		t.Fatalf("fetches %v, values %v %v", r.calls, got[0], got[1])
 	}
 }
