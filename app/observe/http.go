@@ -79,23 +79,32 @@ func middleware(log *slog.Logger, upgradeRoute string) gin.HandlerFunc {
 		if socket && c.Writer.Size() < 0 {
 			status = http.StatusSwitchingProtocols // hijacked: gin saw nothing written
 		}
-		d := time.Since(start)
-		method := methodLabel(methodOf(req))
-		metrics.HTTPRequestDuration.WithLabelValues(method, route, strconv.Itoa(status)).Observe(d.Seconds())
 		metrics.HTTPRequestSQLStatements.WithLabelValues(route).Observe(float64(n.Load()))
 		op, uid := info.operationAndUID()
-		log.LogAttrs(ctx, slog.LevelInfo, "request",
-			slog.String("method", methodOf(req)),
-			slog.String("route", route),
-			slog.String("path", req.URL.Path),
-			slog.Int("status", status),
-			slog.Float64("duration_ms", float64(d.Microseconds())/1000),
+		record(ctx, log, req, route, status, time.Since(start), n.Load(),
 			slog.Int("bytes", max(c.Writer.Size(), 0)),
 			slog.String("uid", uid),
-			slog.String("operation", op),
-			slog.Int64("sql_statements", n.Load()),
-		)
+			slog.String("operation", op))
 	}
+}
+
+// record observes a finished request's duration and writes its access line:
+// method, route, path, status, duration_ms, the attributes more, then
+// sql_statements.
+func record(ctx context.Context, log *slog.Logger, r *http.Request, route string, status int, d time.Duration,
+	statements int64, more ...slog.Attr) {
+	method := methodOf(r)
+	metrics.HTTPRequestDuration.WithLabelValues(methodLabel(method), route, strconv.Itoa(status)).Observe(d.Seconds())
+	attrs := make([]slog.Attr, 0, 9) // constant: it can stay on the stack
+	attrs = append(attrs,
+		slog.String("method", method),
+		slog.String("route", route),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", status),
+		slog.Float64("duration_ms", float64(d.Microseconds())/1000))
+	attrs = append(attrs, more...)
+	attrs = append(attrs, slog.Int64("sql_statements", statements))
+	log.LogAttrs(ctx, slog.LevelInfo, "request", attrs...)
 }
 
 // RouteEdge labels the requests the edge answered itself (refusals): they
@@ -106,21 +115,9 @@ const RouteEdge = "edge"
 // Begin started, when the edge answered it itself (Answered); a request
 // that reached the router was written by Middleware.
 func Finish(log *slog.Logger, r *http.Request, info *Request) {
-	if info.answered == 0 {
-		return
+	if info.answered != 0 {
+		record(r.Context(), log, r, RouteEdge, info.answered, time.Since(info.start), 0)
 	}
-	d := time.Since(info.start)
-	method := methodOf(r)
-	status := strconv.Itoa(info.answered)
-	metrics.HTTPRequestDuration.WithLabelValues(methodLabel(method), RouteEdge, status).Observe(d.Seconds())
-	log.LogAttrs(r.Context(), slog.LevelInfo, "request",
-		slog.String("method", method),
-		slog.String("route", RouteEdge),
-		slog.String("path", r.URL.Path),
-		slog.Int("status", info.answered),
-		slog.Float64("duration_ms", float64(d.Microseconds())/1000),
-		slog.Int64("sql_statements", 0),
-	)
 }
 
 type headKey struct{}
