@@ -146,7 +146,7 @@ const (
 // ones in the order of Fields (Joined takes the viewer), then the dialect's
 // "id in list" condition (see entdb.InList).
 const (
-	clubColumns       = `SELECT c.id, c.uid, c.name, c.cover, c.create_time`
+	clubColumns       = `c.id, c.uid, c.name, c.cover, c.create_time`
 	memberTotalColumn = `,
   (SELECT COUNT(*) FROM club_members m WHERE m.club_id = c.id)`
 	joinedColumn = `,
@@ -157,10 +157,10 @@ FROM clubs c WHERE %s`
 
 // ClubsSQL is the clubs statement that computes fields (tests read it).
 func ClubsSQL(fields Fields, inList string) string {
-	return Columns(fields) + fmt.Sprintf(clubsFrom, inList)
+	return "SELECT " + Columns(fields) + fmt.Sprintf(clubsFrom, inList)
 }
 
-// Columns is "SELECT" and the columns of the clubs statement that computes
+// Columns are the columns of the clubs statement that computes
 // fields, reading the clubs table as c: the stored columns, then the
 // computed ones in the order of Fields; FieldJoined takes the viewer's uid
 // as its one placeholder. Statements that read clubs along with something

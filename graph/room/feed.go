@@ -87,9 +87,12 @@ func (s *Service) Feed(ctx context.Context, uid string, args page.Args, clubs *F
 	// One prepared statement per cursor kind (none, segment 1, "ms:id") and,
 	// with clubs, per set of club columns.
 	name := "room.feed" + strconv.Itoa(len(clubArgs))
-	var joined *club.JoinedRow
+	var (
+		joined *club.JoinedRow
+		fields club.Fields // the club columns read, with clubs
+	)
 	if clubs != nil {
-		fields := club.SQLFields(uid, clubs.Fields)
+		fields = club.SQLFields(uid, clubs.Fields)
 		joined = club.NewJoinedRow(uid, clubs.Fields)
 		name += ".clubs." + strconv.Itoa(int(fields))
 		if fields&club.FieldJoined != 0 {
@@ -106,8 +109,7 @@ func (s *Service) Feed(ctx context.Context, uid string, args page.Args, clubs *F
 		if joined == nil {
 			return q
 		}
-		columns := strings.TrimPrefix(club.Columns(club.SQLFields(uid, clubs.Fields)), "SELECT ")
-		return strings.NewReplacer("{columns}", columns, "{feed}", q).Replace(feedClubsSQL)
+		return strings.NewReplacer("{columns}", club.Columns(fields), "{feed}", q).Replace(feedClubsSQL)
 	})
 	if err != nil {
 		return nil, page.Info{}, err
