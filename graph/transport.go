@@ -133,9 +133,6 @@ type notRunWriter struct {
 	r      *http.Request
 	notRun *graphql.Response
 	ran    *graphql.Response
-	// getMutation: gqlgen's GET transport refused a mutation (406); it is
-	// answered 405 with Allow: POST and a coded error instead.
-	getMutation bool
 }
 
 func (w *notRunWriter) WriteHeader(code int) {
@@ -143,7 +140,10 @@ func (w *notRunWriter) WriteHeader(code int) {
 	case code == http.StatusUnprocessableEntity && mediaTypeOf(w.Header().Get("Content-Type")) == mediaJSON:
 		code = http.StatusOK
 	case code == http.StatusNotAcceptable && w.r.Method == http.MethodGet:
-		w.getMutation = true
+		// gqlgen's GET transport refused a mutation: 405 with Allow and a
+		// coded error in place of its uncoded one.
+		w.notRun = &graphql.Response{Errors: gqlerror.List{requestError(
+			"GET runs queries only: send mutations and subscriptions with POST", errs.ExtMethodNotAllowed, errs.CodeFailure)}}
 		w.Header().Set("Allow", "GET, POST")
 		code = http.StatusMethodNotAllowed
 	}
@@ -165,18 +165,6 @@ func (w *notRunWriter) Write(b []byte) (int, error) {
 			return 0, err
 		}
 		*buf = body
-		if _, err := w.ResponseWriter.Write(body); err != nil {
-			return 0, err
-		}
-		return len(b), nil
-	}
-	if w.getMutation {
-		w.getMutation = false
-		body, err := json.Marshal(errorsOnly{Errors: gqlerror.List{requestError(
-			"GET runs queries only: send mutations and subscriptions with POST", errs.ExtMethodNotAllowed, errs.CodeFailure)}})
-		if err != nil {
-			return 0, err
-		}
 		if _, err := w.ResponseWriter.Write(body); err != nil {
 			return 0, err
 		}
