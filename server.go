@@ -8,7 +8,7 @@ package main
 
 //go:generate go run -mod=mod ./ent/entc.go
 //go:generate go run github.com/99designs/gqlgen generate
-//go:generate go run ./graph/inlinelists graph/generated.go
+//go:generate go run ./graph/execrewrite graph/generated.go
 
 import (
 	"context"

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 )
@@ -10,7 +11,7 @@ import (
 // goroutines: it marshals the length elements in order on the calling
 // goroutine, each under its own field context (its index in the path), and
 // turns a panic in one element into an error and a null, as gqlgen does.
-// graph/inlinelists makes the generated executor call it for lists whose
+// graph/execrewrite makes the generated executor call it for lists whose
 // elements can never wait on a resolver, where a goroutine per element buys
 // nothing. workerLimit is unused (one worker).
 func marshalSliceInline(ctx context.Context, length int, _ int64, omitPanicHandler bool,
@@ -35,3 +36,21 @@ func marshalSliceInline(ctx context.Context, length int, _ int64, omitPanicHandl
 	}
 	return ret
 }
+
+// deferredGroup is graphql.NewDeferredGroup for the object being marshalled
+// at ctx, which graph/execrewrite makes every generated object call. gqlgen's
+// group computes the object's response path and allocates a field set and a
+// map, all used only for fields under a @defer; when the operation's text
+// cannot contain one (no "defer" anywhere in it: the directive's name is a
+// token of its own, so it cannot hide in another), the empty group does the
+// same, since only deferred fields write to it.
+func (ec *executionContext) deferredGroup(ctx context.Context) graphql.DeferredGroup {
+	if ec.OperationContext == nil || mayDefer(ec.OperationContext.RawQuery) {
+		return graphql.NewDeferredGroup(ctx)
+	}
+	return graphql.DeferredGroup{Context: ctx}
+}
+
+// mayDefer reports whether the GraphQL document query may use the @defer
+// directive: conservatively, whether the word occurs anywhere in it.
+func mayDefer(query string) bool { return strings.Contains(query, "defer") }

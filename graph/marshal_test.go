@@ -39,3 +39,25 @@ func TestMarshalSliceInline(t *testing.T) {
 		t.Errorf("errors %v, want one at members[1]", errs)
 	}
 }
+
+// deferredGroup does gqlgen's path and map work only for an operation whose
+// text may hold a @defer, which is the only way a field can be deferred.
+func TestDeferredGroupOnlyWhereAnOperationMayDefer(t *testing.T) {
+	ctx := graphql.WithFieldContext(context.Background(),
+		&graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "viewer"}}})
+	for query, lazy := range map[string]bool{
+		`{ viewer { uid } }`: true,
+		`{ viewer { uid ... @defer { profile { bio } } } }`:  false,
+		`{ viewer { uid ... @ defer { profile { bio } } } }`: false, // a token of its own
+		`query deferred { viewer { uid } }`:                  false, // conservative
+	} {
+		ec := newExecutionContext(&graphql.OperationContext{RawQuery: query}, nil, nil)
+		g := ec.deferredGroup(ctx)
+		if got := g.Defers == nil && g.Path == nil; got != lazy {
+			t.Errorf("%s: empty group = %v, want %v", query, got, lazy)
+		}
+		if !lazy && (g.Defers == nil || g.Path.String() != "viewer") {
+			t.Errorf("%s: gqlgen's group wanted, got path %q", query, g.Path.String())
+		}
+	}
+}

@@ -1,20 +1,26 @@
-// Command inlinelists rewrites gqlgen's generated executor (the file named by its
-// argument) so that lists whose elements can never wait on a resolver are
-// marshalled on the calling goroutine.
+// Command execrewrite rewrites gqlgen's generated executor (the file named
+// by its argument) to drop two costs gqlgen v0.17.98 pays on every
+// operation and offers no option to turn off:
 //
-// gqlgen v0.17.98 marshals every list of objects with
-// graphql.MarshalSliceConcurrently: one goroutine per element, with no
-// configuration to turn it off. The goroutines pay off only when an
-// element's fields block (resolvers waiting on a dataloader batch); for
-// elements whose whole subtree is plain fields and context-free methods
-// (User, for one) they are pure overhead: a goroutine, its stack growth and
-// a WaitGroup per element. This pass finds, by a greatest fixpoint over the
-// generated functions' calls, the marshal functions of lists whose element
-// subtree never reaches a Resolve*Concurrently, and makes them call
-// marshalSliceInline (graph/marshal.go), which has the same signature and
-// per-element field context and panic recovery. Run by go generate after
-// gqlgen (see server.go); the lists of other element types are left as
-// gqlgen made them.
+//   - Lists of objects: gqlgen marshals every one with
+//     graphql.MarshalSliceConcurrently, a goroutine per element. The
+//     goroutines pay off only when an element's fields block (resolvers
+//     waiting on a dataloader batch); for elements whose whole subtree is
+//     plain fields and context-free methods (User, for one) they are pure
+//     overhead: a goroutine, its stack growth and a WaitGroup per element.
+//     A greatest fixpoint over the generated functions' calls finds the
+//     marshal functions of lists whose element subtree never reaches a
+//     Resolve*Concurrently, and makes them call marshalSliceInline
+//     (graph/marshal.go), which has the same signature and per-element
+//     field context and panic recovery.
+//   - Incremental delivery: every object starts a graphql.DeferredGroup,
+//     which computes the object's full response path and allocates a
+//     field set and a map, used only when the operation has a @defer.
+//     Every object now calls ec.deferredGroup (graph/marshal.go), which
+//     returns gqlgen's group when the operation may defer and an empty one
+//     otherwise.
+//
+// Run by go generate after gqlgen (see server.go).
 package main
 
 import (
@@ -32,15 +38,17 @@ import (
 const (
 	concurrentSlice = "MarshalSliceConcurrently"
 	inlineSlice     = "marshalSliceInline"
+	newDeferred     = "NewDeferredGroup"
+	leanDeferred    = "deferredGroup" // a method of executionContext
 )
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./graph/inlinelists graph/generated.go")
+		fmt.Fprintln(os.Stderr, "usage: go run ./graph/execrewrite graph/generated.go")
 		os.Exit(2)
 	}
 	if err := run(os.Args[1]); err != nil {
-		fmt.Fprintln(os.Stderr, "inlinelists:", err)
+		fmt.Fprintln(os.Stderr, "execrewrite:", err)
 		os.Exit(1)
 	}
 }
@@ -59,24 +67,33 @@ func run(path string) error {
 	if err != nil {
 		return err
 	}
-	out, rewritten, err := rewrite(src)
+	out, r, err := rewrite(src)
 	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("inlinelists: %d lists of objects marshal inline: %s\n", len(rewritten), strings.Join(rewritten, ", "))
+	fmt.Printf("execrewrite: %d objects start their deferred group lazily; %d lists of objects marshal inline: %s\n",
+		r.deferred, len(r.inline), strings.Join(r.inline, ", "))
 	return nil
 }
 
+// rewritten is what rewrite changed.
+type rewritten struct {
+	inline   []string // the list marshal functions now calling marshalSliceInline, sorted
+	deferred int      // the calls of graphql.NewDeferredGroup now calling ec.deferredGroup
+}
+
 // rewrite returns src with the sync lists' marshal functions calling
-// marshalSliceInline, and those functions' names.
-func rewrite(src []byte) ([]byte, []string, error) {
+// marshalSliceInline and every graphql.NewDeferredGroup(ctx) replaced by
+// ec.deferredGroup(ctx).
+func rewrite(src []byte) ([]byte, rewritten, error) {
+	var r rewritten
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, "generated.go", src, parser.ParseComments)
 	if err != nil {
-		return nil, nil, err
+		return nil, r, err
 	}
 	fns := map[string]*fn{}
 	for _, d := range file.Decls {
@@ -95,6 +112,11 @@ func rewrite(src []byte) ([]byte, []string, error) {
 				return true
 			}
 			name := sel.Sel.Name
+			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "graphql" && name == newDeferred {
+				sel.X, sel.Sel = &ast.Ident{Name: "ec", NamePos: pkg.Pos()}, &ast.Ident{Name: leanDeferred, NamePos: sel.Sel.Pos()}
+				r.deferred++
+				return true
+			}
 			switch {
 			case name == concurrentSlice:
 				f.slice = true
@@ -129,7 +151,6 @@ func rewrite(src []byte) ([]byte, []string, error) {
 			}
 		}
 	}
-	var rewritten []string
 	for name, f := range fns {
 		if !f.slice || !f.syncTree {
 			continue
@@ -144,12 +165,12 @@ func rewrite(src []byte) ([]byte, []string, error) {
 			}
 			return true
 		})
-		rewritten = append(rewritten, name)
+		r.inline = append(r.inline, name)
 	}
-	sort.Strings(rewritten)
+	sort.Strings(r.inline)
 	var buf bytes.Buffer
 	if err := format.Node(&buf, fset, file); err != nil {
-		return nil, nil, err
+		return nil, r, err
 	}
-	return buf.Bytes(), rewritten, nil
+	return buf.Bytes(), r, nil
 }

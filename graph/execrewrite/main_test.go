@@ -11,7 +11,11 @@ import (
 // Parent, and Tree is recursive through its own list.
 const generated = `package graph
 
-func (ec *executionContext) _Leaf(ctx context.Context) graphql.Marshaler { return ec._Leaf_name(ctx) }
+func (ec *executionContext) _Leaf(ctx context.Context) graphql.Marshaler {
+	deferred := graphql.NewDeferredGroup(ctx)
+	_ = deferred
+	return ec._Leaf_name(ctx)
+}
 func (ec *executionContext) _Leaf_name(ctx context.Context) graphql.Marshaler { return nil }
 func (ec *executionContext) _Parent(ctx context.Context) graphql.Marshaler {
 	out.ResolveConcurrently(ec.OperationContext, nil, 0, func(ctx context.Context) graphql.Marshaler { return nil })
@@ -35,12 +39,12 @@ func (ec *executionContext) marshalTrees(ctx context.Context, v []int) graphql.M
 `
 
 func TestRewriteInlinesOnlyListsThatCannotBlock(t *testing.T) {
-	out, names, err := rewrite([]byte(generated))
+	out, r, err := rewrite([]byte(generated))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"marshalLeaves", "marshalTrees"}; !slices.Equal(names, want) {
-		t.Fatalf("rewritten %v, want %v", names, want)
+	if want := []string{"marshalLeaves", "marshalTrees"}; !slices.Equal(r.inline, want) {
+		t.Fatalf("rewritten %v, want %v", r.inline, want)
 	}
 	for fn, inline := range map[string]bool{"marshalLeaves": true, "marshalTrees": true, "marshalParents": false, "marshalHolders": false} {
 		body := string(out[strings.Index(string(out), ") "+fn+"("):])
@@ -48,5 +52,24 @@ func TestRewriteInlinesOnlyListsThatCannotBlock(t *testing.T) {
 		if got := strings.Contains(body, "marshalSliceInline("); got != inline {
 			t.Errorf("%s inline = %v, want %v:\n%s", fn, got, inline, body)
 		}
+	}
+}
+
+func TestRewriteStartsDeferredGroupsThroughTheExecutor(t *testing.T) {
+	out, r, err := rewrite([]byte(generated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.deferred != 1 || strings.Contains(string(out), "graphql.NewDeferredGroup") ||
+		!strings.Contains(string(out), "deferred := ec.deferredGroup(ctx)") {
+		t.Fatalf("%d rewritten:\n%s", r.deferred, out)
+	}
+	// Running it again changes nothing.
+	again, r2, err := rewrite(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(again) != string(out) || r2.deferred != 0 {
+		t.Fatalf("not idempotent: %d more deferred groups rewritten", r2.deferred)
 	}
 }
