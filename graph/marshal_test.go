@@ -47,9 +47,10 @@ func TestDeferredGroupOnlyWhereAnOperationMayDefer(t *testing.T) {
 		&graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "viewer"}}})
 	for query, lazy := range map[string]bool{
 		`{ viewer { uid } }`: true,
-		`{ viewer { uid ... @defer { profile { bio } } } }`:  false,
-		`{ viewer { uid ... @ defer { profile { bio } } } }`: false, // a token of its own
-		`query deferred { viewer { uid } }`:                  false, // conservative
+		`{ viewer { uid ... @defer { profile { bio } } } }`:    false,
+		`{ viewer { uid ... @ defer { profile { bio } } } }`:   false, // a token of its own
+		`query deferred { viewer { uid } }`:                    true,  // no directive at all
+		`query deferred { viewer { uid @include(if: true) } }`: false, // conservative
 	} {
 		ec := newExecutionContext(&graphql.OperationContext{RawQuery: query}, nil, nil)
 		g := ec.deferredGroup(ctx)
