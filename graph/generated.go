@@ -4670,6 +4670,9 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _AppVersion_versionId(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.VersionID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4693,6 +4696,9 @@ func (ec *executionContext) fieldContext_AppVersion_versionId(_ context.Context,
 }
 
 func (ec *executionContext) _AppVersion_clientType(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.ClientType)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4716,6 +4722,9 @@ func (ec *executionContext) fieldContext_AppVersion_clientType(_ context.Context
 }
 
 func (ec *executionContext) _AppVersion_versionName(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.VersionName)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4739,6 +4748,9 @@ func (ec *executionContext) fieldContext_AppVersion_versionName(_ context.Contex
 }
 
 func (ec *executionContext) _AppVersion_versionCode(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.VersionCode)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4762,6 +4774,9 @@ func (ec *executionContext) fieldContext_AppVersion_versionCode(_ context.Contex
 }
 
 func (ec *executionContext) _AppVersion_versionDesc(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.VersionDesc)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4785,6 +4800,9 @@ func (ec *executionContext) fieldContext_AppVersion_versionDesc(_ context.Contex
 }
 
 func (ec *executionContext) _AppVersion_forcedUpgrade(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.ForcedUpgrade)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4808,6 +4826,9 @@ func (ec *executionContext) fieldContext_AppVersion_forcedUpgrade(_ context.Cont
 }
 
 func (ec *executionContext) _AppVersion_downloadUrl(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.DownloadURL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4831,6 +4852,9 @@ func (ec *executionContext) fieldContext_AppVersion_downloadUrl(_ context.Contex
 }
 
 func (ec *executionContext) _AppVersion_createTime(ctx context.Context, field graphql.CollectedField, obj *appinfo.Version) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4854,6 +4878,9 @@ func (ec *executionContext) fieldContext_AppVersion_createTime(_ context.Context
 }
 
 func (ec *executionContext) _AppVersionPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.AppVersionPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4909,6 +4936,9 @@ func (ec *executionContext) fieldContext_AppVersionPayload_version(_ context.Con
 }
 
 func (ec *executionContext) _BindPushDevicePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.BindPushDevicePayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4932,6 +4962,9 @@ func (ec *executionContext) fieldContext_BindPushDevicePayload_message(_ context
 }
 
 func (ec *executionContext) _CloseRoomPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.CloseRoomPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -4978,6 +5011,9 @@ func (ec *executionContext) fieldContext_Club_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Club_clubId(ctx context.Context, field graphql.CollectedField, obj *club.Club) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5001,6 +5037,9 @@ func (ec *executionContext) fieldContext_Club_clubId(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Club_uid(ctx context.Context, field graphql.CollectedField, obj *club.Club) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5056,6 +5095,9 @@ func (ec *executionContext) fieldContext_Club_creator(_ context.Context, field g
 }
 
 func (ec *executionContext) _Club_name(ctx context.Context, field graphql.CollectedField, obj *club.Club) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5079,6 +5121,9 @@ func (ec *executionContext) fieldContext_Club_name(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Club_cover(ctx context.Context, field graphql.CollectedField, obj *club.Club) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cover)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5102,6 +5147,9 @@ func (ec *executionContext) fieldContext_Club_cover(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Club_createTime(ctx context.Context, field graphql.CollectedField, obj *club.Club) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5125,6 +5173,9 @@ func (ec *executionContext) fieldContext_Club_createTime(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Club_memberTotal(ctx context.Context, field graphql.CollectedField, obj *club.Club) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.MemberTotal)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5148,6 +5199,9 @@ func (ec *executionContext) fieldContext_Club_memberTotal(_ context.Context, fie
 }
 
 func (ec *executionContext) _Club_viewerHasJoined(ctx context.Context, field graphql.CollectedField, obj *club.Club) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Joined)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5233,6 +5287,9 @@ func (ec *executionContext) fieldContext_Club_members(ctx context.Context, field
 }
 
 func (ec *executionContext) _ClubEntry_clubId(ctx context.Context, field graphql.CollectedField, obj *club.Membership) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ClubID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5256,6 +5313,9 @@ func (ec *executionContext) fieldContext_ClubEntry_clubId(_ context.Context, fie
 }
 
 func (ec *executionContext) _ClubEntry_createTime(ctx context.Context, field graphql.CollectedField, obj *club.Membership) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5375,6 +5435,9 @@ func (ec *executionContext) fieldContext_ClubEntryConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _ClubEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ClubEntryEdge) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5430,6 +5493,9 @@ func (ec *executionContext) fieldContext_ClubEntryEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _ClubPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ClubPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5485,6 +5551,9 @@ func (ec *executionContext) fieldContext_ClubPayload_club(_ context.Context, fie
 }
 
 func (ec *executionContext) _Credentials_uid(ctx context.Context, field graphql.CollectedField, obj *account.Credentials) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5508,6 +5577,9 @@ func (ec *executionContext) fieldContext_Credentials_uid(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Credentials_accessToken(ctx context.Context, field graphql.CollectedField, obj *account.Credentials) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.AccessToken)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5531,6 +5603,9 @@ func (ec *executionContext) fieldContext_Credentials_accessToken(_ context.Conte
 }
 
 func (ec *executionContext) _Credentials_accessSecret(ctx context.Context, field graphql.CollectedField, obj *account.Credentials) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.AccessSecret)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5554,6 +5629,9 @@ func (ec *executionContext) fieldContext_Credentials_accessSecret(_ context.Cont
 }
 
 func (ec *executionContext) _Credentials_expireTime(ctx context.Context, field graphql.CollectedField, obj *account.Credentials) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.ExpireTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5577,6 +5655,9 @@ func (ec *executionContext) fieldContext_Credentials_expireTime(_ context.Contex
 }
 
 func (ec *executionContext) _DeleteAppVersionPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.DeleteAppVersionPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5600,6 +5681,9 @@ func (ec *executionContext) fieldContext_DeleteAppVersionPayload_message(_ conte
 }
 
 func (ec *executionContext) _DeleteEventPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.DeleteEventPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5646,6 +5730,9 @@ func (ec *executionContext) fieldContext_Event_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Event_eventId(ctx context.Context, field graphql.CollectedField, obj *event.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5669,6 +5756,9 @@ func (ec *executionContext) fieldContext_Event_eventId(_ context.Context, field 
 }
 
 func (ec *executionContext) _Event_uid(ctx context.Context, field graphql.CollectedField, obj *event.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5724,6 +5814,9 @@ func (ec *executionContext) fieldContext_Event_creator(_ context.Context, field 
 }
 
 func (ec *executionContext) _Event_name(ctx context.Context, field graphql.CollectedField, obj *event.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5747,6 +5840,9 @@ func (ec *executionContext) fieldContext_Event_name(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Event_desc(ctx context.Context, field graphql.CollectedField, obj *event.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Desc)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5825,6 +5921,9 @@ func (ec *executionContext) fieldContext_Event_hosts(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Event_eventTime(ctx context.Context, field graphql.CollectedField, obj *event.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.EventTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5848,6 +5947,9 @@ func (ec *executionContext) fieldContext_Event_eventTime(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Event_eventTimeStatus(ctx context.Context, field graphql.CollectedField, obj *event.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.TimeStatus)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5871,6 +5973,9 @@ func (ec *executionContext) fieldContext_Event_eventTimeStatus(_ context.Context
 }
 
 func (ec *executionContext) _Event_roomId(ctx context.Context, field graphql.CollectedField, obj *event.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOID2ᚖstring(ctx, field.Selections, obj.RoomID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5926,6 +6031,9 @@ func (ec *executionContext) fieldContext_Event_room(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Event_createTime(ctx context.Context, field graphql.CollectedField, obj *event.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5972,6 +6080,9 @@ func (ec *executionContext) fieldContext_Event_viewerHasBooked(_ context.Context
 }
 
 func (ec *executionContext) _EventEntry_eventId(ctx context.Context, field graphql.CollectedField, obj *event.FeedItem) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.EventID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5995,6 +6106,9 @@ func (ec *executionContext) fieldContext_EventEntry_eventId(_ context.Context, f
 }
 
 func (ec *executionContext) _EventEntry_eventTime(ctx context.Context, field graphql.CollectedField, obj *event.FeedItem) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.EventTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6114,6 +6228,9 @@ func (ec *executionContext) fieldContext_EventEntryConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _EventEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.EventEntryEdge) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6169,6 +6286,9 @@ func (ec *executionContext) fieldContext_EventEntryEdge_node(_ context.Context, 
 }
 
 func (ec *executionContext) _EventPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.EventPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6224,6 +6344,9 @@ func (ec *executionContext) fieldContext_EventPayload_event(_ context.Context, f
 }
 
 func (ec *executionContext) _FeedbackPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.FeedbackPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6247,6 +6370,9 @@ func (ec *executionContext) fieldContext_FeedbackPayload_message(_ context.Conte
 }
 
 func (ec *executionContext) _ImageUpload_imageId(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ImageID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6270,6 +6396,9 @@ func (ec *executionContext) fieldContext_ImageUpload_imageId(_ context.Context, 
 }
 
 func (ec *executionContext) _ImageUpload_uploadAddress(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.UploadAddress)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6293,6 +6422,9 @@ func (ec *executionContext) fieldContext_ImageUpload_uploadAddress(_ context.Con
 }
 
 func (ec *executionContext) _ImageUpload_imageURL(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ImageURL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6316,6 +6448,9 @@ func (ec *executionContext) fieldContext_ImageUpload_imageURL(_ context.Context,
 }
 
 func (ec *executionContext) _ImageUpload_expireTime(ctx context.Context, field graphql.CollectedField, obj *storage.ImageUpload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.ExpireTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6339,6 +6474,9 @@ func (ec *executionContext) fieldContext_ImageUpload_expireTime(_ context.Contex
 }
 
 func (ec *executionContext) _ImageUploadPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ImageUploadPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6394,6 +6532,9 @@ func (ec *executionContext) fieldContext_ImageUploadPayload_upload(_ context.Con
 }
 
 func (ec *executionContext) _InviteToRoomPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.InviteToRoomPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6417,6 +6558,9 @@ func (ec *executionContext) fieldContext_InviteToRoomPayload_message(_ context.C
 }
 
 func (ec *executionContext) _LeaveClubPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.LeaveClubPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6440,6 +6584,9 @@ func (ec *executionContext) fieldContext_LeaveClubPayload_message(_ context.Cont
 }
 
 func (ec *executionContext) _LinkPreview_title(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6463,6 +6610,9 @@ func (ec *executionContext) fieldContext_LinkPreview_title(_ context.Context, fi
 }
 
 func (ec *executionContext) _LinkPreview_description(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Description)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6486,6 +6636,9 @@ func (ec *executionContext) fieldContext_LinkPreview_description(_ context.Conte
 }
 
 func (ec *executionContext) _LinkPreview_image(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Image)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6509,6 +6662,9 @@ func (ec *executionContext) fieldContext_LinkPreview_image(_ context.Context, fi
 }
 
 func (ec *executionContext) _LinkPreview_url(ctx context.Context, field graphql.CollectedField, obj *linkpreview.Preview) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.URL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6532,6 +6688,9 @@ func (ec *executionContext) fieldContext_LinkPreview_url(_ context.Context, fiel
 }
 
 func (ec *executionContext) _LiveEvent_event(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Event)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6601,6 +6760,9 @@ func (ec *executionContext) fieldContext_LiveEvent_action(_ context.Context, fie
 }
 
 func (ec *executionContext) _LiveEvent_data(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx, field.Selections, obj.Data)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6624,6 +6786,9 @@ func (ec *executionContext) fieldContext_LiveEvent_data(_ context.Context, field
 }
 
 func (ec *executionContext) _LiveEvent_frame(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Frame)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6647,6 +6812,9 @@ func (ec *executionContext) fieldContext_LiveEvent_frame(_ context.Context, fiel
 }
 
 func (ec *executionContext) _LiveMember_uid(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6670,6 +6838,9 @@ func (ec *executionContext) fieldContext_LiveMember_uid(_ context.Context, field
 }
 
 func (ec *executionContext) _LiveMember_ruid(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt642int64(ctx, field.Selections, obj.RUID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6716,6 +6887,9 @@ func (ec *executionContext) fieldContext_LiveMember_role(_ context.Context, fiel
 }
 
 func (ec *executionContext) _LiveMember_tool(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Tool)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6739,6 +6913,9 @@ func (ec *executionContext) fieldContext_LiveMember_tool(_ context.Context, fiel
 }
 
 func (ec *executionContext) _LiveMember_toolData(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ToolData)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6762,6 +6939,9 @@ func (ec *executionContext) fieldContext_LiveMember_toolData(_ context.Context, 
 }
 
 func (ec *executionContext) _LiveMember_joinTime(ctx context.Context, field graphql.CollectedField, obj *live.Member) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6817,6 +6997,9 @@ func (ec *executionContext) fieldContext_LiveMember_user(_ context.Context, fiel
 }
 
 func (ec *executionContext) _LivePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.LivePayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6840,6 +7023,9 @@ func (ec *executionContext) fieldContext_LivePayload_message(_ context.Context, 
 }
 
 func (ec *executionContext) _LivePayload_applied(ctx context.Context, field graphql.CollectedField, obj *model.LivePayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Applied)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6863,6 +7049,9 @@ func (ec *executionContext) fieldContext_LivePayload_applied(_ context.Context, 
 }
 
 func (ec *executionContext) _LivePin_md5(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.MD5)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6886,6 +7075,9 @@ func (ec *executionContext) fieldContext_LivePin_md5(_ context.Context, field gr
 }
 
 func (ec *executionContext) _LivePin_tool(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Tool)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6909,6 +7101,9 @@ func (ec *executionContext) fieldContext_LivePin_tool(_ context.Context, field g
 }
 
 func (ec *executionContext) _LivePin_toolData(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ToolData)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6932,6 +7127,9 @@ func (ec *executionContext) fieldContext_LivePin_toolData(_ context.Context, fie
 }
 
 func (ec *executionContext) _LivePin_toUid(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.ToUID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6955,6 +7153,9 @@ func (ec *executionContext) fieldContext_LivePin_toUid(_ context.Context, field 
 }
 
 func (ec *executionContext) _LivePin_createTime(ctx context.Context, field graphql.CollectedField, obj *live.Pin) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6978,6 +7179,9 @@ func (ec *executionContext) fieldContext_LivePin_createTime(_ context.Context, f
 }
 
 func (ec *executionContext) _LiveRoom_roomId(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.RoomID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7065,6 +7269,9 @@ func (ec *executionContext) fieldContext_LiveRoom_pins(_ context.Context, field 
 }
 
 func (ec *executionContext) _LiveRoom_live(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOJSON2chaoqerᚋgraphᚋliveᚐJSON(ctx, field.Selections, obj.Live)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7111,6 +7318,9 @@ func (ec *executionContext) fieldContext_LiveRoom_raisedHands(_ context.Context,
 }
 
 func (ec *executionContext) _LoginPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7134,6 +7344,9 @@ func (ec *executionContext) fieldContext_LoginPayload_message(_ context.Context,
 }
 
 func (ec *executionContext) _LoginPayload_registered(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Registered)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7189,6 +7402,9 @@ func (ec *executionContext) fieldContext_LoginPayload_credentials(_ context.Cont
 }
 
 func (ec *executionContext) _LogoutPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.LogoutPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7235,6 +7451,9 @@ func (ec *executionContext) fieldContext_Message_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Message_messageId(ctx context.Context, field graphql.CollectedField, obj *message.Message) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt642int64(ctx, field.Selections, obj.MessageID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7258,6 +7477,9 @@ func (ec *executionContext) fieldContext_Message_messageId(_ context.Context, fi
 }
 
 func (ec *executionContext) _Message_uid(ctx context.Context, field graphql.CollectedField, obj *message.Message) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7281,6 +7503,9 @@ func (ec *executionContext) fieldContext_Message_uid(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Message_originUid(ctx context.Context, field graphql.CollectedField, obj *message.Message) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOID2ᚖstring(ctx, field.Selections, obj.OriginUID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7304,6 +7529,9 @@ func (ec *executionContext) fieldContext_Message_originUid(_ context.Context, fi
 }
 
 func (ec *executionContext) _Message_originPushType(ctx context.Context, field graphql.CollectedField, obj *message.Message) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.OriginPushType)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7327,6 +7555,9 @@ func (ec *executionContext) fieldContext_Message_originPushType(_ context.Contex
 }
 
 func (ec *executionContext) _Message_messageType(ctx context.Context, field graphql.CollectedField, obj *message.Message) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.MessageType)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7382,6 +7613,9 @@ func (ec *executionContext) fieldContext_Message_messageBody(_ context.Context, 
 }
 
 func (ec *executionContext) _Message_unread(ctx context.Context, field graphql.CollectedField, obj *message.Message) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Unread)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7405,6 +7639,9 @@ func (ec *executionContext) fieldContext_Message_unread(_ context.Context, field
 }
 
 func (ec *executionContext) _Message_createTime(ctx context.Context, field graphql.CollectedField, obj *message.Message) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7460,6 +7697,9 @@ func (ec *executionContext) fieldContext_Message_origin(_ context.Context, field
 }
 
 func (ec *executionContext) _MessageBody_title(ctx context.Context, field graphql.CollectedField, obj *message.Body) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Title)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7483,6 +7723,9 @@ func (ec *executionContext) fieldContext_MessageBody_title(_ context.Context, fi
 }
 
 func (ec *executionContext) _MessageBody_content(ctx context.Context, field graphql.CollectedField, obj *message.Body) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Content)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7506,6 +7749,9 @@ func (ec *executionContext) fieldContext_MessageBody_content(_ context.Context, 
 }
 
 func (ec *executionContext) _MessageBody_url(ctx context.Context, field graphql.CollectedField, obj *message.Body) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.URL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7593,6 +7839,9 @@ func (ec *executionContext) fieldContext_MessageConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _MessageEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.MessageEdge) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10108,6 +10357,9 @@ func (ec *executionContext) fieldContext_Mutation_deleteCard(ctx context.Context
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *page.Info) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasNextPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10131,6 +10383,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_hasPreviousPage(ctx context.Context, field graphql.CollectedField, obj *page.Info) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.HasPreviousPage)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10154,6 +10409,9 @@ func (ec *executionContext) fieldContext_PageInfo_hasPreviousPage(_ context.Cont
 }
 
 func (ec *executionContext) _PageInfo_startCursor(ctx context.Context, field graphql.CollectedField, obj *page.Info) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.StartCursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10177,6 +10435,9 @@ func (ec *executionContext) fieldContext_PageInfo_startCursor(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *page.Info) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EndCursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10200,6 +10461,9 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 }
 
 func (ec *executionContext) _ProfilePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ProfilePayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11327,6 +11591,9 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _ReportPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ReportPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11350,6 +11617,9 @@ func (ec *executionContext) fieldContext_ReportPayload_message(_ context.Context
 }
 
 func (ec *executionContext) _RequestCaptchaPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.RequestCaptchaPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11396,6 +11666,9 @@ func (ec *executionContext) fieldContext_Room_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Room_roomId(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11419,6 +11692,9 @@ func (ec *executionContext) fieldContext_Room_roomId(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Room_uid(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11474,6 +11750,9 @@ func (ec *executionContext) fieldContext_Room_creator(_ context.Context, field g
 }
 
 func (ec *executionContext) _Room_name(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11497,6 +11776,9 @@ func (ec *executionContext) fieldContext_Room_name(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Room_clubId(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOID2ᚖstring(ctx, field.Selections, obj.ClubID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11552,6 +11834,9 @@ func (ec *executionContext) fieldContext_Room_club(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Room_inviteOnly(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.InviteOnly)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11575,6 +11860,9 @@ func (ec *executionContext) fieldContext_Room_inviteOnly(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Room_createTime(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11653,6 +11941,9 @@ func (ec *executionContext) fieldContext_Room_memberTotal(_ context.Context, fie
 }
 
 func (ec *executionContext) _RoomEntry_roomId(ctx context.Context, field graphql.CollectedField, obj *room.FeedItem) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.RoomID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11676,6 +11967,9 @@ func (ec *executionContext) fieldContext_RoomEntry_roomId(_ context.Context, fie
 }
 
 func (ec *executionContext) _RoomEntry_createTime(ctx context.Context, field graphql.CollectedField, obj *room.FeedItem) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11795,6 +12089,9 @@ func (ec *executionContext) fieldContext_RoomEntryConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _RoomEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RoomEntryEdge) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11850,6 +12147,9 @@ func (ec *executionContext) fieldContext_RoomEntryEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _RoomPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.RoomPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11905,6 +12205,9 @@ func (ec *executionContext) fieldContext_RoomPayload_room(_ context.Context, fie
 }
 
 func (ec *executionContext) _RoomSnapshot_roomCacheId(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.RoomCacheID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11928,6 +12231,9 @@ func (ec *executionContext) fieldContext_RoomSnapshot_roomCacheId(_ context.Cont
 }
 
 func (ec *executionContext) _RoomSnapshot_roomId(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.RoomID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11951,6 +12257,9 @@ func (ec *executionContext) fieldContext_RoomSnapshot_roomId(_ context.Context, 
 }
 
 func (ec *executionContext) _RoomSnapshot_uid(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11974,6 +12283,9 @@ func (ec *executionContext) fieldContext_RoomSnapshot_uid(_ context.Context, fie
 }
 
 func (ec *executionContext) _RoomSnapshot_name(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11997,6 +12309,9 @@ func (ec *executionContext) fieldContext_RoomSnapshot_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _RoomSnapshot_clubId(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOID2ᚖstring(ctx, field.Selections, obj.ClubID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12043,6 +12358,9 @@ func (ec *executionContext) fieldContext_RoomSnapshot_inviteOnly(_ context.Conte
 }
 
 func (ec *executionContext) _RoomSnapshot_createTime(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12153,6 +12471,9 @@ func (ec *executionContext) fieldContext_RoomSnapshot_members(_ context.Context,
 }
 
 func (ec *executionContext) _RoomSnapshot_memberTotal(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.MemberTotal)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12208,6 +12529,9 @@ func (ec *executionContext) fieldContext_RoomSnapshot_sharer(_ context.Context, 
 }
 
 func (ec *executionContext) _RoomToken_roomId(ctx context.Context, field graphql.CollectedField, obj *model.RoomToken) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.RoomID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12231,6 +12555,9 @@ func (ec *executionContext) fieldContext_RoomToken_roomId(_ context.Context, fie
 }
 
 func (ec *executionContext) _RoomToken_token(ctx context.Context, field graphql.CollectedField, obj *model.RoomToken) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Token)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12254,6 +12581,9 @@ func (ec *executionContext) fieldContext_RoomToken_token(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SendNoticePayload_message(ctx context.Context, field graphql.CollectedField, obj *model.SendNoticePayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12277,6 +12607,9 @@ func (ec *executionContext) fieldContext_SendNoticePayload_message(_ context.Con
 }
 
 func (ec *executionContext) _ShareRoomPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.ShareRoomPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12300,6 +12633,9 @@ func (ec *executionContext) fieldContext_ShareRoomPayload_message(_ context.Cont
 }
 
 func (ec *executionContext) _ShareRoomPayload_roomCacheId(ctx context.Context, field graphql.CollectedField, obj *model.ShareRoomPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.RoomCacheID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12323,6 +12659,9 @@ func (ec *executionContext) fieldContext_ShareRoomPayload_roomCacheId(_ context.
 }
 
 func (ec *executionContext) _SnapshotClub_clubId(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.ClubID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12346,6 +12685,9 @@ func (ec *executionContext) fieldContext_SnapshotClub_clubId(_ context.Context, 
 }
 
 func (ec *executionContext) _SnapshotClub_uid(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12369,6 +12711,9 @@ func (ec *executionContext) fieldContext_SnapshotClub_uid(_ context.Context, fie
 }
 
 func (ec *executionContext) _SnapshotClub_name(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12392,6 +12737,9 @@ func (ec *executionContext) fieldContext_SnapshotClub_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _SnapshotClub_cover(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cover)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12415,6 +12763,9 @@ func (ec *executionContext) fieldContext_SnapshotClub_cover(_ context.Context, f
 }
 
 func (ec *executionContext) _SnapshotClub_createTime(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12438,6 +12789,9 @@ func (ec *executionContext) fieldContext_SnapshotClub_createTime(_ context.Conte
 }
 
 func (ec *executionContext) _SnapshotClub_memberTotal(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotClub) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.MemberTotal)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12461,6 +12815,9 @@ func (ec *executionContext) fieldContext_SnapshotClub_memberTotal(_ context.Cont
 }
 
 func (ec *executionContext) _SnapshotUser_uid(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12484,6 +12841,9 @@ func (ec *executionContext) fieldContext_SnapshotUser_uid(_ context.Context, fie
 }
 
 func (ec *executionContext) _SnapshotUser_nickname(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Nickname)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12507,6 +12867,9 @@ func (ec *executionContext) fieldContext_SnapshotUser_nickname(_ context.Context
 }
 
 func (ec *executionContext) _SnapshotUser_avatar(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Avatar)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12530,6 +12893,9 @@ func (ec *executionContext) fieldContext_SnapshotUser_avatar(_ context.Context, 
 }
 
 func (ec *executionContext) _SnapshotUser_bio(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Bio)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12553,6 +12919,9 @@ func (ec *executionContext) fieldContext_SnapshotUser_bio(_ context.Context, fie
 }
 
 func (ec *executionContext) _SnapshotUser_cardTotal(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.CardTotal)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12684,6 +13053,9 @@ func (ec *executionContext) fieldContext_User_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _User_uid(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12707,6 +13079,9 @@ func (ec *executionContext) fieldContext_User_uid(_ context.Context, field graph
 }
 
 func (ec *executionContext) _User_nickname(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Nickname)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12730,6 +13105,9 @@ func (ec *executionContext) fieldContext_User_nickname(_ context.Context, field 
 }
 
 func (ec *executionContext) _User_avatar(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Avatar)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12753,6 +13131,9 @@ func (ec *executionContext) fieldContext_User_avatar(_ context.Context, field gr
 }
 
 func (ec *executionContext) _User_bio(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Bio)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12776,6 +13157,9 @@ func (ec *executionContext) fieldContext_User_bio(_ context.Context, field graph
 }
 
 func (ec *executionContext) _User_viewerHasBlocked(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Blocked)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12799,6 +13183,9 @@ func (ec *executionContext) fieldContext_User_viewerHasBlocked(_ context.Context
 }
 
 func (ec *executionContext) _User_viewerSentCard(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.SendCard)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12822,6 +13209,9 @@ func (ec *executionContext) fieldContext_User_viewerSentCard(_ context.Context, 
 }
 
 func (ec *executionContext) _User_cardTotal(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.CardTotal)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12845,6 +13235,9 @@ func (ec *executionContext) fieldContext_User_cardTotal(_ context.Context, field
 }
 
 func (ec *executionContext) _User_allowLive(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.AllowLive)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12868,6 +13261,9 @@ func (ec *executionContext) fieldContext_User_allowLive(_ context.Context, field
 }
 
 func (ec *executionContext) _UserEntry_uid(ctx context.Context, field graphql.CollectedField, obj *user.Entry) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12891,6 +13287,9 @@ func (ec *executionContext) fieldContext_UserEntry_uid(_ context.Context, field 
 }
 
 func (ec *executionContext) _UserEntry_createTime(ctx context.Context, field graphql.CollectedField, obj *user.Entry) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNTimestamp2int64(ctx, field.Selections, obj.CreateTime)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13010,6 +13409,9 @@ func (ec *executionContext) fieldContext_UserEntryConnection_pageInfo(_ context.
 }
 
 func (ec *executionContext) _UserEntryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.UserEntryEdge) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Cursor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13065,6 +13467,9 @@ func (ec *executionContext) fieldContext_UserEntryEdge_node(_ context.Context, f
 }
 
 func (ec *executionContext) _UserPayload_message(ctx context.Context, field graphql.CollectedField, obj *model.UserPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Message)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13120,6 +13525,9 @@ func (ec *executionContext) fieldContext_UserPayload_user(_ context.Context, fie
 }
 
 func (ec *executionContext) _Viewer_uid(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.UID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13505,6 +13913,9 @@ func (ec *executionContext) fieldContext_Viewer_clubs(ctx context.Context, field
 }
 
 func (ec *executionContext) _WechatJSConfig_appId(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.AppID)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13528,6 +13939,9 @@ func (ec *executionContext) fieldContext_WechatJSConfig_appId(_ context.Context,
 }
 
 func (ec *executionContext) _WechatJSConfig_nonceStr(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.NonceStr)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13551,6 +13965,9 @@ func (ec *executionContext) fieldContext_WechatJSConfig_nonceStr(_ context.Conte
 }
 
 func (ec *executionContext) _WechatJSConfig_timestamp(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Timestamp)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13574,6 +13991,9 @@ func (ec *executionContext) fieldContext_WechatJSConfig_timestamp(_ context.Cont
 }
 
 func (ec *executionContext) _WechatJSConfig_url(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.URL)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13597,6 +14017,9 @@ func (ec *executionContext) fieldContext_WechatJSConfig_url(_ context.Context, f
 }
 
 func (ec *executionContext) _WechatJSConfig_signature(ctx context.Context, field graphql.CollectedField, obj *wechat.JSConfig) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Signature)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13620,6 +14043,9 @@ func (ec *executionContext) fieldContext_WechatJSConfig_signature(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13666,6 +14092,9 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsRepeatable)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13756,6 +14185,9 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13848,6 +14280,9 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14016,6 +14451,9 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14094,6 +14532,9 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultValue)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

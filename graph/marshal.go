@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"chaoqer/graph/limits"
+
 	"github.com/99designs/gqlgen/graphql"
 )
 
@@ -57,4 +59,14 @@ func (ec *executionContext) deferredGroup(ctx context.Context) graphql.DeferredG
 // a word (this runs once per object of the response).
 func mayDefer(query string) bool {
 	return strings.IndexByte(query, '@') >= 0 && strings.Contains(query, "defer")
+}
+
+// plainFields reports whether the fields of this operation that only read
+// a struct field of their object and marshal a scalar may do so directly,
+// without gqlgen's field context and resolver call (graph/execrewrite):
+// when no field middleware would run for them (limits.Unintercepted). A
+// field context matters only to a middleware and to errors, and these
+// fields raise none.
+func (ec *executionContext) plainFields() bool {
+	return limits.Unintercepted(ec.OperationContext)
 }

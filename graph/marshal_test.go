@@ -7,7 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"chaoqer/graph/limits"
+
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -60,5 +64,32 @@ func TestDeferredGroupOnlyWhereAnOperationMayDefer(t *testing.T) {
 		if !lazy && (g.Defers == nil || g.Path.String() != "viewer") {
 			t.Errorf("%s: gqlgen's group wanted, got path %q", query, g.Path.String())
 		}
+	}
+}
+
+// Plain fields take their direct path exactly when limits runs the
+// operation's fields unintercepted.
+func TestPlainFieldsFollowTheFieldMiddleware(t *testing.T) {
+	for _, c := range []struct {
+		name        string
+		maxCost     int
+		query       string
+		plainFields bool
+	}{
+		{"query under a cost limit", 100, "{ viewer { uid } }", true},
+		{"query without a cost limit", 0, "{ viewer { uid } }", false},
+		{"mutation", 100, "mutation { logout { message } }", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			e := executor.New(NewExecutableSchema(Config{Resolvers: &Resolver{}}))
+			limits.Install(e, limits.Config{MaxCost: c.maxCost}, lru.New[*ast.QueryDocument](10), nil)
+			oc, gerrs := e.CreateOperationContext(graphql.StartOperationTrace(context.Background()), &graphql.RawParams{Query: c.query})
+			if gerrs != nil {
+				t.Fatal(gerrs)
+			}
+			if got := newExecutionContext(oc, nil, nil).plainFields(); got != c.plainFields {
+				t.Errorf("plainFields = %v, want %v", got, c.plainFields)
+			}
+		})
 	}
 }

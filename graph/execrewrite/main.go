@@ -74,8 +74,8 @@ func run(path string) error {
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("execrewrite: %d objects start their deferred group lazily; %d lists of objects marshal inline: %s\n",
-		r.deferred, len(r.inline), strings.Join(r.inline, ", "))
+	fmt.Printf("execrewrite: %d plain scalar fields marshal directly; %d objects start their deferred group lazily; %d lists of objects marshal inline: %s\n",
+		r.plain, r.deferred, len(r.inline), strings.Join(r.inline, ", "))
 	return nil
 }
 
@@ -83,6 +83,7 @@ func run(path string) error {
 type rewritten struct {
 	inline   []string // the list marshal functions now calling marshalSliceInline, sorted
 	deferred int      // the calls of graphql.NewDeferredGroup now calling ec.deferredGroup
+	plain    int      // the plain scalar fields given a direct path
 }
 
 // rewrite returns src with the sync lists' marshal functions calling
@@ -90,6 +91,11 @@ type rewritten struct {
 // ec.deferredGroup(ctx).
 func rewrite(src []byte) ([]byte, rewritten, error) {
 	var r rewritten
+	src, plain, err := plainFields(src)
+	if err != nil {
+		return nil, r, err
+	}
+	r.plain = plain
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, "generated.go", src, parser.ParseComments)
 	if err != nil {
@@ -173,4 +179,160 @@ func rewrite(src []byte) ([]byte, rewritten, error) {
 		return nil, r, err
 	}
 	return buf.Bytes(), r, nil
+}
+
+// scalarMarshalers are the gqlgen functions that turn a Go value into a
+// scalar and never answer null or an error for a value: a marshal function
+// of the executor calling only these (and the null report they never
+// trigger) needs no field context.
+var scalarMarshalers = map[string]bool{
+	"MarshalString": true, "MarshalInt": true, "MarshalInt32": true, "MarshalInt64": true,
+	"MarshalBoolean": true, "MarshalFloat": true, "MarshalID": true,
+	"AddInvalidNullFromMarshaler": true,
+}
+
+// plainFields gives every plain scalar field a direct path: a field method
+// of the form
+//
+//	func (ec *executionContext) _T_f(ctx context.Context, field graphql.CollectedField, obj *T) (ret graphql.Marshaler) {
+//		return graphql.ResolveField(ctx, ec.OperationContext, field, …,
+//			func(ctx context.Context) (any, error) { return obj.F, nil }, nil,
+//			func(ctx context.Context, selections ast.SelectionSet, v V) graphql.Marshaler { return ec.M(ctx, selections, v) }, …)
+//	}
+//
+// (a struct field read, no directive, and M a scalar marshal function as
+// scalarMarshalers says) first does
+//
+//	if ec.plainFields() {
+//		return ec.M(ctx, field.Selections, obj.F)
+//	}
+//
+// skipping the field context, the boxing of the value, the closures and
+// the panic guard gqlgen spends on each field (about eight allocations),
+// when the operation runs no field middleware (ec.plainFields,
+// graph/marshal.go). It edits the source text, so the rest of the file
+// keeps gqlgen's layout; a rewritten method no longer has the form, so
+// running it again changes nothing.
+func plainFields(src []byte) ([]byte, int, error) {
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, "generated.go", src, 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	methods := map[string]*ast.FuncDecl{}
+	for _, d := range file.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && fd.Body != nil {
+			methods[fd.Name.Name] = fd
+		}
+	}
+	type insert struct {
+		at   int
+		text string
+	}
+	var inserts []insert
+	for _, fd := range methods {
+		field, marshal, ok := plainField(fd)
+		if !ok || !scalarMarshal(methods[marshal]) {
+			continue
+		}
+		inserts = append(inserts, insert{
+			at:   fset.Position(fd.Body.Lbrace).Offset + 1,
+			text: fmt.Sprintf("\n\tif ec.plainFields() {\n\t\treturn ec.%s(ctx, field.Selections, obj.%s)\n\t}", marshal, field),
+		})
+	}
+	sort.Slice(inserts, func(i, j int) bool { return inserts[i].at > inserts[j].at })
+	out := bytes.Clone(src)
+	for _, in := range inserts {
+		out = append(out[:in.at], append([]byte(in.text), out[in.at:]...)...)
+	}
+	if out, err = format.Source(out); err != nil {
+		return nil, 0, err
+	}
+	return out, len(inserts), nil
+}
+
+// plainField matches the form plainFields rewrites and returns the struct
+// field read and the marshal function called.
+func plainField(fd *ast.FuncDecl) (field, marshal string, ok bool) {
+	params := fd.Type.Params.List
+	if len(fd.Body.List) != 1 || len(params) != 3 || len(params[0].Names) != 1 || params[0].Names[0].Name != "ctx" ||
+		len(params[1].Names) != 1 || params[1].Names[0].Name != "field" || len(params[2].Names) != 1 || params[2].Names[0].Name != "obj" {
+		return "", "", false
+	}
+	ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
+	if !ok || len(ret.Results) != 1 {
+		return "", "", false
+	}
+	call, ok := ret.Results[0].(*ast.CallExpr)
+	if !ok || !isSelector(call.Fun, "graphql", "ResolveField") || len(call.Args) != 9 {
+		return "", "", false
+	}
+	if id, ok := call.Args[5].(*ast.Ident); !ok || id.Name != "nil" { // a directive chain
+		return "", "", false
+	}
+	// The resolver: return obj.F, nil
+	res, ok := onlyReturn(call.Args[4])
+	if !ok || len(res) != 2 {
+		return "", "", false
+	}
+	sel, ok := res[0].(*ast.SelectorExpr)
+	if !ok || !isIdent(sel.X, "obj") || !isIdent(res[1], "nil") {
+		return "", "", false
+	}
+	// The marshaller: return ec.M(ctx, selections, v)
+	res, ok = onlyReturn(call.Args[6])
+	if !ok || len(res) != 1 {
+		return "", "", false
+	}
+	m, ok := res[0].(*ast.CallExpr)
+	if !ok || len(m.Args) != 3 || !isIdent(m.Args[0], "ctx") || !isIdent(m.Args[1], "selections") || !isIdent(m.Args[2], "v") {
+		return "", "", false
+	}
+	ms, ok := m.Fun.(*ast.SelectorExpr)
+	if !ok || !isIdent(ms.X, "ec") {
+		return "", "", false
+	}
+	return sel.Sel.Name, ms.Sel.Name, true
+}
+
+// scalarMarshal reports whether fd is a marshal function that calls only
+// scalarMarshalers.
+func scalarMarshal(fd *ast.FuncDecl) bool {
+	if fd == nil || !strings.HasPrefix(fd.Name.Name, "marshal") {
+		return false
+	}
+	ok := true
+	ast.Inspect(fd.Body, func(n ast.Node) bool {
+		if call, isCall := n.(*ast.CallExpr); isCall {
+			sel, isSel := call.Fun.(*ast.SelectorExpr)
+			if !isSel || !isIdent(sel.X, "graphql") || !scalarMarshalers[sel.Sel.Name] {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+// onlyReturn is the results of a function literal whose body is one return.
+func onlyReturn(e ast.Expr) ([]ast.Expr, bool) {
+	lit, ok := e.(*ast.FuncLit)
+	if !ok || len(lit.Body.List) != 1 {
+		return nil, false
+	}
+	ret, ok := lit.Body.List[0].(*ast.ReturnStmt)
+	if !ok {
+		return nil, false
+	}
+	return ret.Results, true
+}
+
+func isIdent(e ast.Expr, name string) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == name
+}
+
+func isSelector(e ast.Expr, x, name string) bool {
+	sel, ok := e.(*ast.SelectorExpr)
+	return ok && isIdent(sel.X, x) && sel.Sel.Name == name
 }

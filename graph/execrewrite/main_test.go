@@ -73,3 +73,86 @@ func TestRewriteStartsDeferredGroupsThroughTheExecutor(t *testing.T) {
 		t.Fatalf("not idempotent: %d more deferred groups rewritten", r2.deferred)
 	}
 }
+
+// The plain-field pass: the form it rewrites, and what it leaves alone.
+const fields = `package graph
+
+func (ec *executionContext) _User_nickname(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(ctx, ec.OperationContext, field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) { return ec.fieldContext_User_nickname(ctx, field) },
+		func(ctx context.Context) (any, error) { return obj.Nickname, nil },
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler { return ec.marshalNString2string(ctx, selections, v) },
+		true, true)
+}
+
+func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(ctx, ec.OperationContext, field, nil,
+		func(ctx context.Context) (any, error) { return obj.NodeID(), nil },
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler { return ec.marshalNString2string(ctx, selections, v) },
+		true, true)
+}
+
+func (ec *executionContext) _Room_creator(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(ctx, ec.OperationContext, field, nil,
+		func(ctx context.Context) (any, error) { return obj.Creator, nil },
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *user.Profile) graphql.Marshaler { return ec.marshalOUser2ᚖProfile(ctx, selections, v) },
+		true, false)
+}
+
+func (ec *executionContext) _User_secret(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(ctx, ec.OperationContext, field, nil,
+		func(ctx context.Context) (any, error) { return obj.Secret, nil },
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver { return ec.directives.Login(ctx, nil, next) },
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler { return ec.marshalNString2string(ctx, selections, v) },
+		true, true)
+}
+
+func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	res := graphql.MarshalString(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalOUser2ᚖProfile(ctx context.Context, sel ast.SelectionSet, v *user.Profile) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._User(ctx, sel, v)
+}
+`
+
+func TestRewriteGivesPlainScalarFieldsADirectPath(t *testing.T) {
+	out, r, err := rewrite([]byte(fields))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.plain != 1 {
+		t.Errorf("%d fields rewritten, want 1 (nickname)", r.plain)
+	}
+	body := func(fn string) string {
+		b := string(out[strings.Index(string(out), ") "+fn+"("):])
+		return b[:strings.Index(b, "\n}\n")]
+	}
+	want := "if ec.plainFields() {\n\t\treturn ec.marshalNString2string(ctx, field.Selections, obj.Nickname)\n\t}\n\treturn graphql.ResolveField("
+	if !strings.Contains(body("_User_nickname"), want) {
+		t.Errorf("nickname not rewritten:\n%s", body("_User_nickname"))
+	}
+	// A method call, an object, a directive: gqlgen's path only.
+	for _, fn := range []string{"_User_id", "_Room_creator", "_User_secret"} {
+		if strings.Contains(body(fn), "plainFields") {
+			t.Errorf("%s rewritten:\n%s", fn, body(fn))
+		}
+	}
+	again, r2, err := rewrite(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(again) != string(out) || r2.plain != 0 {
+		t.Errorf("not idempotent: %d more fields", r2.plain)
+	}
+}

@@ -258,6 +258,7 @@ func (x *Extension) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 		}
 		if oc.Operation.Operation == ast.Query {
 			oc.ResolverMiddleware = unintercepted
+			oc.Stats.SetExtension(uninterceptedKey, true)
 		}
 	}
 	return nil
@@ -271,6 +272,18 @@ func (x *Extension) MutateOperationContext(ctx context.Context, oc *graphql.Oper
 // (ReadAfterWrite) concerns mutations. Mutations, subscriptions and, with
 // the cost limit off, every operation keep the check on each field.
 func unintercepted(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) }
+
+// uninterceptedKey marks, in the operation's stats, an operation whose
+// fields run unintercepted.
+const uninterceptedKey = "chaoqer.unintercepted"
+
+// Unintercepted reports whether oc's fields run without a field
+// middleware (unintercepted), so that a field that only reads its
+// object may skip gqlgen's per-field machinery altogether
+// (graph/execrewrite).
+func Unintercepted(oc *graphql.OperationContext) bool {
+	return oc != nil && oc.Stats.GetExtension(uninterceptedKey) != nil
+}
 
 // mayIntrospect: introspection is on for everyone, or the caller is an
 // operator.

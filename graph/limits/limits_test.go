@@ -307,6 +307,10 @@ func TestFieldCheckFollowsTheOperation(t *testing.T) {
 			if got := fields.Load() > 0; got != c.checked {
 				t.Errorf("fields checked: %d, want checked=%v", fields.Load(), c.checked)
 			}
+			// What lets plain fields skip gqlgen's field machinery (graph/execrewrite).
+			if got, want := limits.Unintercepted(oc), !c.checked; got != want {
+				t.Errorf("Unintercepted = %v, want %v", got, want)
+			}
 		})
 	}
 }
