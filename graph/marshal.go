@@ -47,7 +47,7 @@ func marshalSliceInline(ctx context.Context, length int, _ int64, omitPanicHandl
 // token of its own, so it cannot hide in another), the empty group does the
 // same, since only deferred fields write to it.
 func (ec *executionContext) deferredGroup(ctx context.Context) graphql.DeferredGroup {
-	if ec.OperationContext == nil || mayDefer(ec.OperationContext.RawQuery) {
+	if ec.OperationContext == nil || mayDefer(ec.RawQuery) {
 		return graphql.NewDeferredGroup(ctx)
 	}
 	return graphql.DeferredGroup{Context: ctx}
