@@ -15,14 +15,16 @@ type FeedItem struct {
 	RoomID     string
 	CreateTime int64
 	SequenceID string
-	Room       *Room
+	// Room is the room; its Presence is set when FeedWith.Presence asked
+	// for it.
+	Room *Room
 	// Shown is Room as the GraphQL field RoomEntry.room shows it: nil while
 	// the viewer may not see it (Visible), else a copy carrying what its
 	// selected fields show. The graph layer sets it from its batch loads, so
 	// that gqlgen marshals the field inline.
 	Shown *Room
-	// Club is the room's club as FeedClubs asked to read it (nil: the room
-	// has no club, its club was deleted, or no club was asked for).
+	// Club is the room's club as FeedWith.Clubs asked to read it (nil: the
+	// room has no club, its club was deleted, or no club was asked for).
 	Club *club.Club
 }
 
@@ -61,7 +63,8 @@ const feedSQL = `SELECT id, uid, name, club_id, create_time, sequence_id, seg FR
 ) f ORDER BY seg, sequence_id DESC LIMIT ?`
 
 // feedWithSQL reads what FeedWith asks for in an outer select over the
-// feed ({feed} is feedSQL), so that it is computed only for the page's rows:
+// feed ({feed} is feedSQL), so that it is computed only for the page's rows
+// (at most first+1):
 // {columns} are the extra columns (the clubs statement's columns, then the
 // presence), {join} the LEFT JOIN of the clubs when they are read.
 const feedWithSQL = `SELECT fd.id, fd.uid, fd.name, fd.club_id, fd.create_time, fd.sequence_id, fd.seg{columns}
