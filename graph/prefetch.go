@@ -109,22 +109,30 @@ func prefetchRoomsWith(ctx context.Context, rooms []*room.Room, us *users, clubs
 	return nil
 }
 
-// feedClubsAt is what the room feed reads of the clubs of the rooms at
-// `at`: nil when the operation does not select their club, else the
-// fields it selects, which the feed statement then computes.
-func feedClubsAt(ctx context.Context, at ...string) *room.FeedClubs {
-	p := sub(at, "club")
-	if !wants(ctx, p...) {
-		return nil
+// feedClubsAt is what the room feed statement reads along with the rooms
+// at `at` (room.FeedWith): their presence whenever the rooms are selected
+// (RoomEntry.room shows a room only when room.Visible, which reads it), and
+// their clubs, with the fields selected, when `club` is selected below
+// them. Nothing when the rooms are not selected.
+func feedClubsAt(ctx context.Context, at ...string) room.FeedWith {
+	if !wants(ctx, at...) {
+		return room.FeedWith{}
 	}
-	return &room.FeedClubs{Fields: clubFieldsAt(ctx, p...)}
+	with := room.FeedWith{Presence: true}
+	if p := sub(at, "club"); wants(ctx, p...) {
+		with.Clubs, with.ClubFields = true, clubFieldsAt(ctx, p...)
+	}
+	return with
 }
 
 // prefetchFeed is prefetchRooms for the rooms of a feed page read with
-// clubs (feedClubsAt): their clubs came with the page, so they go in the
-// club loader (a room whose club is gone as a missing club) rather than
-// cost a statement of their own.
-func prefetchFeed(ctx context.Context, items []*room.FeedItem, clubs *room.FeedClubs, at ...string) error {
+// feedClubsAt: what came with the page costs no statement of its own. The
+// clubs go in the club loader (a room whose club is gone as a missing
+// club); the presences are on the rooms, and go in the presence loader
+// too, so that another field of the operation showing one of these rooms
+// (an event's room) reads them from there.
+func prefetchFeed(ctx context.Context, items []*room.FeedItem, with room.FeedWith, at ...string) error {
+	l := loader.From(ctx)
 	rooms := make([]*room.Room, len(items))
 	var clubIDs []string
 	found := map[string]*club.Club{}
@@ -136,12 +144,15 @@ func prefetchFeed(ctx context.Context, items []*room.FeedItem, clubs *room.FeedC
 		if it.Club != nil {
 			found[it.Club.ID] = it.Club
 		}
+		if it.Room.Presence != nil {
+			l.Presence.Prime(ctx, it.RoomID, it.Room.Presence)
+		}
 	}
-	if clubs != nil {
-		loader.From(ctx).Clubs.Prime(clubIDs, found, clubs.Fields)
+	if with.Clubs {
+		l.Clubs.Prime(clubIDs, found, with.ClubFields)
 	}
 	var us users
-	if err := prefetchRoomsWith(ctx, rooms, &us, clubs != nil, at...); err != nil {
+	if err := prefetchRoomsWith(ctx, rooms, &us, with.Clubs, at...); err != nil {
 		return err
 	}
 	return us.load(ctx)

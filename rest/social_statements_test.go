@@ -92,8 +92,8 @@ func TestRoomFeedStatements(t *testing.T) {
 	}
 	r2, r100 := rest(2), rest(100)
 	t.Logf("REST GET /room: %d statements for 2 rooms, %d for 100", r2, r100)
-	// The feed with its clubs, the presences, the profiles (issue 13: the
-	// clubs come with the feed statement).
+	// The feed with its clubs and presences, then the profiles (issue 13:
+	// the clubs and the presences come with the feed statement).
 	if r2 != r100 || r100 != feedStatements {
 		t.Fatalf("REST feed: %d statements for 2 rooms, %d for 100, want %d", r2, r100, feedStatements)
 	}
@@ -129,14 +129,36 @@ func TestRoomFeedStatements(t *testing.T) {
 }
 
 // feedStatements is what a feed page selecting its rooms' clubs, creators
-// and members costs: the feed statement (which reads the clubs too), the
-// presences and the profiles.
-const feedStatements = 3
+// and members costs: the feed statement (which reads the clubs and the
+// presences too) and the profiles.
+const feedStatements = 2
+
+// clubMemberTotal is in a statement that computes clubs' member totals
+// (club.Columns with club.FieldMemberTotal).
+const clubMemberTotal = "m.club_id = c.id"
+
+// presenceOnlyInFeed reports, for the statements seen answering a feed
+// page, whether the rooms' presence was read (room_presences) and only by
+// the feed statement.
+func presenceOnlyInFeed(t *testing.T, seen map[string]bool) bool {
+	t.Helper()
+	read := false
+	for q := range seen {
+		if strings.Contains(q, "room_presences") {
+			if !strings.Contains(q, "fd.seg") {
+				t.Errorf("the presences are read on their own: %s", q)
+				return false
+			}
+			read = true
+		}
+	}
+	return read
+}
 
 // TestRoomFeedReadsClubsInFeedStatement pins that a feed page selecting
 // room { club } reads the clubs in the feed statement, with the computed
 // fields selected, and serves them from the club loader: no statement reads
-// clubs on its own, at 3 statements for pages of 5 and 20.
+// clubs on its own, at 2 statements for pages of 5 and 20.
 func TestRoomFeedReadsClubsInFeedStatement(t *testing.T) {
 	srv := resttest.Start(t)
 	v := srv.Onboard("Viewer")
@@ -153,7 +175,10 @@ func TestRoomFeedReadsClubsInFeedStatement(t *testing.T) {
 				t.Errorf("page of %d: the clubs are read on their own: %s", n, stmt)
 			}
 		}
-		if !computes(t, seen, "LEFT JOIN clubs c", "COUNT(*)") || !computes(t, seen, "LEFT JOIN clubs c", "j.uid") {
+		if !presenceOnlyInFeed(t, seen) {
+			t.Errorf("page of %d: the feed statement does not read the presences", n)
+		}
+		if !computes(t, seen, "LEFT JOIN clubs c", clubMemberTotal) || !computes(t, seen, "LEFT JOIN clubs c", "j.uid") {
 			t.Errorf("page of %d: the feed statement does not compute the club fields", n)
 		}
 		edges := obj(t, obj(t, body["data"])["roomFeed"])["edges"].([]any)
@@ -408,7 +433,7 @@ func TestRoomFeedComputesOnlySelectedFields(t *testing.T) {
 			t.Errorf("card-shaped feed reads %s", part)
 		}
 	}
-	if computes(card, clubs, "COUNT(*)") || computes(card, clubs, "j.uid") {
+	if computes(card, clubs, clubMemberTotal) || computes(card, clubs, "j.uid") {
 		t.Error("card-shaped feed counts club members")
 	}
 
@@ -420,7 +445,7 @@ func TestRoomFeedComputesOnlySelectedFields(t *testing.T) {
 			t.Errorf("full feed does not compute %s", part)
 		}
 	}
-	if !computes(full, clubs, "COUNT(*)") || !computes(full, clubs, "j.uid") {
+	if !computes(full, clubs, clubMemberTotal) || !computes(full, clubs, "j.uid") {
 		t.Error("full feed does not compute the club's member total and membership")
 	}
 	if nCard != nFull {
@@ -502,5 +527,122 @@ func TestProfileAndClubComputeOnlySelectedFields(t *testing.T) {
 	}
 	if n := obj(t, obj(t, body["data"])["nodes"].([]any)[0]); fmt.Sprint(n["cardTotal"]) != "1" {
 		t.Errorf("node user: %v", n)
+	}
+}
+
+// TestRoomFeedReadsPresenceInFeedStatement pins that a feed page selecting
+// its rooms reads who is connected to them in the feed statement, as
+// room.Service.Presences reads it (member total, members hosts first then
+// in join order, an empty room shown only to its creator with the creator
+// as its member), on pages of 1, 5, 20 and 100 walked through both
+// segments; and that a page not selecting its rooms reads no presence.
+func TestRoomFeedReadsPresenceInFeedStatement(t *testing.T) {
+	srv := resttest.Start(t)
+	v, o := srv.Onboard("Viewer"), srv.Onboard("Other")
+	seedRooms(t, srv, v, 24)
+	// Two public rooms nobody is in, newest of all: the viewer's own (shown,
+	// with the viewer as its member) and another user's (hidden).
+	resttest.Pause()
+	own := obj(t, v.Post("/room", P{"name": "own"}).MustOK(t))["roomId"].(string)
+	resttest.Pause()
+	hidden := obj(t, o.Post("/room", P{"name": "hidden"}).MustOK(t))["roomId"].(string)
+	// More than 6 in one room, with a host who joined last: shown first.
+	people := srv.SeedUsers(8)
+	for i, uid := range people {
+		connect(t, srv, own, uid, 2*(i/7), int64(i))
+	}
+	resttest.Pause()
+	empty := obj(t, v.Post("/room", P{"name": "empty"}).MustOK(t))["roomId"].(string)
+
+	shapes := []struct {
+		name, room string
+		statements int64
+		presence   bool
+	}{
+		{"no room", ``, 1, false},
+		{"room only", `room { roomId memberTotal }`, 1, true},
+		{"club", `room { roomId memberTotal club { clubId name } }`, 1, true},
+		{"members", `room { roomId memberTotal creator { uid } members { uid nickname } }`, 2, true},
+	}
+	for _, sh := range shapes {
+		q := `query($n: Int, $after: String) { roomFeed(first: $n, after: $after) { edges { cursor node { roomId ` +
+			sh.room + ` } } pageInfo { hasNextPage endCursor } } }`
+		for _, n := range []int{1, 5, 20, 100} {
+			var after any
+			shown, emptySeen, hiddenSeen := 0, false, false
+			for {
+				seen, count, body := watchStatements(t, srv, v, q, map[string]any{"n": n, "after": after})
+				if count != sh.statements {
+					t.Fatalf("%s, page of %d: %d statements, want %d: %v", sh.name, n, count, sh.statements, seen)
+				}
+				if read := presenceOnlyInFeed(t, seen); read != sh.presence {
+					t.Fatalf("%s, page of %d: presence read %v, want %v", sh.name, n, read, sh.presence)
+				}
+				conn := obj(t, obj(t, body["data"])["roomFeed"])
+				var roomIDs []string
+				nodes := map[string]map[string]any{}
+				for _, e := range conn["edges"].([]any) {
+					node := obj(t, obj(t, e)["node"])
+					id := node["roomId"].(string)
+					roomIDs = append(roomIDs, id)
+					nodes[id] = node
+				}
+				if sh.room != "" {
+					want, err := srv.App.Resolver.Rooms.Presences(context.Background(), roomIDs)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for id, node := range nodes {
+						p := want[id]
+						rm, _ := node["room"].(map[string]any)
+						switch {
+						case id == hidden:
+							hiddenSeen = true
+							if rm != nil {
+								t.Errorf("%s: the other's empty room is shown: %v", sh.name, rm)
+							}
+							continue
+						case rm == nil:
+							t.Fatalf("%s: room %s not shown (presence %+v)", sh.name, id, p)
+						}
+						shown++
+						if got := numOf(t, rm, "memberTotal"); got != int64(p.Total) {
+							t.Errorf("%s: room %s memberTotal %d, want %d", sh.name, id, got, p.Total)
+						}
+						members, ok := rm["members"].([]any)
+						if !ok {
+							continue
+						}
+						wantUIDs := p.UIDs
+						if id == empty {
+							emptySeen, wantUIDs = true, []string{v.UID}
+						}
+						var got []string
+						for _, m := range members {
+							got = append(got, obj(t, m)["uid"].(string))
+						}
+						if fmt.Sprint(got) != fmt.Sprint(wantUIDs) {
+							t.Errorf("%s: room %s members %v, want %v", sh.name, id, got, wantUIDs)
+						}
+					}
+				}
+				pi := obj(t, conn["pageInfo"])
+				if pi["hasNextPage"] != true {
+					break
+				}
+				after = pi["endCursor"]
+			}
+			if sh.room != "" && (shown != 26 || !hiddenSeen || strings.Contains(sh.room, "members") && !emptySeen) {
+				t.Errorf("%s, pages of %d: %d rooms shown (want 26), hidden room seen %v, empty room seen %v", sh.name, n, shown, hiddenSeen, emptySeen)
+			}
+		}
+	}
+	// The room with 8 members shows the host who joined last first.
+	p, err := srv.App.Resolver.Rooms.Presences(context.Background(), []string{own})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p[own].Total != 8 || len(p[own].UIDs) != 6 || p[own].UIDs[0] != people[7] {
+		t.Fatalf("presence of the crowded room %+v, want 8 with %s first", p[own], people[7])
 	}
 }

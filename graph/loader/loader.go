@@ -89,6 +89,7 @@ func (l *Loaders) Clear() {
 type Loader[K comparable, V any] struct {
 	*dataloader.Loader[K, V]
 	fetch func(context.Context, []K) (map[K]V, error)
+	cache *dataloader.InMemoryCache[K, V] // the loader's: what is loaded, primed or in flight
 }
 
 // newLoader turns a "load these keys into a map" function into a batched
@@ -106,9 +107,12 @@ func newLoader[K comparable, V any](fetch func(context.Context, []K) (map[K]V, e
 		}
 		return out
 	}
+	cache := dataloader.NewCache[K, V]()
 	return &Loader[K, V]{
-		Loader: dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](Wait), dataloader.WithBatchCapacity[K, V](1000)),
-		fetch:  fetch,
+		Loader: dataloader.NewBatchedLoader(batch, dataloader.WithWait[K, V](Wait), dataloader.WithBatchCapacity[K, V](1000),
+			dataloader.WithCache[K, V](cache)),
+		fetch: fetch,
+		cache: cache,
 	}
 }
 
@@ -121,12 +125,14 @@ func (l *Loader[K, V]) Get(ctx context.Context, key K) (V, error) {
 // (missing keys as zero values). A list resolver calls it with the keys of
 // its page, so the per-item loads that follow are all cache hits: the batch
 // is one statement however long the page is and however the items' resolvers
-// are scheduled.
+// are scheduled. Keys the loader already holds (loaded, primed, or in a
+// batch in flight) are not fetched again; with none left, no statement.
 func (l *Loader[K, V]) Prefetch(ctx context.Context, keys []K) error {
+	keys = l.missing(ctx, dedupe(keys))
 	if len(keys) == 0 {
 		return nil
 	}
-	found, err := l.fetch(ctx, dedupe(keys))
+	found, err := l.fetch(ctx, keys)
 	if err != nil {
 		return err
 	}
@@ -134,6 +140,17 @@ func (l *Loader[K, V]) Prefetch(ctx context.Context, keys []K) error {
 		l.Prime(ctx, k, found[k])
 	}
 	return nil
+}
+
+// missing are the keys the loader holds nothing for.
+func (l *Loader[K, V]) missing(ctx context.Context, keys []K) []K {
+	out := keys[:0:0]
+	for _, k := range keys {
+		if _, ok := l.cache.Get(ctx, k); !ok {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func dedupe[K comparable](keys []K) []K {

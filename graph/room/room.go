@@ -330,9 +330,13 @@ const presenceSQL = `SELECT x.room_id, x.uid, x.total FROM (
   SELECT p.room_id, p.uid,
     COUNT(*) OVER (PARTITION BY p.room_id) AS total,
     ROW_NUMBER() OVER (PARTITION BY p.room_id
-      ORDER BY CASE WHEN p.role = 2 THEN 0 ELSE 1 END, p.ruid, p.uid) AS rn
+      ORDER BY ` + presenceOrder + `) AS rn
   FROM room_presences p WHERE %s
 ) x WHERE x.rn <= ? ORDER BY x.room_id, x.rn`
+
+// presenceOrder is the order of a room's members (p, room_presences): hosts
+// (role 2) first, then join order (ruid); the uid breaks ties.
+const presenceOrder = `CASE WHEN p.role = 2 THEN 0 ELSE 1 END, p.ruid, p.uid`
 
 // presenceLateralSQL is presenceSQL on PostgreSQL, with the same rows: for
 // each room, the members come from one index range of presence_room_id_ruid,
@@ -348,7 +352,7 @@ FROM unnest(CAST(? AS varchar[])) AS k(room_id)
 CROSS JOIN LATERAL (
   SELECT p.uid, COUNT(*) OVER () AS total
   FROM room_presences p WHERE p.room_id = k.room_id
-  ORDER BY CASE WHEN p.role = 2 THEN 0 ELSE 1 END, p.ruid, p.uid LIMIT ?
+  ORDER BY ` + presenceOrder + ` LIMIT ?
 ) m`
 
 // Presences loads who is connected to each room; every requested room is in
