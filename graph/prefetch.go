@@ -109,12 +109,12 @@ func prefetchRoomsWith(ctx context.Context, rooms []*room.Room, us *users, clubs
 	return nil
 }
 
-// feedClubsAt is what the room feed statement reads along with the rooms
+// feedWithAt is what the room feed statement reads along with the rooms
 // at `at` (room.FeedWith): their presence whenever the rooms are selected
 // (RoomEntry.room shows a room only when room.Visible, which reads it), and
 // their clubs, with the fields selected, when `club` is selected below
 // them. Nothing when the rooms are not selected.
-func feedClubsAt(ctx context.Context, at ...string) room.FeedWith {
+func feedWithAt(ctx context.Context, at ...string) room.FeedWith {
 	if !wants(ctx, at...) {
 		return room.FeedWith{}
 	}
@@ -126,7 +126,7 @@ func feedClubsAt(ctx context.Context, at ...string) room.FeedWith {
 }
 
 // prefetchFeed is prefetchRooms for the rooms of a feed page read with
-// feedClubsAt: what came with the page costs no statement of its own. The
+// feedWithAt: what came with the page costs no statement of its own. The
 // clubs go in the club loader (a room whose club is gone as a missing
 // club); the presences are on the rooms, and go in the presence loader
 // too, so that another field of the operation showing one of these rooms

@@ -65,12 +65,12 @@ func (r *queryResolver) RoomFeed(ctx context.Context, first *int, after *string)
 	if err != nil {
 		return nil, err
 	}
-	clubs := feedClubsAt(ctx, "edges", "node", "room")
-	items, info, err := r.Rooms.Feed(ctx, viewer.UID(ctx), args, clubs)
+	with := feedWithAt(ctx, "edges", "node", "room")
+	items, info, err := r.Rooms.Feed(ctx, viewer.UID(ctx), args, with)
 	if err != nil {
 		return nil, err
 	}
-	if err := prefetchFeed(ctx, items, clubs, "edges", "node", "room"); err != nil {
+	if err := prefetchFeed(ctx, items, with, "edges", "node", "room"); err != nil {
 		return nil, err
 	}
 	if wants(ctx, "edges", "node", "room") {
