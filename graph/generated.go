@@ -4904,6 +4904,13 @@ func (ec *executionContext) fieldContext_AppVersionPayload_message(_ context.Con
 }
 
 func (ec *executionContext) _AppVersionPayload_version(ctx context.Context, field graphql.CollectedField, obj *model.AppVersionPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_AppVersionPayload_version(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNAppVersion2ᚖchaoqerᚋgraphᚋappinfoᚐVersion(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Version)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5371,6 +5378,13 @@ func (ec *executionContext) fieldContext_ClubEntry_club(_ context.Context, field
 }
 
 func (ec *executionContext) _ClubEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ClubEntryConnection) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_ClubEntryConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNClubEntryEdge2ᚕᚖchaoqerᚋgraphᚋmodelᚐClubEntryEdgeᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Edges)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5403,6 +5417,13 @@ func (ec *executionContext) fieldContext_ClubEntryConnection_edges(_ context.Con
 }
 
 func (ec *executionContext) _ClubEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ClubEntryConnection) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_ClubEntryConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNPageInfo2ᚖchaoqerᚋgraphᚋpageᚐInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5461,6 +5482,13 @@ func (ec *executionContext) fieldContext_ClubEntryEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _ClubEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ClubEntryEdge) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_ClubEntryEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNClubEntry2ᚖchaoqerᚋgraphᚋclubᚐMembership(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5519,6 +5547,13 @@ func (ec *executionContext) fieldContext_ClubPayload_message(_ context.Context, 
 }
 
 func (ec *executionContext) _ClubPayload_club(ctx context.Context, field graphql.CollectedField, obj *model.ClubPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_ClubPayload_club(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalOClub2ᚖchaoqerᚋgraphᚋclubᚐClub(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Club)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5866,6 +5901,13 @@ func (ec *executionContext) fieldContext_Event_desc(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Event_memberUids(ctx context.Context, field graphql.CollectedField, obj *event.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_Event_memberUids(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNID2ᚕstringᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.MemberUIDs)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6132,6 +6174,13 @@ func (ec *executionContext) fieldContext_EventEntry_eventTime(_ context.Context,
 }
 
 func (ec *executionContext) _EventEntry_event(ctx context.Context, field graphql.CollectedField, obj *event.FeedItem) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_EventEntry_event(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalOEvent2ᚖchaoqerᚋgraphᚋeventᚐEvent(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Event)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6164,6 +6213,13 @@ func (ec *executionContext) fieldContext_EventEntry_event(_ context.Context, fie
 }
 
 func (ec *executionContext) _EventEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.EventEntryConnection) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_EventEntryConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNEventEntryEdge2ᚕᚖchaoqerᚋgraphᚋmodelᚐEventEntryEdgeᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Edges)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6196,6 +6252,13 @@ func (ec *executionContext) fieldContext_EventEntryConnection_edges(_ context.Co
 }
 
 func (ec *executionContext) _EventEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.EventEntryConnection) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_EventEntryConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNPageInfo2ᚖchaoqerᚋgraphᚋpageᚐInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6254,6 +6317,13 @@ func (ec *executionContext) fieldContext_EventEntryEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _EventEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.EventEntryEdge) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_EventEntryEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNEventEntry2ᚖchaoqerᚋgraphᚋeventᚐFeedItem(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6312,6 +6382,13 @@ func (ec *executionContext) fieldContext_EventPayload_message(_ context.Context,
 }
 
 func (ec *executionContext) _EventPayload_event(ctx context.Context, field graphql.CollectedField, obj *model.EventPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_EventPayload_event(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalOEvent2ᚖchaoqerᚋgraphᚋeventᚐEvent(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Event)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -6500,6 +6577,13 @@ func (ec *executionContext) fieldContext_ImageUploadPayload_message(_ context.Co
 }
 
 func (ec *executionContext) _ImageUploadPayload_upload(ctx context.Context, field graphql.CollectedField, obj *model.ImageUploadPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_ImageUploadPayload_upload(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNImageUpload2ᚖchaoqerᚋgraphᚋstorageᚐImageUpload(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Upload)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7205,6 +7289,13 @@ func (ec *executionContext) fieldContext_LiveRoom_roomId(_ context.Context, fiel
 }
 
 func (ec *executionContext) _LiveRoom_members(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_LiveRoom_members(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNLiveMember2ᚕchaoqerᚋgraphᚋliveᚐMemberᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Members)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7237,6 +7328,13 @@ func (ec *executionContext) fieldContext_LiveRoom_members(_ context.Context, fie
 }
 
 func (ec *executionContext) _LiveRoom_pins(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_LiveRoom_pins(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNLivePin2ᚕchaoqerᚋgraphᚋliveᚐPinᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Pins)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7295,6 +7393,13 @@ func (ec *executionContext) fieldContext_LiveRoom_live(_ context.Context, field 
 }
 
 func (ec *executionContext) _LiveRoom_raisedHands(ctx context.Context, field graphql.CollectedField, obj *live.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_LiveRoom_raisedHands(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNID2ᚕstringᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Hands)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7370,6 +7475,13 @@ func (ec *executionContext) fieldContext_LoginPayload_registered(_ context.Conte
 }
 
 func (ec *executionContext) _LoginPayload_credentials(ctx context.Context, field graphql.CollectedField, obj *model.LoginPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_LoginPayload_credentials(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNCredentials2ᚖchaoqerᚋgraphᚋaccountᚐCredentials(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Credentials)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7581,6 +7693,13 @@ func (ec *executionContext) fieldContext_Message_messageType(_ context.Context, 
 }
 
 func (ec *executionContext) _Message_messageBody(ctx context.Context, field graphql.CollectedField, obj *message.Message) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_Message_messageBody(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNMessageBody2chaoqerᚋgraphᚋmessageᚐBody(graphql.WithFieldContext(ctx, fc), field.Selections, obj.MessageBody)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7775,6 +7894,13 @@ func (ec *executionContext) fieldContext_MessageBody_url(_ context.Context, fiel
 }
 
 func (ec *executionContext) _MessageConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.MessageConnection) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_MessageConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNMessageEdge2ᚕᚖchaoqerᚋgraphᚋmodelᚐMessageEdgeᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Edges)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7807,6 +7933,13 @@ func (ec *executionContext) fieldContext_MessageConnection_edges(_ context.Conte
 }
 
 func (ec *executionContext) _MessageConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MessageConnection) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_MessageConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNPageInfo2ᚖchaoqerᚋgraphᚋpageᚐInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7865,6 +7998,13 @@ func (ec *executionContext) fieldContext_MessageEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _MessageEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.MessageEdge) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_MessageEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNMessage2ᚖchaoqerᚋgraphᚋmessageᚐMessage(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10487,6 +10627,13 @@ func (ec *executionContext) fieldContext_ProfilePayload_message(_ context.Contex
 }
 
 func (ec *executionContext) _ProfilePayload_user(ctx context.Context, field graphql.CollectedField, obj *model.ProfilePayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_ProfilePayload_user(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalOUser2ᚖchaoqerᚋgraphᚋuserᚐProfile(graphql.WithFieldContext(ctx, fc), field.Selections, obj.User)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11718,6 +11865,13 @@ func (ec *executionContext) fieldContext_Room_uid(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Room_creator(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_Room_creator(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalOUser2ᚖchaoqerᚋgraphᚋuserᚐProfile(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Creator)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11802,6 +11956,13 @@ func (ec *executionContext) fieldContext_Room_clubId(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Room_club(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_Room_club(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalOClub2ᚖchaoqerᚋgraphᚋclubᚐClub(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Club)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11886,6 +12047,13 @@ func (ec *executionContext) fieldContext_Room_createTime(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Room_members(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_Room_members(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNUser2ᚕᚖchaoqerᚋgraphᚋuserᚐProfileᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Members)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11993,6 +12161,13 @@ func (ec *executionContext) fieldContext_RoomEntry_createTime(_ context.Context,
 }
 
 func (ec *executionContext) _RoomEntry_room(ctx context.Context, field graphql.CollectedField, obj *room.FeedItem) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_RoomEntry_room(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalORoom2ᚖchaoqerᚋgraphᚋroomᚐRoom(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Shown)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12025,6 +12200,13 @@ func (ec *executionContext) fieldContext_RoomEntry_room(_ context.Context, field
 }
 
 func (ec *executionContext) _RoomEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RoomEntryConnection) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_RoomEntryConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNRoomEntryEdge2ᚕᚖchaoqerᚋgraphᚋmodelᚐRoomEntryEdgeᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Edges)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12057,6 +12239,13 @@ func (ec *executionContext) fieldContext_RoomEntryConnection_edges(_ context.Con
 }
 
 func (ec *executionContext) _RoomEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RoomEntryConnection) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_RoomEntryConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNPageInfo2ᚖchaoqerᚋgraphᚋpageᚐInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12115,6 +12304,13 @@ func (ec *executionContext) fieldContext_RoomEntryEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _RoomEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RoomEntryEdge) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_RoomEntryEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNRoomEntry2ᚖchaoqerᚋgraphᚋroomᚐFeedItem(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12173,6 +12369,13 @@ func (ec *executionContext) fieldContext_RoomPayload_message(_ context.Context, 
 }
 
 func (ec *executionContext) _RoomPayload_room(ctx context.Context, field graphql.CollectedField, obj *model.RoomPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_RoomPayload_room(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalORoom2ᚖchaoqerᚋgraphᚋroomᚐRoom(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Room)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12407,6 +12610,13 @@ func (ec *executionContext) fieldContext_RoomSnapshot_closed(_ context.Context, 
 }
 
 func (ec *executionContext) _RoomSnapshot_club(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_RoomSnapshot_club(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalOSnapshotClub2ᚖchaoqerᚋgraphᚋroomᚐSnapshotClub(graphql.WithFieldContext(ctx, fc), field.Selections, obj.ClubResult)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12439,6 +12649,13 @@ func (ec *executionContext) fieldContext_RoomSnapshot_club(_ context.Context, fi
 }
 
 func (ec *executionContext) _RoomSnapshot_members(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_RoomSnapshot_members(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNSnapshotUser2ᚕchaoqerᚋgraphᚋroomᚐSnapshotUserᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.MemberList)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12497,6 +12714,13 @@ func (ec *executionContext) fieldContext_RoomSnapshot_memberTotal(_ context.Cont
 }
 
 func (ec *executionContext) _RoomSnapshot_sharer(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_RoomSnapshot_sharer(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalOSnapshotUser2ᚖchaoqerᚋgraphᚋroomᚐSnapshotUser(graphql.WithFieldContext(ctx, fc), field.Selections, obj.FromMember)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13345,6 +13569,13 @@ func (ec *executionContext) fieldContext_UserEntry_user(_ context.Context, field
 }
 
 func (ec *executionContext) _UserEntryConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.UserEntryConnection) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_UserEntryConnection_edges(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNUserEntryEdge2ᚕᚖchaoqerᚋgraphᚋmodelᚐUserEntryEdgeᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Edges)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13377,6 +13608,13 @@ func (ec *executionContext) fieldContext_UserEntryConnection_edges(_ context.Con
 }
 
 func (ec *executionContext) _UserEntryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.UserEntryConnection) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_UserEntryConnection_pageInfo(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNPageInfo2ᚖchaoqerᚋgraphᚋpageᚐInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13435,6 +13673,13 @@ func (ec *executionContext) fieldContext_UserEntryEdge_cursor(_ context.Context,
 }
 
 func (ec *executionContext) _UserEntryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.UserEntryEdge) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_UserEntryEdge_node(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalNUserEntry2ᚖchaoqerᚋgraphᚋuserᚐEntry(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13493,6 +13738,13 @@ func (ec *executionContext) fieldContext_UserPayload_message(_ context.Context, 
 }
 
 func (ec *executionContext) _UserPayload_user(ctx context.Context, field graphql.CollectedField, obj *model.UserPayload) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext_UserPayload_user(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalOUser2ᚖchaoqerᚋgraphᚋuserᚐProfile(graphql.WithFieldContext(ctx, fc), field.Selections, obj.User)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14118,6 +14370,13 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___Directive_locations(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalN__DirectiveLocation2ᚕstringᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Locations)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14373,6 +14632,13 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 }
 
 func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___Field_type(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14500,6 +14766,13 @@ func (ec *executionContext) fieldContext___InputValue_description(_ context.Cont
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___InputValue_type(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -13,6 +13,10 @@
 //     Resolve*Concurrently, and makes them call marshalSliceInline
 //     (graph/marshal.go), which has the same signature and per-element
 //     field context and panic recovery.
+//   - Plain fields: a field that only reads a struct field still goes
+//     through gqlgen's resolver machinery (a field context, the value
+//     boxed, closures, a panic guard) for the sake of field middleware;
+//     plainFields gives it a direct path for operations that run none.
 //   - Incremental delivery: every object starts a graphql.DeferredGroup,
 //     which computes the object's full response path and allocates a
 //     field set and a map, used only when the operation has a @defer.
@@ -74,8 +78,8 @@ func run(path string) error {
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("execrewrite: %d plain scalar fields marshal directly; %d objects start their deferred group lazily; %d lists of objects marshal inline: %s\n",
-		r.plain, r.deferred, len(r.inline), strings.Join(r.inline, ", "))
+	fmt.Printf("execrewrite: %d plain fields (%d of objects or lists) marshal directly; %d objects start their deferred group lazily; %d lists of objects marshal inline: %s\n",
+		r.plain, r.objects, r.deferred, len(r.inline), strings.Join(r.inline, ", "))
 	return nil
 }
 
@@ -83,7 +87,8 @@ func run(path string) error {
 type rewritten struct {
 	inline   []string // the list marshal functions now calling marshalSliceInline, sorted
 	deferred int      // the calls of graphql.NewDeferredGroup now calling ec.deferredGroup
-	plain    int      // the plain scalar fields given a direct path
+	plain    int      // the plain fields given a direct path
+	objects  int      // of which object or list fields
 }
 
 // rewrite returns src with the sync lists' marshal functions calling
@@ -91,11 +96,10 @@ type rewritten struct {
 // ec.deferredGroup(ctx).
 func rewrite(src []byte) ([]byte, rewritten, error) {
 	var r rewritten
-	src, plain, err := plainFields(src)
+	src, err := plainFields(src, &r)
 	if err != nil {
 		return nil, r, err
 	}
-	r.plain = plain
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, "generated.go", src, parser.ParseComments)
 	if err != nil {
@@ -191,33 +195,47 @@ var scalarMarshalers = map[string]bool{
 	"AddInvalidNullFromMarshaler": true,
 }
 
-// plainFields gives every plain scalar field a direct path: a field method
-// of the form
+// plainFields gives every plain field a direct path: a field method of the
+// form
 //
 //	func (ec *executionContext) _T_f(ctx context.Context, field graphql.CollectedField, obj *T) (ret graphql.Marshaler) {
-//		return graphql.ResolveField(ctx, ec.OperationContext, field, …,
+//		return graphql.ResolveField(ctx, ec.OperationContext, field,
+//			func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) { return ec.fieldContext_T_f(ctx, field) },
 //			func(ctx context.Context) (any, error) { return obj.F, nil }, nil,
 //			func(ctx context.Context, selections ast.SelectionSet, v V) graphql.Marshaler { return ec.M(ctx, selections, v) }, …)
 //	}
 //
-// (a struct field read, no directive, and M a scalar marshal function as
-// scalarMarshalers says) first does
+// (a struct field read and no directive) first does, when M marshals a
+// scalar (scalarMarshal),
 //
 //	if ec.plainFields() {
 //		return ec.M(ctx, field.Selections, obj.F)
 //	}
 //
-// skipping the field context, the boxing of the value, the closures and
-// the panic guard gqlgen spends on each field (about eight allocations),
-// when the operation runs no field middleware (ec.plainFields,
-// graph/marshal.go). It edits the source text, so the rest of the file
-// keeps gqlgen's layout; a rewritten method no longer has the form, so
-// running it again changes nothing.
-func plainFields(src []byte) ([]byte, int, error) {
+// and otherwise (an object or a list, whose own fields need this field's
+// context for their paths)
+//
+//	if ec.plainFields() {
+//		fc, err := ec.fieldContext_T_f(ctx, field)
+//		if err != nil {
+//			return graphql.Null
+//		}
+//		return ec.M(graphql.WithFieldContext(ctx, fc), field.Selections, obj.F)
+//	}
+//
+// skipping what gqlgen spends on each field for its middleware: the boxing
+// of the value, the closures and the panic guard (about eight allocations
+// for a scalar, four for an object), when the operation runs no field
+// middleware (ec.plainFields, graph/marshal.go). A panic below such a
+// field is still recovered, by the nearest resolver or list element above
+// it. It edits the source text, so the rest of the file keeps gqlgen's
+// layout; a rewritten method no longer has the form, so running it again
+// changes nothing.
+func plainFields(src []byte, r *rewritten) ([]byte, error) {
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, "generated.go", src, 0)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	methods := map[string]*ast.FuncDecl{}
 	for _, d := range file.Decls {
@@ -231,14 +249,23 @@ func plainFields(src []byte) ([]byte, int, error) {
 	}
 	var inserts []insert
 	for _, fd := range methods {
-		field, marshal, ok := plainField(fd)
-		if !ok || !scalarMarshal(methods[marshal]) {
+		field, fieldContext, marshal, ok := plainField(fd)
+		m := methods[marshal]
+		if !ok || m == nil || !strings.HasPrefix(marshal, "marshal") {
 			continue
 		}
-		inserts = append(inserts, insert{
-			at:   fset.Position(fd.Body.Lbrace).Offset + 1,
-			text: fmt.Sprintf("\n\tif ec.plainFields() {\n\t\treturn ec.%s(ctx, field.Selections, obj.%s)\n\t}", marshal, field),
-		})
+		text := fmt.Sprintf("\n\tif ec.plainFields() {\n\t\treturn ec.%s(ctx, field.Selections, obj.%s)\n\t}", marshal, field)
+		if !scalarMarshal(m) {
+			// An object or a list: its fields' paths (in errors, in
+			// their own field contexts) go through this field's context.
+			if fieldContext == "" || methods[fieldContext] == nil {
+				continue
+			}
+			text = fmt.Sprintf("\n\tif ec.plainFields() {\n\t\tfc, err := ec.%s(ctx, field)\n\t\tif err != nil {\n\t\t\treturn graphql.Null\n\t\t}\n"+
+				"\t\treturn ec.%s(graphql.WithFieldContext(ctx, fc), field.Selections, obj.%s)\n\t}", fieldContext, marshal, field)
+			r.objects++
+		}
+		inserts = append(inserts, insert{at: fset.Position(fd.Body.Lbrace).Offset + 1, text: text})
 	}
 	sort.Slice(inserts, func(i, j int) bool { return inserts[i].at > inserts[j].at })
 	out := bytes.Clone(src)
@@ -246,53 +273,63 @@ func plainFields(src []byte) ([]byte, int, error) {
 		out = append(out[:in.at], append([]byte(in.text), out[in.at:]...)...)
 	}
 	if out, err = format.Source(out); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	return out, len(inserts), nil
+	r.plain = len(inserts)
+	return out, nil
 }
 
 // plainField matches the form plainFields rewrites and returns the struct
-// field read and the marshal function called.
-func plainField(fd *ast.FuncDecl) (field, marshal string, ok bool) {
+// field read, the field context function (when the form names one) and
+// the marshal function called.
+func plainField(fd *ast.FuncDecl) (field, fieldContext, marshal string, ok bool) {
 	params := fd.Type.Params.List
 	if len(fd.Body.List) != 1 || len(params) != 3 || len(params[0].Names) != 1 || params[0].Names[0].Name != "ctx" ||
 		len(params[1].Names) != 1 || params[1].Names[0].Name != "field" || len(params[2].Names) != 1 || params[2].Names[0].Name != "obj" {
-		return "", "", false
+		return "", "", "", false
 	}
 	ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
 	if !ok || len(ret.Results) != 1 {
-		return "", "", false
+		return "", "", "", false
 	}
 	call, ok := ret.Results[0].(*ast.CallExpr)
 	if !ok || !isSelector(call.Fun, "graphql", "ResolveField") || len(call.Args) != 9 {
-		return "", "", false
+		return "", "", "", false
 	}
 	if id, ok := call.Args[5].(*ast.Ident); !ok || id.Name != "nil" { // a directive chain
-		return "", "", false
+		return "", "", "", false
+	}
+	// The field context: return ec.fieldContext_T_f(ctx, field)
+	if res, ok := onlyReturn(call.Args[3]); ok && len(res) == 1 {
+		if c, ok := res[0].(*ast.CallExpr); ok && len(c.Args) == 2 && isIdent(c.Args[0], "ctx") && isIdent(c.Args[1], "field") {
+			if s, ok := c.Fun.(*ast.SelectorExpr); ok && isIdent(s.X, "ec") {
+				fieldContext = s.Sel.Name
+			}
+		}
 	}
 	// The resolver: return obj.F, nil
 	res, ok := onlyReturn(call.Args[4])
 	if !ok || len(res) != 2 {
-		return "", "", false
+		return "", "", "", false
 	}
 	sel, ok := res[0].(*ast.SelectorExpr)
 	if !ok || !isIdent(sel.X, "obj") || !isIdent(res[1], "nil") {
-		return "", "", false
+		return "", "", "", false
 	}
 	// The marshaller: return ec.M(ctx, selections, v)
 	res, ok = onlyReturn(call.Args[6])
 	if !ok || len(res) != 1 {
-		return "", "", false
+		return "", "", "", false
 	}
 	m, ok := res[0].(*ast.CallExpr)
 	if !ok || len(m.Args) != 3 || !isIdent(m.Args[0], "ctx") || !isIdent(m.Args[1], "selections") || !isIdent(m.Args[2], "v") {
-		return "", "", false
+		return "", "", "", false
 	}
 	ms, ok := m.Fun.(*ast.SelectorExpr)
 	if !ok || !isIdent(ms.X, "ec") {
-		return "", "", false
+		return "", "", "", false
 	}
-	return sel.Sel.Name, ms.Sel.Name, true
+	return sel.Sel.Name, fieldContext, ms.Sel.Name, true
 }
 
 // scalarMarshal reports whether fd is a marshal function that calls only

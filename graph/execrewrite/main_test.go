@@ -102,6 +102,26 @@ func (ec *executionContext) _Room_creator(ctx context.Context, field graphql.Col
 		true, false)
 }
 
+func (ec *executionContext) _Room_club(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	return graphql.ResolveField(ctx, ec.OperationContext, field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) { return ec.fieldContext_Room_club(ctx, field) },
+		func(ctx context.Context) (any, error) { return obj.Club, nil },
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *club.Club) graphql.Marshaler { return ec.marshalOClub2ᚖClub(ctx, selections, v) },
+		true, false)
+}
+
+func (ec *executionContext) fieldContext_Room_club(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return &graphql.FieldContext{Object: "Room", Field: field}, nil
+}
+
+func (ec *executionContext) marshalOClub2ᚖClub(ctx context.Context, sel ast.SelectionSet, v *club.Club) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Club(ctx, sel, v)
+}
+
 func (ec *executionContext) _User_secret(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
 	return graphql.ResolveField(ctx, ec.OperationContext, field, nil,
 		func(ctx context.Context) (any, error) { return obj.Secret, nil },
@@ -131,8 +151,8 @@ func TestRewriteGivesPlainScalarFieldsADirectPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.plain != 1 {
-		t.Errorf("%d fields rewritten, want 1 (nickname)", r.plain)
+	if r.plain != 2 || r.objects != 1 {
+		t.Errorf("%d fields rewritten (%d objects), want 2: nickname and club (an object)", r.plain, r.objects)
 	}
 	body := func(fn string) string {
 		b := string(out[strings.Index(string(out), ") "+fn+"("):])
@@ -142,7 +162,13 @@ func TestRewriteGivesPlainScalarFieldsADirectPath(t *testing.T) {
 	if !strings.Contains(body("_User_nickname"), want) {
 		t.Errorf("nickname not rewritten:\n%s", body("_User_nickname"))
 	}
-	// A method call, an object, a directive: gqlgen's path only.
+	want = "if ec.plainFields() {\n\t\tfc, err := ec.fieldContext_Room_club(ctx, field)\n\t\tif err != nil {\n\t\t\treturn graphql.Null\n\t\t}\n" +
+		"\t\treturn ec.marshalOClub2ᚖClub(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Club)\n\t}\n\treturn graphql.ResolveField("
+	if !strings.Contains(body("_Room_club"), want) {
+		t.Errorf("club not rewritten:\n%s", body("_Room_club"))
+	}
+	// A method call, an object without a field context, a directive:
+	// gqlgen's path only.
 	for _, fn := range []string{"_User_id", "_Room_creator", "_User_secret"} {
 		if strings.Contains(body(fn), "plainFields") {
 			t.Errorf("%s rewritten:\n%s", fn, body(fn))
