@@ -37,7 +37,7 @@ type legacyShape struct {
 func legacyBody(dst []byte, data []byte, shape legacyShape, vars map[string]any) ([]byte, error) {
 	w := legacyWriters.Get().(*legacyWriter)
 	defer func() {
-		w.in, w.out, w.members, w.scratch = nil, nil, w.members[:0], w.scratch[:0]
+		w.in, w.out, w.members, w.scratch, w.found = nil, nil, w.members[:0], w.scratch[:0], w.found[:0]
 		legacyWriters.Put(w)
 	}()
 	w.in, w.out = data, dst
@@ -95,6 +95,17 @@ type legacyWriter struct {
 	members []legacyMember // a stack: each open object owns a tail
 	scratch []byte
 	node    int // where the last edge's node value starts (-1: none)
+	// found holds the members of the objects member has read (every one of
+	// their members, in order), so that looking up another key of the same
+	// object (the root field's message, then its edges) reads it no more.
+	found []foundMember
+}
+
+// foundMember is a member of the object starting at in[object].
+type foundMember struct {
+	object int
+	key    string
+	value  span
 }
 
 var legacyWriters = sync.Pool{New: func() any { return new(legacyWriter) }}
@@ -123,7 +134,11 @@ func (w *legacyWriter) skip(i int) (int, error) {
 	case '{', '[':
 		depth := 0
 		for j := i; j < len(in); j++ {
-			switch in[j] {
+			c := in[j]
+			if !structural[c] {
+				continue
+			}
+			switch c {
 			case '{', '[':
 				depth++
 			case '}', ']':
@@ -131,12 +146,12 @@ func (w *legacyWriter) skip(i int) (int, error) {
 				if depth == 0 {
 					return j + 1, nil
 				}
-			case '"':
-				e, err := w.strEnd(j)
-				if err != nil {
-					return 0, err
+			case '"': // to the closing quote; a backslash escapes the next byte
+				for j++; j < len(in) && in[j] != '"'; j++ {
+					if in[j] == '\\' {
+						j++
+					}
 				}
-				j = e - 1
 			}
 		}
 		return 0, errMalformed
@@ -152,6 +167,9 @@ func (w *legacyWriter) skip(i int) (int, error) {
 		return j, nil
 	}
 }
+
+// structural marks the bytes skip acts on inside an array or object.
+var structural = [256]bool{'{': true, '[': true, '}': true, ']': true, '"': true}
 
 // strEnd returns the end of the string starting at i (its opening quote).
 func (w *legacyWriter) strEnd(i int) (int, error) {
@@ -223,14 +241,40 @@ func (w *legacyWriter) eachMember(at int, f func(key []byte, raw bool, at int) (
 // member finds the member key of object v (the last one, as a decoded map
 // keeps); ok is false when v is not an object or has no such member.
 func (w *legacyWriter) member(v span, key string) (found span, ok bool) {
-	_, err := w.eachMember(v.from, func(k []byte, raw bool, at int) (int, error) {
-		end, err := w.skip(at)
-		if err == nil && (raw && string(k) == key || !raw && unquoteKey(k) == key) {
-			found, ok = span{at, end}, true
+	if w.in[v.from] != '{' {
+		return span{}, false
+	}
+	first := -1
+	for i := range w.found {
+		if w.found[i].object == v.from {
+			first = i
+			break
 		}
-		return end, err
-	})
-	return found, ok && err == nil
+	}
+	if first < 0 { // read every member of v once
+		first = len(w.found)
+		_, err := w.eachMember(v.from, func(k []byte, raw bool, at int) (int, error) {
+			end, err := w.skip(at)
+			if err == nil {
+				name := string(k)
+				if !raw {
+					name = unquoteKey(k)
+				}
+				w.found = append(w.found, foundMember{v.from, name, span{at, end}})
+			}
+			return end, err
+		})
+		if err != nil {
+			w.found = w.found[:first]
+			return span{}, false
+		}
+	}
+	for i := first; i < len(w.found) && w.found[i].object == v.from; i++ {
+		if w.found[i].key == key {
+			found, ok = w.found[i].value, true // the last one wins
+		}
+	}
+	return found, ok
 }
 
 // path follows keys through nested objects from v.
@@ -317,37 +361,43 @@ func (w *legacyWriter) value(i int) (int, error) {
 // skipNode leaves out a member named node (an edge's).
 func (w *legacyWriter) objectMembers(at int, skipNode bool) (int, error) {
 	return w.eachMember(at, func(k []byte, raw bool, at int) (int, error) {
-		key := k
-		if !raw {
-			key = []byte(unquoteKey(k))
-		}
-		if skipNode && string(key) == "node" {
-			w.node = at // the last one, as a decoded map keeps
-			return w.skip(at)
-		}
-		if w.in[at] == 'n' {
-			w.members = append(w.members, legacyMember{key: key, null: true})
-			return w.skip(at)
-		}
-		if w.out[len(w.out)-1] != '{' {
-			w.out = append(w.out, ',')
-		}
-		from := len(w.out)
-		if raw {
-			w.out = append(w.out, '"')
-			w.out = append(w.out, k...)
-			w.out = append(w.out, '"')
-		} else if err := w.strValue(string(key)); err != nil {
-			return 0, err
-		}
-		w.out = append(w.out, ':')
-		end, err := w.value(at)
-		if err != nil {
-			return 0, err
-		}
-		w.members = append(w.members, legacyMember{key: key, from: from, to: len(w.out)})
-		return end, nil
+		return w.objectMember(k, raw, at, skipNode)
 	})
+}
+
+// objectMember renders the member k (raw: as eachMember says) whose value
+// starts at at onto the member stack, and returns where the value ends.
+func (w *legacyWriter) objectMember(k []byte, raw bool, at int, skipNode bool) (int, error) {
+	key := k
+	if !raw {
+		key = []byte(unquoteKey(k))
+	}
+	if skipNode && string(key) == "node" {
+		w.node = at // the last one, as a decoded map keeps
+		return w.skip(at)
+	}
+	if w.in[at] == 'n' {
+		w.members = append(w.members, legacyMember{key: key, null: true})
+		return w.skip(at)
+	}
+	if w.out[len(w.out)-1] != '{' {
+		w.out = append(w.out, ',')
+	}
+	from := len(w.out)
+	if raw {
+		w.out = append(w.out, '"')
+		w.out = append(w.out, k...)
+		w.out = append(w.out, '"')
+	} else if err := w.strValue(string(key)); err != nil {
+		return 0, err
+	}
+	w.out = append(w.out, ':')
+	end, err := w.value(at)
+	if err != nil {
+		return 0, err
+	}
+	w.members = append(w.members, legacyMember{key: key, from: from, to: len(w.out)})
+	return end, nil
 }
 
 // closeObject ends the object opened at out[start] whose members are
@@ -356,7 +406,9 @@ func (w *legacyWriter) closeObject(base, start int) {
 	ms := w.members[base:]
 	ordered := true
 	for k := range ms {
-		if ms[k].null || k > 0 && bytes.Compare(ms[k-1].key, ms[k].key) >= 0 {
+		// Null members wrote nothing: with keys strictly in order (no
+		// repeats to resolve) the output already is the object.
+		if k > 0 && bytes.Compare(ms[k-1].key, ms[k].key) >= 0 {
 			ordered = false
 			break
 		}
@@ -401,18 +453,9 @@ func (w *legacyWriter) page(conn span, found bool, vars map[string]any) error {
 					w.out = append(w.out, ',')
 				}
 				n++
-				base, start := len(w.members), len(w.out)
-				w.out = append(w.out, '{')
-				w.node = -1
-				if end, err = w.objectMembers(j, true); err != nil {
+				if end, err = w.edge(j); err != nil {
 					return err
 				}
-				if w.node >= 0 && in[w.node] == '{' {
-					if _, err := w.objectMembers(w.node, false); err != nil {
-						return err
-					}
-				}
-				w.closeObject(base, start)
 			}
 			if err != nil {
 				return err
@@ -431,6 +474,59 @@ func (w *legacyWriter) page(conn span, found bool, vars map[string]any) error {
 	w.out = append(w.out, echo...)
 	w.out = append(w.out, '}')
 	return nil
+}
+
+// edge renders the edge object at j as a legacy list item: its node's
+// members merged with its own (the node key itself dropped), the node's
+// winning over the edge's of the same key. gqlgen writes the node last
+// (the legacy operations select it last) and once, so the node's members
+// are rendered where it stands; an edge with members after its node, or
+// two nodes, is rendered again the general way, every edge member first.
+func (w *legacyWriter) edge(j int) (int, error) {
+	base, start := len(w.members), len(w.out)
+	w.out = append(w.out, '{')
+	nodes, after := 0, false
+	end, err := w.eachMember(j, func(k []byte, raw bool, at int) (int, error) {
+		if nodes > 0 {
+			after = true
+		}
+		if raw && string(k) == "node" {
+			nodes++
+			if w.in[at] != '{' {
+				return w.skip(at)
+			}
+			return w.objectMembers(at, false)
+		}
+		return w.objectMember(k, raw, at, false)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if after || nodes > 1 || !fastKeys(w.members[base:]) {
+		w.out, w.members = w.out[:start+1], w.members[:base]
+		w.node = -1
+		if end, err = w.objectMembers(j, true); err != nil {
+			return 0, err
+		}
+		if w.node >= 0 && w.in[w.node] == '{' {
+			if _, err := w.objectMembers(w.node, false); err != nil {
+				return 0, err
+			}
+		}
+	}
+	w.closeObject(base, start)
+	return end, nil
+}
+
+// fastKeys: the rendered members contain no key "node" (an escaped key
+// spelling node, which the general way drops too).
+func fastKeys(ms []legacyMember) bool {
+	for _, m := range ms {
+		if string(m.key) == "node" {
+			return false
+		}
+	}
+	return true
 }
 
 // pageEcho is the page part of a legacy list: the page parameters echoed as

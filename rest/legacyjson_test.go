@@ -214,6 +214,17 @@ func TestLegacyBodyMatchesMapRewrite(t *testing.T) {
 		`{"r":{"message":"已发送","x":null}}`,
 		`{"r":null}`, `null`, `{}`, ` { "r" : { "x" : [ 1 , { "b" : true , "a" : [ ] } ] } } `,
 		`{"r":{"x":{"b":1,"a":2,"b":null}}}`, `{"r":{"x":{"edges":{"node":1}}}}`,
+		// Edges as gqlgen writes them (node last), and each way off that
+		// path: a member after the node, two nodes, an escaped node key, a
+		// node member named node, a node key shared with the edge.
+		`{"r":{"x":{"edges":[{"c":1,"node":{"a":null,"b":2,"d":true}},{"c":2,"node":{"b":3}}]}}}`,
+		`{"r":{"x":{"edges":[{"node":{"b":2},"a":1},{"c":1,"node":{"b":1},"node":{"z":0}}]}}}`,
+		`{"r":{"x":{"edges":[{"c":1,"no\u0064e":{"b":2}},{"node":{"node":5,"c":4},"c":3}]}}}`,
+		`{"r":{"x":{"edges":[{"c":1,"b":9,"node":{"b":2,"c":null}},{"c":1,"node":null}]}}}`,
+		// Keys in order with nulls among them, and repeated keys in order.
+		`{"r":{"x":{"a":null,"b":1,"c":null,"d":{"e":null,"f":[null]}}}}`, `{"r":{"x":{"a":1,"a":null,"b":2}}}`,
+		// The same root read for its message, its result and its edges.
+		`{"r":{"message":"ok","x":{"edges":[]},"message":"later"},"r":{"x":{"edges":[{"node":{"a":1}}]}}}`,
 	} {
 		checkLegacyBody(t, []byte(data))
 	}
