@@ -4995,6 +4995,9 @@ func (ec *executionContext) fieldContext_CloseRoomPayload_message(_ context.Cont
 }
 
 func (ec *executionContext) _Club_id(ctx context.Context, field graphql.CollectedField, obj *club.Club) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.NodeID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5742,6 +5745,9 @@ func (ec *executionContext) fieldContext_DeleteEventPayload_message(_ context.Co
 }
 
 func (ec *executionContext) _Event_id(ctx context.Context, field graphql.CollectedField, obj *event.Event) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.NodeID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -7540,6 +7546,9 @@ func (ec *executionContext) fieldContext_LogoutPayload_message(_ context.Context
 }
 
 func (ec *executionContext) _Message_id(ctx context.Context, field graphql.CollectedField, obj *message.Message) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.NodeID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -11790,6 +11799,9 @@ func (ec *executionContext) fieldContext_RequestCaptchaPayload_message(_ context
 }
 
 func (ec *executionContext) _Room_id(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.NodeID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12086,6 +12098,9 @@ func (ec *executionContext) fieldContext_Room_members(_ context.Context, field g
 }
 
 func (ec *executionContext) _Room_memberTotal(ctx context.Context, field graphql.CollectedField, obj *room.Room) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNInt2int(ctx, field.Selections, obj.MemberTotal())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12538,6 +12553,9 @@ func (ec *executionContext) fieldContext_RoomSnapshot_clubId(_ context.Context, 
 }
 
 func (ec *executionContext) _RoomSnapshot_inviteOnly(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsInviteOnly())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -12587,6 +12605,9 @@ func (ec *executionContext) fieldContext_RoomSnapshot_createTime(_ context.Conte
 }
 
 func (ec *executionContext) _RoomSnapshot_closed(ctx context.Context, field graphql.CollectedField, obj *room.Snapshot) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsClosed())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13169,6 +13190,9 @@ func (ec *executionContext) fieldContext_SnapshotUser_cardTotal(_ context.Contex
 }
 
 func (ec *executionContext) _SnapshotUser_allowLive(ctx context.Context, field graphql.CollectedField, obj *room.SnapshotUser) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.CanGoLive())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13254,6 +13278,9 @@ func (ec *executionContext) fieldContext_Subscription_roomEvents(ctx context.Con
 }
 
 func (ec *executionContext) _User_id(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNID2string(ctx, field.Selections, obj.NodeID())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -13803,6 +13830,9 @@ func (ec *executionContext) fieldContext_Viewer_uid(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Viewer_profileInitialized(ctx context.Context, field graphql.CollectedField, obj *viewer.Viewer) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.Initialized())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14321,6 +14351,9 @@ func (ec *executionContext) fieldContext___Directive_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14470,6 +14503,9 @@ func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14493,6 +14529,9 @@ func (ec *executionContext) fieldContext___EnumValue_description(_ context.Conte
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDeprecated())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14516,6 +14555,9 @@ func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Cont
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14565,6 +14607,9 @@ func (ec *executionContext) fieldContext___Field_name(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14671,6 +14716,9 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDeprecated())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14694,6 +14742,9 @@ func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context,
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14743,6 +14794,9 @@ func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14831,6 +14885,9 @@ func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalNBoolean2bool(ctx, field.Selections, obj.IsDeprecated())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14854,6 +14911,9 @@ func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DeprecationReason())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14877,6 +14937,9 @@ func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ contex
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14900,6 +14963,13 @@ func (ec *executionContext) fieldContext___Schema_description(_ context.Context,
 }
 
 func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___Schema_types(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Types())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14932,6 +15002,13 @@ func (ec *executionContext) fieldContext___Schema_types(_ context.Context, field
 }
 
 func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___Schema_queryType(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(graphql.WithFieldContext(ctx, fc), field.Selections, obj.QueryType())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14964,6 +15041,13 @@ func (ec *executionContext) fieldContext___Schema_queryType(_ context.Context, f
 }
 
 func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___Schema_mutationType(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(graphql.WithFieldContext(ctx, fc), field.Selections, obj.MutationType())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14996,6 +15080,13 @@ func (ec *executionContext) fieldContext___Schema_mutationType(_ context.Context
 }
 
 func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___Schema_subscriptionType(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(graphql.WithFieldContext(ctx, fc), field.Selections, obj.SubscriptionType())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15028,6 +15119,13 @@ func (ec *executionContext) fieldContext___Schema_subscriptionType(_ context.Con
 }
 
 func (ec *executionContext) ___Schema_directives(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___Schema_directives(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Directives())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15060,6 +15158,9 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalN__TypeKind2string(ctx, field.Selections, obj.Kind())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15083,6 +15184,9 @@ func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Name())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15106,6 +15210,9 @@ func (ec *executionContext) fieldContext___Type_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Description())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15129,6 +15236,9 @@ func (ec *executionContext) fieldContext___Type_description(_ context.Context, f
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.SpecifiedByURL())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15196,6 +15306,13 @@ func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, fiel
 }
 
 func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___Type_interfaces(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Interfaces())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15228,6 +15345,13 @@ func (ec *executionContext) fieldContext___Type_interfaces(_ context.Context, fi
 }
 
 func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___Type_possibleTypes(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PossibleTypes())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15348,6 +15472,13 @@ func (ec *executionContext) fieldContext___Type_inputFields(ctx context.Context,
 }
 
 func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		fc, err := ec.fieldContext___Type_ofType(ctx, field)
+		if err != nil {
+			return graphql.Null
+		}
+		return ec.marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(graphql.WithFieldContext(ctx, fc), field.Selections, obj.OfType())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -15380,6 +15511,9 @@ func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field 
 }
 
 func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
+	if ec.plainFields() {
+		return ec.marshalOBoolean2bool(ctx, field.Selections, obj.IsOneOf())
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

@@ -205,8 +205,9 @@ var scalarMarshalers = map[string]bool{
 //			func(ctx context.Context, selections ast.SelectionSet, v V) graphql.Marshaler { return ec.M(ctx, selections, v) }, …)
 //	}
 //
-// (a struct field read and no directive) first does, when M marshals a
-// scalar (scalarMarshal),
+// (a struct field read, or a getter obj.M() taking no context: gqlgen
+// calls a method with a context as a resolver, on a goroutine of its own;
+// and no directive) first does, when M marshals a scalar (scalarMarshal),
 //
 //	if ec.plainFields() {
 //		return ec.M(ctx, field.Selections, obj.F)
@@ -312,9 +313,21 @@ func plainField(fd *ast.FuncDecl) (field, fieldContext, marshal string, ok bool)
 	if !ok || len(res) != 2 {
 		return "", "", "", false
 	}
-	sel, ok := res[0].(*ast.SelectorExpr)
+	read := res[0]
+	call0, isCall := read.(*ast.CallExpr) // a getter: obj.M()
+	if isCall {
+		if len(call0.Args) != 0 {
+			return "", "", "", false
+		}
+		read = call0.Fun
+	}
+	sel, ok := read.(*ast.SelectorExpr)
 	if !ok || !isIdent(sel.X, "obj") || !isIdent(res[1], "nil") {
 		return "", "", "", false
+	}
+	field = sel.Sel.Name
+	if isCall {
+		field += "()"
 	}
 	// The marshaller: return ec.M(ctx, selections, v)
 	res, ok = onlyReturn(call.Args[6])
@@ -329,7 +342,7 @@ func plainField(fd *ast.FuncDecl) (field, fieldContext, marshal string, ok bool)
 	if !ok || !isIdent(ms.X, "ec") {
 		return "", "", "", false
 	}
-	return sel.Sel.Name, fieldContext, ms.Sel.Name, true
+	return field, fieldContext, ms.Sel.Name, true
 }
 
 // scalarMarshal reports whether fd is a marshal function that calls only

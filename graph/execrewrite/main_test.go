@@ -130,6 +130,14 @@ func (ec *executionContext) _User_secret(ctx context.Context, field graphql.Coll
 		true, true)
 }
 
+func (ec *executionContext) _User_bio(ctx context.Context, field graphql.CollectedField, obj *user.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(ctx, ec.OperationContext, field, nil,
+		func(ctx context.Context) (any, error) { return obj.BioFor(ec.viewer), nil },
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler { return ec.marshalNString2string(ctx, selections, v) },
+		true, true)
+}
+
 func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
 	res := graphql.MarshalString(v)
 	if res == graphql.Null {
@@ -146,17 +154,20 @@ func (ec *executionContext) marshalOUser2ᚖProfile(ctx context.Context, sel ast
 }
 `
 
-func TestRewriteGivesPlainScalarFieldsADirectPath(t *testing.T) {
+func TestRewriteGivesPlainFieldsADirectPath(t *testing.T) {
 	out, r, err := rewrite([]byte(fields))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.plain != 2 || r.objects != 1 {
-		t.Errorf("%d fields rewritten (%d objects), want 2: nickname and club (an object)", r.plain, r.objects)
+	if r.plain != 3 || r.objects != 1 {
+		t.Errorf("%d fields rewritten (%d objects), want 3: nickname, id (a getter) and club (an object)", r.plain, r.objects)
 	}
 	body := func(fn string) string {
 		b := string(out[strings.Index(string(out), ") "+fn+"("):])
 		return b[:strings.Index(b, "\n}\n")]
+	}
+	if want := "return ec.marshalNString2string(ctx, field.Selections, obj.NodeID())"; !strings.Contains(body("_User_id"), want) {
+		t.Errorf("id not rewritten:\n%s", body("_User_id"))
 	}
 	want := "if ec.plainFields() {\n\t\treturn ec.marshalNString2string(ctx, field.Selections, obj.Nickname)\n\t}\n\treturn graphql.ResolveField("
 	if !strings.Contains(body("_User_nickname"), want) {
@@ -167,9 +178,9 @@ func TestRewriteGivesPlainScalarFieldsADirectPath(t *testing.T) {
 	if !strings.Contains(body("_Room_club"), want) {
 		t.Errorf("club not rewritten:\n%s", body("_Room_club"))
 	}
-	// A method call, an object without a field context, a directive:
-	// gqlgen's path only.
-	for _, fn := range []string{"_User_id", "_Room_creator", "_User_secret"} {
+	// A getter taking arguments, an object without a field context, a
+	// directive: gqlgen's path only.
+	for _, fn := range []string{"_Room_creator", "_User_secret", "_User_bio"} {
 		if strings.Contains(body(fn), "plainFields") {
 			t.Errorf("%s rewritten:\n%s", fn, body(fn))
 		}
