@@ -17,6 +17,12 @@
 //     through gqlgen's resolver machinery (a field context, the value
 //     boxed, closures, a panic guard) for the sake of field middleware;
 //     plainFields gives it a direct path for operations that run none.
+//   - Field collection: every object collects the fields of its
+//     selection set for its type (graphql.CollectFields: fragments
+//     flattened, @skip/@include applied, fields merged), so a list of 20
+//     rooms does the same work 20 times. Objects now call
+//     ec.collectFields (graph/collect.go), which keeps each result for
+//     the rest of the operation.
 //   - Incremental delivery: every object starts a graphql.DeferredGroup,
 //     which computes the object's full response path and allocates a
 //     field set and a map, used only when the operation has a @defer.
@@ -44,6 +50,8 @@ const (
 	inlineSlice     = "marshalSliceInline"
 	newDeferred     = "NewDeferredGroup"
 	leanDeferred    = "deferredGroup" // a method of executionContext
+	collect         = "CollectFields"
+	leanCollect     = "collectFields" // a method of executionContext
 )
 
 func main() {
@@ -78,7 +86,8 @@ func run(path string) error {
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("execrewrite: %d plain fields (%d of objects or lists) marshal directly; %d objects start their deferred group lazily; %d lists of objects marshal inline: %s\n",
+	fmt.Printf("execrewrite: %d plain fields (%d of objects or lists) marshal directly; %d objects start their deferred group lazily "+
+		"and collect their fields once per operation; %d lists of objects marshal inline: %s\n",
 		r.plain, r.objects, r.deferred, len(r.inline), strings.Join(r.inline, ", "))
 	return nil
 }
@@ -87,6 +96,7 @@ func run(path string) error {
 type rewritten struct {
 	inline   []string // the list marshal functions now calling marshalSliceInline, sorted
 	deferred int      // the calls of graphql.NewDeferredGroup now calling ec.deferredGroup
+	collect  int      // the calls of graphql.CollectFields now calling ec.collectFields
 	plain    int      // the plain fields given a direct path
 	objects  int      // of which object or list fields
 }
@@ -122,6 +132,13 @@ func rewrite(src []byte) ([]byte, rewritten, error) {
 				return true
 			}
 			name := sel.Sel.Name
+			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "graphql" && name == collect && len(call.Args) == 3 &&
+				isSelector(call.Args[0], "ec", "OperationContext") {
+				sel.X, sel.Sel = &ast.Ident{Name: "ec", NamePos: pkg.Pos()}, &ast.Ident{Name: leanCollect, NamePos: sel.Sel.Pos()}
+				call.Args = call.Args[1:]
+				r.collect++
+				return true
+			}
 			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "graphql" && name == newDeferred {
 				sel.X, sel.Sel = &ast.Ident{Name: "ec", NamePos: pkg.Pos()}, &ast.Ident{Name: leanDeferred, NamePos: sel.Sel.Pos()}
 				r.deferred++
