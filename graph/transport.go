@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -165,6 +166,10 @@ func (w *notRunWriter) Write(b []byte) (int, error) {
 			return 0, err
 		}
 		*buf = body
+		// The whole body is here: sent with its length rather than in
+		// chunks (one chunk, and the last-chunk write, fewer). No effect
+		// once the status line has gone out.
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		if _, err := w.ResponseWriter.Write(body); err != nil {
 			return 0, err
 		}

@@ -1,6 +1,10 @@
 package rest_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -181,5 +185,32 @@ func TestMutationPayloadsReadAfterWrite(t *testing.T) {
 		map[string]any{"c": two["clubId"]}))
 	if c := obj(t, obj(t, d["join"])["club"]); num(c["memberTotal"]) != "2" || c["viewerHasJoined"] != true {
 		t.Fatalf("join payload: %v", c)
+	}
+}
+
+// An operation's answer goes out with its length, not chunked, small or
+// large (the response is complete before it is written).
+func TestGraphQLResponseHasContentLength(t *testing.T) {
+	srv := resttest.Start(t)
+	var many strings.Builder // about 6 KB of answer: past net/http's 4 KB write buffer
+	for i := range 350 {
+		fmt.Fprintf(&many, " alias%03d: __typename", i)
+	}
+	for _, q := range []string{`{ __typename }`, "{" + many.String() + " }"} {
+		body, _ := json.Marshal(map[string]string{"query": q})
+		resp, err := http.Post(srv.URL+"/graphql", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != http.StatusOK || bytes.Contains(raw, []byte(`"errors"`)) ||
+			resp.ContentLength != int64(len(raw)) || len(resp.TransferEncoding) != 0 {
+			t.Fatalf("%d-byte query: status %d, Content-Length %d for %d bytes, Transfer-Encoding %v: %.200s",
+				len(q), resp.StatusCode, resp.ContentLength, len(raw), resp.TransferEncoding, raw)
+		}
 	}
 }
