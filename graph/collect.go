@@ -19,8 +19,17 @@ const collectedFieldsKey = "chaoqer.collectedFields"
 // every object of a list with the same selection gets the same fields.
 // gqlgen only reads the result.
 type collectedFields struct {
-	mu sync.RWMutex
-	m  map[collectKey][]graphql.CollectedField
+	mu     sync.RWMutex
+	m      map[collectKey][]graphql.CollectedField
+	blocks map[blocksKey]bool // selectionBlocks' answers
+}
+
+// blocksKey names a selection set as collectKey does, marshalled by the
+// object function fn.
+type blocksKey struct {
+	sel *ast.Selection
+	n   int
+	fn  string
 }
 
 // collectKey names a selection set by its first element's address and

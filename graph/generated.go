@@ -19919,7 +19919,7 @@ func (ec *executionContext) marshalNClubEntryConnection2ᚖchaoqerᚋgraphᚋmod
 }
 
 func (ec *executionContext) marshalNClubEntryEdge2ᚕᚖchaoqerᚋgraphᚋmodelᚐClubEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ClubEntryEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "_ClubEntryEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNClubEntryEdge2ᚖchaoqerᚋgraphᚋmodelᚐClubEntryEdge(ctx, sel, v[i])
@@ -20009,7 +20009,7 @@ func (ec *executionContext) marshalNEventEntryConnection2ᚖchaoqerᚋgraphᚋmo
 }
 
 func (ec *executionContext) marshalNEventEntryEdge2ᚕᚖchaoqerᚋgraphᚋmodelᚐEventEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EventEntryEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "_EventEntryEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventEntryEdge2ᚖchaoqerᚋgraphᚋmodelᚐEventEntryEdge(ctx, sel, v[i])
@@ -20197,7 +20197,7 @@ func (ec *executionContext) marshalNLiveMember2chaoqerᚋgraphᚋliveᚐMember(c
 }
 
 func (ec *executionContext) marshalNLiveMember2ᚕchaoqerᚋgraphᚋliveᚐMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []live.Member) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "_LiveMember", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLiveMember2chaoqerᚋgraphᚋliveᚐMember(ctx, sel, v[i])
@@ -20307,7 +20307,7 @@ func (ec *executionContext) marshalNMessageConnection2ᚖchaoqerᚋgraphᚋmodel
 }
 
 func (ec *executionContext) marshalNMessageEdge2ᚕᚖchaoqerᚋgraphᚋmodelᚐMessageEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MessageEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "_MessageEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMessageEdge2ᚖchaoqerᚋgraphᚋmodelᚐMessageEdge(ctx, sel, v[i])
@@ -20331,7 +20331,7 @@ func (ec *executionContext) marshalNMessageEdge2ᚖchaoqerᚋgraphᚋmodelᚐMes
 }
 
 func (ec *executionContext) marshalNNode2ᚕchaoqerᚋgraphᚋrelayᚐNode(ctx context.Context, sel ast.SelectionSet, v []relay.Node) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "_Node", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalONode2chaoqerᚋgraphᚋrelayᚐNode(ctx, sel, v[i])
@@ -20414,7 +20414,7 @@ func (ec *executionContext) marshalNRoomEntryConnection2ᚖchaoqerᚋgraphᚋmod
 }
 
 func (ec *executionContext) marshalNRoomEntryEdge2ᚕᚖchaoqerᚋgraphᚋmodelᚐRoomEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RoomEntryEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "_RoomEntryEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNRoomEntryEdge2ᚖchaoqerᚋgraphᚋmodelᚐRoomEntryEdge(ctx, sel, v[i])
@@ -20558,7 +20558,7 @@ func (ec *executionContext) marshalNUserEntryConnection2ᚖchaoqerᚋgraphᚋmod
 }
 
 func (ec *executionContext) marshalNUserEntryEdge2ᚕᚖchaoqerᚋgraphᚋmodelᚐUserEntryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.UserEntryEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := ec.marshalSlice(ctx, sel, "_UserEntryEdge", len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNUserEntryEdge2ᚖchaoqerᚋgraphᚋmodelᚐUserEntryEdge(ctx, sel, v[i])
@@ -21081,3 +21081,443 @@ func (ec *executionContext) marshalO__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgen�
 }
 
 // endregion ***************************** type.gotpl *****************************
+
+// init fills execObjects (graph/marshal.go), which describes, for
+// ec.selectionBlocks, each object function's fields: whether one may
+// block and which object functions marshal its value (written by
+// graph/execrewrite).
+func init() {
+	execObjects = map[string]execObject{
+		"_AppVersion": {implementors: appVersionImplementors, fields: map[string]execField{
+			"__typename":    {children: []string{}},
+			"clientType":    {children: []string{}},
+			"createTime":    {children: []string{}},
+			"downloadUrl":   {children: []string{}},
+			"forcedUpgrade": {children: []string{}},
+			"versionCode":   {children: []string{}},
+			"versionDesc":   {children: []string{}},
+			"versionId":     {children: []string{}},
+			"versionName":   {children: []string{}},
+		}},
+		"_AppVersionPayload": {implementors: appVersionPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+			"version":    {children: []string{"_AppVersion"}},
+		}},
+		"_BindPushDevicePayload": {implementors: bindPushDevicePayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_CloseRoomPayload": {implementors: closeRoomPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_Club": {implementors: clubImplementors, fields: map[string]execField{
+			"__typename":      {children: []string{}},
+			"clubId":          {children: []string{}},
+			"cover":           {children: []string{}},
+			"createTime":      {children: []string{}},
+			"creator":         {blocks: true},
+			"id":              {children: []string{}},
+			"memberTotal":     {children: []string{}},
+			"members":         {blocks: true},
+			"name":            {children: []string{}},
+			"uid":             {children: []string{}},
+			"viewerHasJoined": {children: []string{}},
+		}},
+		"_ClubEntry": {implementors: clubEntryImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"club":       {blocks: true},
+			"clubId":     {children: []string{}},
+			"createTime": {children: []string{}},
+		}},
+		"_ClubEntryConnection": {implementors: clubEntryConnectionImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"edges":      {children: []string{"_ClubEntryEdge"}},
+			"pageInfo":   {children: []string{"_PageInfo"}},
+		}},
+		"_ClubEntryEdge": {implementors: clubEntryEdgeImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"cursor":     {children: []string{}},
+			"node":       {children: []string{"_ClubEntry"}},
+		}},
+		"_ClubPayload": {implementors: clubPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"club":       {children: []string{"_Club"}},
+			"message":    {children: []string{}},
+		}},
+		"_Credentials": {implementors: credentialsImplementors, fields: map[string]execField{
+			"__typename":   {children: []string{}},
+			"accessSecret": {children: []string{}},
+			"accessToken":  {children: []string{}},
+			"expireTime":   {children: []string{}},
+			"uid":          {children: []string{}},
+		}},
+		"_DeleteAppVersionPayload": {implementors: deleteAppVersionPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_DeleteEventPayload": {implementors: deleteEventPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_Event": {implementors: eventImplementors, fields: map[string]execField{
+			"__typename":      {children: []string{}},
+			"createTime":      {children: []string{}},
+			"creator":         {blocks: true},
+			"desc":            {children: []string{}},
+			"eventId":         {children: []string{}},
+			"eventTime":       {children: []string{}},
+			"eventTimeStatus": {children: []string{}},
+			"hosts":           {blocks: true},
+			"id":              {children: []string{}},
+			"memberUids":      {children: []string{}},
+			"name":            {children: []string{}},
+			"room":            {blocks: true},
+			"roomId":          {children: []string{}},
+			"uid":             {children: []string{}},
+			"viewerHasBooked": {blocks: true},
+		}},
+		"_EventEntry": {implementors: eventEntryImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"event":      {children: []string{"_Event"}},
+			"eventId":    {children: []string{}},
+			"eventTime":  {children: []string{}},
+		}},
+		"_EventEntryConnection": {implementors: eventEntryConnectionImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"edges":      {children: []string{"_EventEntryEdge"}},
+			"pageInfo":   {children: []string{"_PageInfo"}},
+		}},
+		"_EventEntryEdge": {implementors: eventEntryEdgeImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"cursor":     {children: []string{}},
+			"node":       {children: []string{"_EventEntry"}},
+		}},
+		"_EventPayload": {implementors: eventPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"event":      {children: []string{"_Event"}},
+			"message":    {children: []string{}},
+		}},
+		"_FeedbackPayload": {implementors: feedbackPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_ImageUpload": {implementors: imageUploadImplementors, fields: map[string]execField{
+			"__typename":    {children: []string{}},
+			"expireTime":    {children: []string{}},
+			"imageId":       {children: []string{}},
+			"imageURL":      {children: []string{}},
+			"uploadAddress": {children: []string{}},
+		}},
+		"_ImageUploadPayload": {implementors: imageUploadPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+			"upload":     {children: []string{"_ImageUpload"}},
+		}},
+		"_InviteToRoomPayload": {implementors: inviteToRoomPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_LeaveClubPayload": {implementors: leaveClubPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_LinkPreview": {implementors: linkPreviewImplementors, fields: map[string]execField{
+			"__typename":  {children: []string{}},
+			"description": {children: []string{}},
+			"image":       {children: []string{}},
+			"title":       {children: []string{}},
+			"url":         {children: []string{}},
+		}},
+		"_LiveEvent": {implementors: liveEventImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"action":     {blocks: true},
+			"data":       {children: []string{}},
+			"event":      {children: []string{}},
+			"frame":      {children: []string{}},
+			"sender":     {blocks: true},
+		}},
+		"_LiveMember": {implementors: liveMemberImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"joinTime":   {children: []string{}},
+			"role":       {blocks: true},
+			"ruid":       {children: []string{}},
+			"tool":       {children: []string{}},
+			"toolData":   {children: []string{}},
+			"uid":        {children: []string{}},
+			"user":       {blocks: true},
+		}},
+		"_LivePayload": {implementors: livePayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"applied":    {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_LivePin": {implementors: livePinImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"createTime": {children: []string{}},
+			"md5":        {children: []string{}},
+			"toUid":      {children: []string{}},
+			"tool":       {children: []string{}},
+			"toolData":   {children: []string{}},
+		}},
+		"_LiveRoom": {implementors: liveRoomImplementors, fields: map[string]execField{
+			"__typename":  {children: []string{}},
+			"live":        {children: []string{}},
+			"members":     {children: []string{"_LiveMember"}},
+			"pins":        {children: []string{"_LivePin"}},
+			"raisedHands": {children: []string{}},
+			"roomId":      {children: []string{}},
+		}},
+		"_LoginPayload": {implementors: loginPayloadImplementors, fields: map[string]execField{
+			"__typename":  {children: []string{}},
+			"credentials": {children: []string{"_Credentials"}},
+			"message":     {children: []string{}},
+			"registered":  {children: []string{}},
+		}},
+		"_LogoutPayload": {implementors: logoutPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_Message": {implementors: messageImplementors, fields: map[string]execField{
+			"__typename":     {children: []string{}},
+			"createTime":     {children: []string{}},
+			"id":             {children: []string{}},
+			"messageBody":    {children: []string{"_MessageBody"}},
+			"messageId":      {children: []string{}},
+			"messageType":    {children: []string{}},
+			"origin":         {blocks: true},
+			"originPushType": {children: []string{}},
+			"originUid":      {children: []string{}},
+			"uid":            {children: []string{}},
+			"unread":         {children: []string{}},
+		}},
+		"_MessageBody": {implementors: messageBodyImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"content":    {children: []string{}},
+			"title":      {children: []string{}},
+			"url":        {children: []string{}},
+		}},
+		"_MessageConnection": {implementors: messageConnectionImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"edges":      {children: []string{"_MessageEdge"}},
+			"pageInfo":   {children: []string{"_PageInfo"}},
+		}},
+		"_MessageEdge": {implementors: messageEdgeImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"cursor":     {children: []string{}},
+			"node":       {children: []string{"_Message"}},
+		}},
+		"_Node": {forwards: []string{"_Club", "_Event", "_Message", "_Room", "_User"}},
+		"_PageInfo": {implementors: pageInfoImplementors, fields: map[string]execField{
+			"__typename":      {children: []string{}},
+			"endCursor":       {children: []string{}},
+			"hasNextPage":     {children: []string{}},
+			"hasPreviousPage": {children: []string{}},
+			"startCursor":     {children: []string{}},
+		}},
+		"_ProfilePayload": {implementors: profilePayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+			"user":       {children: []string{"_User"}},
+		}},
+		"_ReportPayload": {implementors: reportPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_RequestCaptchaPayload": {implementors: requestCaptchaPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_Room": {implementors: roomImplementors, fields: map[string]execField{
+			"__typename":  {children: []string{}},
+			"club":        {children: []string{"_Club"}},
+			"clubId":      {children: []string{}},
+			"createTime":  {children: []string{}},
+			"creator":     {children: []string{"_User"}},
+			"id":          {children: []string{}},
+			"inviteOnly":  {children: []string{}},
+			"memberTotal": {children: []string{}},
+			"members":     {children: []string{"_User"}},
+			"name":        {children: []string{}},
+			"roomId":      {children: []string{}},
+			"uid":         {children: []string{}},
+		}},
+		"_RoomEntry": {implementors: roomEntryImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"createTime": {children: []string{}},
+			"room":       {children: []string{"_Room"}},
+			"roomId":     {children: []string{}},
+		}},
+		"_RoomEntryConnection": {implementors: roomEntryConnectionImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"edges":      {children: []string{"_RoomEntryEdge"}},
+			"pageInfo":   {children: []string{"_PageInfo"}},
+		}},
+		"_RoomEntryEdge": {implementors: roomEntryEdgeImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"cursor":     {children: []string{}},
+			"node":       {children: []string{"_RoomEntry"}},
+		}},
+		"_RoomPayload": {implementors: roomPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+			"room":       {children: []string{"_Room"}},
+		}},
+		"_RoomSnapshot": {implementors: roomSnapshotImplementors, fields: map[string]execField{
+			"__typename":  {children: []string{}},
+			"closed":      {children: []string{}},
+			"club":        {children: []string{"_SnapshotClub"}},
+			"clubId":      {children: []string{}},
+			"createTime":  {children: []string{}},
+			"inviteOnly":  {children: []string{}},
+			"memberTotal": {children: []string{}},
+			"members":     {children: []string{"_SnapshotUser"}},
+			"name":        {children: []string{}},
+			"roomCacheId": {children: []string{}},
+			"roomId":      {children: []string{}},
+			"sharer":      {children: []string{"_SnapshotUser"}},
+			"uid":         {children: []string{}},
+		}},
+		"_RoomToken": {implementors: roomTokenImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"roomId":     {children: []string{}},
+			"token":      {children: []string{}},
+		}},
+		"_SendNoticePayload": {implementors: sendNoticePayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+		}},
+		"_ShareRoomPayload": {implementors: shareRoomPayloadImplementors, fields: map[string]execField{
+			"__typename":  {children: []string{}},
+			"message":     {children: []string{}},
+			"roomCacheId": {children: []string{}},
+		}},
+		"_SnapshotClub": {implementors: snapshotClubImplementors, fields: map[string]execField{
+			"__typename":  {children: []string{}},
+			"clubId":      {children: []string{}},
+			"cover":       {children: []string{}},
+			"createTime":  {children: []string{}},
+			"memberTotal": {children: []string{}},
+			"name":        {children: []string{}},
+			"uid":         {children: []string{}},
+		}},
+		"_SnapshotUser": {implementors: snapshotUserImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"allowLive":  {children: []string{}},
+			"avatar":     {children: []string{}},
+			"bio":        {children: []string{}},
+			"cardTotal":  {children: []string{}},
+			"nickname":   {children: []string{}},
+			"uid":        {children: []string{}},
+		}},
+		"_User": {implementors: userImplementors, fields: map[string]execField{
+			"__typename":       {children: []string{}},
+			"allowLive":        {children: []string{}},
+			"avatar":           {children: []string{}},
+			"bio":              {children: []string{}},
+			"cardTotal":        {children: []string{}},
+			"id":               {children: []string{}},
+			"nickname":         {children: []string{}},
+			"uid":              {children: []string{}},
+			"viewerHasBlocked": {children: []string{}},
+			"viewerSentCard":   {children: []string{}},
+		}},
+		"_UserEntry": {implementors: userEntryImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"createTime": {children: []string{}},
+			"uid":        {children: []string{}},
+			"user":       {blocks: true},
+		}},
+		"_UserEntryConnection": {implementors: userEntryConnectionImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"edges":      {children: []string{"_UserEntryEdge"}},
+			"pageInfo":   {children: []string{"_PageInfo"}},
+		}},
+		"_UserEntryEdge": {implementors: userEntryEdgeImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"cursor":     {children: []string{}},
+			"node":       {children: []string{"_UserEntry"}},
+		}},
+		"_UserPayload": {implementors: userPayloadImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"message":    {children: []string{}},
+			"user":       {children: []string{"_User"}},
+		}},
+		"_Viewer": {implementors: viewerImplementors, fields: map[string]execField{
+			"__typename":         {children: []string{}},
+			"blockedUsers":       {blocks: true},
+			"cardHolder":         {blocks: true},
+			"clubs":              {blocks: true},
+			"messages":           {blocks: true},
+			"profile":            {blocks: true},
+			"profileInitialized": {children: []string{}},
+			"uid":                {children: []string{}},
+			"unreadMessageCount": {blocks: true},
+		}},
+		"_WechatJSConfig": {implementors: wechatJSConfigImplementors, fields: map[string]execField{
+			"__typename": {children: []string{}},
+			"appId":      {children: []string{}},
+			"nonceStr":   {children: []string{}},
+			"signature":  {children: []string{}},
+			"timestamp":  {children: []string{}},
+			"url":        {children: []string{}},
+		}},
+		"___Directive": {implementors: __DirectiveImplementors, fields: map[string]execField{
+			"__typename":   {children: []string{}},
+			"args":         {children: []string{"___InputValue"}},
+			"description":  {children: []string{}},
+			"isRepeatable": {children: []string{}},
+			"locations":    {children: []string{}},
+			"name":         {children: []string{}},
+		}},
+		"___EnumValue": {implementors: __EnumValueImplementors, fields: map[string]execField{
+			"__typename":        {children: []string{}},
+			"deprecationReason": {children: []string{}},
+			"description":       {children: []string{}},
+			"isDeprecated":      {children: []string{}},
+			"name":              {children: []string{}},
+		}},
+		"___Field": {implementors: __FieldImplementors, fields: map[string]execField{
+			"__typename":        {children: []string{}},
+			"args":              {children: []string{"___InputValue"}},
+			"deprecationReason": {children: []string{}},
+			"description":       {children: []string{}},
+			"isDeprecated":      {children: []string{}},
+			"name":              {children: []string{}},
+			"type":              {children: []string{"___Type"}},
+		}},
+		"___InputValue": {implementors: __InputValueImplementors, fields: map[string]execField{
+			"__typename":        {children: []string{}},
+			"defaultValue":      {children: []string{}},
+			"deprecationReason": {children: []string{}},
+			"description":       {children: []string{}},
+			"isDeprecated":      {children: []string{}},
+			"name":              {children: []string{}},
+			"type":              {children: []string{"___Type"}},
+		}},
+		"___Schema": {implementors: __SchemaImplementors, fields: map[string]execField{
+			"__typename":       {children: []string{}},
+			"description":      {children: []string{}},
+			"directives":       {children: []string{"___Directive"}},
+			"mutationType":     {children: []string{"___Type"}},
+			"queryType":        {children: []string{"___Type"}},
+			"subscriptionType": {children: []string{"___Type"}},
+			"types":            {children: []string{"___Type"}},
+		}},
+		"___Type": {implementors: __TypeImplementors, fields: map[string]execField{
+			"__typename":     {children: []string{}},
+			"description":    {children: []string{}},
+			"enumValues":     {children: []string{"___EnumValue"}},
+			"fields":         {children: []string{"___Field"}},
+			"inputFields":    {children: []string{"___InputValue"}},
+			"interfaces":     {children: []string{"___Type"}},
+			"isOneOf":        {children: []string{}},
+			"kind":           {children: []string{}},
+			"name":           {children: []string{}},
+			"ofType":         {children: []string{"___Type"}},
+			"possibleTypes":  {children: []string{"___Type"}},
+			"specifiedByURL": {children: []string{}},
+		}},
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"chaoqer/graph/limits"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // marshalSliceInline is graphql.MarshalSliceConcurrently without the
@@ -69,4 +70,110 @@ func mayDefer(query string) bool {
 // fields raise none.
 func (ec *executionContext) plainFields() bool {
 	return limits.Unintercepted(ec.OperationContext)
+}
+
+// execObjects is filled by the init function graph/execrewrite appends to
+// the executor; until then (the executor as gqlgen writes it) every
+// selection counts as one that may block.
+var execObjects map[string]execObject
+
+// execObject is what graph/execrewrite records of one object function of
+// the executor (execObjects): the type's implementors (for collectFields)
+// and its fields, or, for an interface or union, the object functions it
+// forwards to.
+type execObject struct {
+	implementors []string
+	fields       map[string]execField
+	forwards     []string
+}
+
+// execField is one field of an execObject: gqlgen resolves it on a
+// goroutine of its own and it may wait on a batch (blocks), or its value
+// is marshalled by the children object functions (none for a scalar).
+type execField struct {
+	blocks   bool
+	children []string
+}
+
+// marshalSlice is graphql.MarshalSliceConcurrently for a list whose
+// element type has fields that may block (wait on a dataloader batch,
+// which needs the other elements to have queued their keys): graph/
+// execrewrite makes such lists call it with their element's object
+// function. When this operation's selection below the list reaches none
+// of those fields, the elements marshal inline (marshalSliceInline), as
+// lists that can never block always do, and a page of rooms starts no
+// goroutine per room.
+func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionSet, elem string, length int,
+	workerLimit int64, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler,
+) graphql.Array {
+	if length > 1 && !ec.selectionBlocks(sel, elem) {
+		return marshalSliceInline(ctx, length, workerLimit, omitPanicHandler, marshalElement)
+	}
+	return graphql.MarshalSliceConcurrently(ctx, length, workerLimit, omitPanicHandler, marshalElement)
+}
+
+// selectionBlocks reports whether marshalling sel with the object function
+// fn may reach a field that blocks: conservatively true for an operation
+// that may defer and for anything execObjects does not describe. The
+// answer is kept per operation (collectedFields) for each selection.
+func (ec *executionContext) selectionBlocks(sel ast.SelectionSet, fn string) bool {
+	if len(sel) == 0 {
+		return false
+	}
+	if mayDefer(ec.RawQuery) {
+		return true
+	}
+	c, _ := ec.Stats.GetExtension(collectedFieldsKey).(*collectedFields)
+	k := blocksKey{&sel[0], len(sel), fn}
+	if c != nil {
+		c.mu.RLock()
+		b, ok := c.blocks[k]
+		c.mu.RUnlock()
+		if ok {
+			return b
+		}
+	}
+	b := ec.reachesBlocking(sel, fn)
+	if c != nil {
+		c.mu.Lock()
+		if c.blocks == nil {
+			c.blocks = make(map[blocksKey]bool)
+		}
+		c.blocks[k] = b
+		c.mu.Unlock()
+	}
+	return b
+}
+
+func (ec *executionContext) reachesBlocking(sel ast.SelectionSet, fn string) bool {
+	o, ok := execObjects[fn]
+	if !ok {
+		return true
+	}
+	if o.implementors == nil {
+		for _, g := range o.forwards {
+			if ec.selectionBlocks(sel, g) {
+				return true
+			}
+		}
+		return len(o.forwards) == 0
+	}
+	for _, f := range ec.collectFields(sel, o.implementors) {
+		fi, ok := o.fields[f.Name]
+		switch {
+		case !ok:
+			if f.Name != "__typename" {
+				return true
+			}
+		case fi.blocks:
+			return true
+		default:
+			for _, child := range fi.children {
+				if ec.selectionBlocks(f.Selections, child) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }

@@ -41,7 +41,9 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -50,6 +52,7 @@ const (
 	inlineSlice     = "marshalSliceInline"
 	newDeferred     = "NewDeferredGroup"
 	leanDeferred    = "deferredGroup" // a method of executionContext
+	chooseSlice     = "marshalSlice"  // a method of executionContext
 	collect         = "CollectFields"
 	leanCollect     = "collectFields" // a method of executionContext
 )
@@ -87,8 +90,8 @@ func run(path string) error {
 		return err
 	}
 	fmt.Printf("execrewrite: %d plain fields (%d of objects or lists) marshal directly; %d objects start their deferred group lazily "+
-		"and collect their fields once per operation; %d lists of objects marshal inline: %s\n",
-		r.plain, r.objects, r.deferred, len(r.inline), strings.Join(r.inline, ", "))
+		"and collect their fields once per operation; %d lists of objects marshal inline: %s; %d choose by their selection: %s\n",
+		r.plain, r.objects, r.deferred, len(r.inline), strings.Join(r.inline, ", "), len(r.choose), strings.Join(r.choose, ", "))
 	return nil
 }
 
@@ -97,6 +100,7 @@ type rewritten struct {
 	inline   []string // the list marshal functions now calling marshalSliceInline, sorted
 	deferred int      // the calls of graphql.NewDeferredGroup now calling ec.deferredGroup
 	collect  int      // the calls of graphql.CollectFields now calling ec.collectFields
+	choose   []string // the list marshal functions now choosing at run time, sorted
 	plain    int      // the plain fields given a direct path
 	objects  int      // of which object or list fields
 }
@@ -195,11 +199,30 @@ func rewrite(src []byte) ([]byte, rewritten, error) {
 		r.inline = append(r.inline, name)
 	}
 	sort.Strings(r.inline)
+	table := selectionTable(fns, &r)
+	// A table from an earlier run is replaced.
+	file.Decls = slices.DeleteFunc(file.Decls, func(d ast.Decl) bool {
+		fd, ok := d.(*ast.FuncDecl)
+		if !ok || fd.Recv != nil || fd.Name.Name != "init" || len(fd.Body.List) != 1 {
+			return false
+		}
+		as, ok := fd.Body.List[0].(*ast.AssignStmt)
+		if !ok || len(as.Lhs) != 1 || !isIdent(as.Lhs[0], "execObjects") {
+			return false
+		}
+		file.Comments = slices.DeleteFunc(file.Comments, func(c *ast.CommentGroup) bool { return c == fd.Doc })
+		return true
+	})
 	var buf bytes.Buffer
 	if err := format.Node(&buf, fset, file); err != nil {
 		return nil, r, err
 	}
-	return buf.Bytes(), r, nil
+	buf.WriteString(table)
+	out, err := format.Source(buf.Bytes())
+	if err != nil {
+		return nil, r, err
+	}
+	return out, r, nil
 }
 
 // scalarMarshalers are the gqlgen functions that turn a Go value into a
@@ -402,4 +425,169 @@ func isIdent(e ast.Expr, name string) bool {
 func isSelector(e ast.Expr, x, name string) bool {
 	sel, ok := e.(*ast.SelectorExpr)
 	return ok && isIdent(sel.X, x) && sel.Sel.Name == name
+}
+
+// selectionTable makes the lists that remain concurrent (their element
+// type has a field that may block) choose at run time: when the
+// operation's selection below the list reaches no such field, their
+// elements marshal inline too. It rewrites each such list's
+// MarshalSliceConcurrently to ec.marshalSlice with the name of the element
+// type's object function, and returns the source of execObjects: for each
+// object function, its type's implementors and, per field, whether it may
+// block (gqlgen resolves it concurrently) and which object functions its
+// value is marshalled by; for an interface or union, the object functions
+// it forwards to (graph/marshal.go reads it).
+func selectionTable(fns map[string]*fn, r *rewritten) string {
+	// objectsFrom: the object (or interface) functions a function reaches
+	// through marshal functions, without entering them.
+	isObject := func(name string) bool {
+		f, ok := fns[name]
+		return ok && strings.HasPrefix(name, "_") && f.decl.Type.Params.NumFields() == 3 &&
+			len(f.decl.Type.Params.List) >= 2 && len(f.decl.Type.Params.List[1].Names) == 1 &&
+			f.decl.Type.Params.List[1].Names[0].Name == "sel"
+	}
+	var objectsFrom func(name string, seen map[string]bool, out map[string]bool)
+	objectsFrom = func(name string, seen map[string]bool, out map[string]bool) {
+		f, ok := fns[name]
+		if !ok || seen[name] {
+			return
+		}
+		seen[name] = true
+		for _, c := range f.calls {
+			switch {
+			case isObject(c):
+				out[c] = true
+			case strings.HasPrefix(c, "marshal"):
+				objectsFrom(c, seen, out)
+			}
+		}
+	}
+	sorted := func(m map[string]bool) []string {
+		var l []string
+		for k := range m {
+			l = append(l, k)
+		}
+		sort.Strings(l)
+		return l
+	}
+	var names []string
+	for name := range fns {
+		if isObject(name) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("\n// init fills execObjects (graph/marshal.go), which describes, for\n" +
+		"// ec.selectionBlocks, each object function's fields: whether one may\n" +
+		"// block and which object functions marshal its value (written by\n" +
+		"// graph/execrewrite).\nfunc init() {\nexecObjects = map[string]execObject{\n")
+	for _, name := range names {
+		decl := fns[name].decl
+		implementors := ""
+		fields := map[string]string{}
+		var forwards map[string]bool
+		ast.Inspect(decl.Body, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if isSelector(n.Fun, "ec", leanCollect) && len(n.Args) == 2 {
+					if id, ok := n.Args[1].(*ast.Ident); ok {
+						implementors = id.Name
+					}
+				}
+			case *ast.CaseClause:
+				if len(n.List) != 1 {
+					return true
+				}
+				lit, ok := n.List[0].(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					return true
+				}
+				field := lit.Value
+				blocks := false
+				children := map[string]bool{}
+				ast.Inspect(n, func(m ast.Node) bool {
+					call, ok := m.(*ast.CallExpr)
+					if !ok {
+						return true
+					}
+					sel, ok := call.Fun.(*ast.SelectorExpr)
+					if !ok {
+						return true
+					}
+					if strings.Contains(sel.Sel.Name, "Concurrently") {
+						blocks = true
+					}
+					if isIdent(sel.X, "ec") && strings.HasPrefix(sel.Sel.Name, "_") {
+						objectsFrom(sel.Sel.Name, map[string]bool{}, children)
+					}
+					return true
+				})
+				if blocks {
+					fields[field] = "{blocks: true}"
+				} else {
+					var l []string
+					for _, c := range sorted(children) {
+						l = append(l, strconv.Quote(c))
+					}
+					fields[field] = "{children: []string{" + strings.Join(l, ", ") + "}}"
+				}
+				return false
+			}
+			return true
+		})
+		if implementors == "" { // an interface or a union
+			forwards = map[string]bool{}
+			for _, c := range fns[name].calls {
+				if isObject(c) {
+					forwards[c] = true
+				}
+			}
+			var l []string
+			for _, c := range sorted(forwards) {
+				l = append(l, strconv.Quote(c))
+			}
+			fmt.Fprintf(&b, "\t%q: {forwards: []string{%s}},\n", name, strings.Join(l, ", "))
+			continue
+		}
+		fmt.Fprintf(&b, "\t%q: {implementors: %s, fields: map[string]execField{\n", name, implementors)
+		var keys []string
+		for k := range fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&b, "\t\t%s: %s,\n", k, fields[k])
+		}
+		b.WriteString("\t}},\n")
+	}
+	b.WriteString("}\n}\n")
+	// The lists that stay concurrent and have one element type.
+	for name, f := range fns {
+		if !f.slice || f.syncTree {
+			continue
+		}
+		elems := map[string]bool{}
+		objectsFrom(name, map[string]bool{}, elems)
+		if len(elems) != 1 {
+			continue
+		}
+		elem := sorted(elems)[0]
+		rewrote := false
+		ast.Inspect(f.decl.Body, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || !isSelector(call.Fun, "graphql", concurrentSlice) || len(call.Args) != 5 {
+				return true
+			}
+			call.Fun = &ast.SelectorExpr{X: &ast.Ident{Name: "ec"}, Sel: &ast.Ident{Name: chooseSlice}}
+			call.Args = append([]ast.Expr{call.Args[0], &ast.Ident{Name: "sel"}, &ast.BasicLit{Kind: token.STRING, Value: strconv.Quote(elem)}}, call.Args[1:]...)
+			rewrote = true
+			return true
+		})
+		if rewrote {
+			r.choose = append(r.choose, name)
+		}
+	}
+	sort.Strings(r.choose)
+	return b.String()
 }
