@@ -197,3 +197,93 @@ func TestRewriteGivesPlainFieldsADirectPath(t *testing.T) {
 		t.Errorf("not idempotent: %d more fields", r2.plain)
 	}
 }
+
+// A miniature with real object signatures: Club has a concurrent field
+// (creator), Room plain ones reaching Club and User; the rooms list stays
+// concurrent and chooses at run time, the users list is inline.
+const objects = `package graph
+
+func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj *Room) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomImplementors)
+	for i, field := range fields {
+		switch field.Name {
+		case "name":
+			out.Values[i] = ec._Room_name(ctx, field, obj)
+		case "club":
+			out.Values[i] = ec._Room_club(ctx, field, obj)
+		case "members":
+			out.Values[i] = ec._Room_members(ctx, field, obj)
+		}
+	}
+	return out
+}
+func (ec *executionContext) _Room_name(ctx context.Context, field graphql.CollectedField, obj *Room) graphql.Marshaler {
+	return ec.marshalNString2string(ctx, field.Selections, obj.Name)
+}
+func (ec *executionContext) _Room_club(ctx context.Context, field graphql.CollectedField, obj *Room) graphql.Marshaler {
+	return ec.marshalOClub2ᚖClub(ctx, field.Selections, obj.Club)
+}
+func (ec *executionContext) _Room_members(ctx context.Context, field graphql.CollectedField, obj *Room) graphql.Marshaler {
+	return ec.marshalNUser2ᚕUser(ctx, field.Selections, obj.Members)
+}
+func (ec *executionContext) _Club(ctx context.Context, sel ast.SelectionSet, obj *Club) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, clubImplementors)
+	for i, field := range fields {
+		switch field.Name {
+		case "creator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i, true, false, func(ctx context.Context) graphql.Marshaler { return ec._Club_creator(ctx, field, obj) })
+		}
+	}
+	return out
+}
+func (ec *executionContext) _Club_creator(ctx context.Context, field graphql.CollectedField, obj *Club) graphql.Marshaler {
+	return ec.marshalOUser2ᚖUser(ctx, field.Selections, obj.Creator)
+}
+func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *User) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
+	return out
+}
+func (ec *executionContext) marshalString(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	return graphql.MarshalString(v)
+}
+func (ec *executionContext) marshalOClub2ᚖClub(ctx context.Context, sel ast.SelectionSet, v *Club) graphql.Marshaler {
+	return ec._Club(ctx, sel, v)
+}
+func (ec *executionContext) marshalOUser2ᚖUser(ctx context.Context, sel ast.SelectionSet, v *User) graphql.Marshaler {
+	return ec._User(ctx, sel, v)
+}
+func (ec *executionContext) marshalNUser2ᚕUser(ctx context.Context, sel ast.SelectionSet, v []*User) graphql.Marshaler {
+	return graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler { return ec.marshalOUser2ᚖUser(ctx, sel, v[i]) })
+}
+func (ec *executionContext) marshalNRoom2ᚕRoom(ctx context.Context, sel ast.SelectionSet, v []*Room) graphql.Marshaler {
+	return graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler { return ec._Room(ctx, sel, v[i]) })
+}
+`
+
+func TestRewriteDescribesObjectsForListsThatChoose(t *testing.T) {
+	out, r, err := rewrite([]byte(objects))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.inline, []string{"marshalNUser2ᚕUser"}) || !slices.Equal(r.choose, []string{"marshalNRoom2ᚕRoom"}) {
+		t.Fatalf("inline %v, choose %v", r.inline, r.choose)
+	}
+	src := string(out)
+	for _, want := range []string{
+		`return ec.marshalSlice(ctx, sel, "_Room", len(v), 0, false,`,
+		`"_Room": {implementors: roomImplementors, fields: map[string]execField{`,
+		`"club":    {children: []string{"_Club"}},`,
+		`"members": {children: []string{"_User"}},`,
+		`"name":    {children: []string{}},`,
+		`"_Club": {implementors: clubImplementors, fields: map[string]execField{` + "\n\t\t\t" + `"creator": {blocks: true},`,
+		`"_User": {implementors: userImplementors, fields: map[string]execField{}},`,
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("missing %q in:\n%s", want, src[strings.Index(src, "func init()"):])
+		}
+	}
+	again, _, err := rewrite(out)
+	if err != nil || string(again) != string(out) {
+		t.Errorf("not idempotent (%v)", err)
+	}
+}
