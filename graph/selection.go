@@ -64,19 +64,29 @@ type selections struct {
 	fc   *graphql.FieldContext
 	oc   *graphql.OperationContext
 	mu   sync.Mutex // the context may reach a loader's batch goroutine
-	root selNode
+	root *selNode
 }
 
 // selNode is the selection at one path below the memo's field.
 type selNode struct {
 	name string
 	// sets are the selection sets of the fields the path reaches, in the
-	// order walkSelection visits them; none when the operation does not
-	// reach the path (the root has the current field's).
+	// order walkSelection visits them (the root has the current field's);
+	// none when the operation does not reach the path.
 	sets    []ast.SelectionSet
-	found   bool
 	byTypes []collected
 	kids    []*selNode
+	// One set and one type filter are the common case: room for them
+	// comes with the node.
+	set1  [1]ast.SelectionSet
+	type1 [1]collected
+}
+
+// newSelNode is an empty node for the field name.
+func newSelNode(name string) *selNode {
+	n := &selNode{name: name}
+	n.sets, n.byTypes = n.set1[:0], n.type1[:0]
+	return n
 }
 
 // collected are the fields of a node's sets under one type filter.
@@ -96,8 +106,8 @@ func withSelections(ctx context.Context) context.Context {
 	if fc == nil || selectionsOf(ctx) != nil {
 		return ctx
 	}
-	m := &selections{fc: fc, oc: graphql.GetOperationContext(ctx)}
-	m.root = selNode{sets: []ast.SelectionSet{fc.Field.Selections}, found: true}
+	m := &selections{fc: fc, oc: graphql.GetOperationContext(ctx), root: newSelNode("")}
+	m.root.sets = append(m.root.sets, fc.Field.Selections)
 	return context.WithValue(ctx, selectionsKey{}, m)
 }
 
@@ -114,13 +124,29 @@ func selectionsOf(ctx context.Context) *selections {
 func (m *selections) at(satisfies []string, path []string) ([]graphql.CollectedField, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n := &m.root
-	for _, name := range path {
-		if n = m.child(n, name); !n.found {
-			return nil, false
-		}
+	n := m.node(path)
+	if n == nil {
+		return nil, false
 	}
 	return m.fields(n, satisfies), true
+}
+
+// reaches is wants from the memo: the fields at path are not collected.
+func (m *selections) reaches(path []string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.node(path) != nil
+}
+
+// node is the node of path; nil when the operation does not reach it.
+func (m *selections) node(path []string) *selNode {
+	n := m.root
+	for _, name := range path {
+		if n = m.child(n, name); len(n.sets) == 0 {
+			return nil
+		}
+	}
+	return n
 }
 
 // child is n's node for the field name below it.
@@ -130,10 +156,9 @@ func (m *selections) child(n *selNode, name string) *selNode {
 			return k
 		}
 	}
-	k := &selNode{name: name}
+	k := newSelNode(name)
 	for _, f := range m.fields(n, nil) {
 		if f.Name == name {
-			k.found = true
 			k.sets = append(k.sets, f.Selections)
 		}
 	}
@@ -164,7 +189,10 @@ func (m *selections) fields(n *selNode, satisfies []string) []graphql.CollectedF
 // field path. List resolvers use it to queue nested lookups only when a
 // client asked for them.
 func wants(ctx context.Context, path ...string) bool {
-	_, ok := selectionAt(ctx, nil, path...)
+	if m := selectionsOf(ctx); m != nil {
+		return m.reaches(path)
+	}
+	_, ok := walkSelection(ctx, nil, path...)
 	return ok
 }
 

@@ -105,9 +105,10 @@ func fieldNames(fs []graphql.CollectedField) string {
 	return strings.Join(out, " ")
 }
 
-// checkSameAsWalk asks the memo of ctx for every path (twice, in an order
-// that reuses prefixes both ways) under every type filter, and compares
-// each answer with a fresh walk of the same field.
+// checkSameAsWalk asks the memo of ctx whether it reaches every path and
+// for the fields there under every type filter (twice, in an order that
+// reuses prefixes both ways), and compares each answer with a fresh walk of
+// the same field.
 func checkSameAsWalk(ctx context.Context, t *testing.T, paths [][]string) {
 	t.Helper()
 	memo := withSelections(ctx)
@@ -119,6 +120,9 @@ func checkSameAsWalk(ctx context.Context, t *testing.T, paths [][]string) {
 			p := paths[len(paths)-1-i] // longest paths first, then from the root
 			if round == 1 {
 				p = paths[i]
+			}
+			if _, ok := walkSelection(ctx, nil, p...); wants(memo, p...) != ok {
+				t.Errorf("path %v: memo wants %v, walk %v", p, !ok, ok)
 			}
 			for _, types := range [][]string{nil, userTypes, clubTypes, {"Room", "Node"}} {
 				got, gotOK := selectionAt(memo, types, p...)
