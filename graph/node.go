@@ -35,6 +35,7 @@ func (r *Resolver) nodes(ctx context.Context, globalIDs []string) ([]relay.Node,
 	if len(globalIDs) > maxNodes {
 		return nil, errs.BadArgument("ids", fmt.Sprintf("ids: at most %d ids", maxNodes))
 	}
+	ctx = withSelections(ctx)
 	viewerUID := viewer.UID(ctx)
 	l := loader.From(ctx)
 	refs := make([]nodeRef, len(globalIDs))

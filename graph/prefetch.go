@@ -64,6 +64,7 @@ func prefetchRoomsBut(ctx context.Context, rooms []*room.Room, us *users, at ...
 // at `at` (the room feed reads them in its own statement), so they are not
 // fetched again.
 func prefetchRoomsWith(ctx context.Context, rooms []*room.Room, us *users, clubsPrimed bool, at ...string) error {
+	ctx = withSelections(ctx)
 	if len(rooms) == 0 || !wants(ctx, at...) {
 		return nil
 	}
@@ -115,6 +116,7 @@ func prefetchRoomsWith(ctx context.Context, rooms []*room.Room, us *users, clubs
 // their clubs, with the fields selected, when `club` is selected below
 // them. Nothing when the rooms are not selected.
 func feedWithAt(ctx context.Context, at ...string) room.FeedWith {
+	ctx = withSelections(ctx)
 	if !wants(ctx, at...) {
 		return room.FeedWith{}
 	}
@@ -162,6 +164,7 @@ func prefetchFeed(ctx context.Context, items []*room.FeedItem, with room.FeedWit
 // rooms: bookings, users (creators and hosts) and started rooms in one batch
 // each, below the path `at`.
 func prefetchEvents(ctx context.Context, events []*event.Event, at ...string) error {
+	ctx = withSelections(ctx)
 	if len(events) == 0 || !wants(ctx, at...) {
 		return nil
 	}
@@ -231,6 +234,7 @@ type roomFields struct {
 // roomFieldsAt is the roomFields of the rooms at path (below the current
 // field; the current field itself when path is empty).
 func roomFieldsAt(ctx context.Context, at ...string) roomFields {
+	ctx = withSelections(ctx)
 	var f roomFields
 	if p := sub(at, "creator"); wants(ctx, p...) {
 		f.creator = true

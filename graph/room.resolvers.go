@@ -14,6 +14,7 @@ import (
 )
 
 func (r *mutationResolver) CreateRoom(ctx context.Context, input model.CreateRoomInput) (*model.RoomPayload, error) {
+	ctx = withSelections(ctx)
 	rm, err := r.Rooms.Create(ctx, viewer.UID(ctx), room.Input(input))
 	if err != nil {
 		return nil, err
@@ -50,6 +51,7 @@ func (r *mutationResolver) ShareRoom(ctx context.Context, roomID string) (*model
 }
 
 func (r *queryResolver) Room(ctx context.Context, roomID string) (*room.Room, error) {
+	ctx = withSelections(ctx)
 	rm, err := r.Rooms.Get(ctx, viewer.UID(ctx), roomID)
 	if err != nil || rm == nil {
 		return nil, err
@@ -61,6 +63,7 @@ func (r *queryResolver) Room(ctx context.Context, roomID string) (*room.Room, er
 }
 
 func (r *queryResolver) RoomFeed(ctx context.Context, first *int, after *string) (*model.RoomEntryConnection, error) {
+	ctx = withSelections(ctx)
 	args, err := page.NewArgs(ctx, first, after, page.Seq)
 	if err != nil {
 		return nil, err
