@@ -96,15 +96,33 @@ func prefetchRoomsWith(ctx context.Context, rooms []*room.Room, us *users, clubs
 		}
 		us.add(ctx, uids, creators...)
 	}
-	if clubs := sub(at, "club"); !clubsPrimed && wants(ctx, clubs...) {
+	if clubs := sub(at, "club"); wants(ctx, clubs...) {
 		var clubIDs []string
 		for _, r := range rooms {
 			if r.ClubID != nil {
 				clubIDs = append(clubIDs, *r.ClubID)
 			}
 		}
-		if err := l.Clubs.Prefetch(ctx, clubIDs, clubFieldsAt(ctx, clubs...)); err != nil {
-			return err
+		fields := clubFieldsAt(ctx, clubs...)
+		if !clubsPrimed {
+			if err := l.Clubs.Prefetch(ctx, clubIDs, fields); err != nil {
+				return err
+			}
+		}
+		// The clubs' creators (a resolver, Club.creator) go with the other
+		// users rather than in a batch of their own.
+		if creators := sub(clubs, "creator"); wants(ctx, creators...) {
+			var uids []string
+			for _, id := range clubIDs {
+				c, err := l.Clubs.Get(ctx, id, fields) // a cache hit now
+				if err != nil {
+					return err
+				}
+				if c != nil {
+					uids = append(uids, c.UID)
+				}
+			}
+			us.add(ctx, uids, creators...)
 		}
 	}
 	return nil

@@ -646,3 +646,27 @@ func TestRoomFeedReadsPresenceInFeedStatement(t *testing.T) {
 		t.Fatalf("presence of the crowded room %+v, want 8 with %s first", p[own], people[7])
 	}
 }
+
+// A club's creator (Club.creator, a resolver) comes with the page's other
+// users: a feed page selecting it is still 2 statements when that creator
+// is nobody else on the page.
+func TestRoomFeedClubCreatorsComeWithTheUsers(t *testing.T) {
+	srv := resttest.Start(t)
+	v, o := srv.Onboard("Viewer"), srv.Onboard("Other")
+	club := obj(t, o.Post("/club", P{"name": "theirs", "cover": "c"}).MustOK(t))["clubId"].(string)
+	v.Post("/club/"+club+"/join", nil).MustOK(t)
+	v.Post("/room", P{"name": "in theirs", "clubId": club}).MustOK(t)
+	const q = `query($n: Int) { roomFeed(first: $n) { edges { node { room { roomId creator { uid } members { uid }
+	  club { clubId creator { uid nickname } } } } } } }`
+	for _, n := range []int{1, 5} {
+		seen, count, body := watchStatements(t, srv, v, q, map[string]any{"n": n})
+		if count != feedStatements {
+			t.Fatalf("page of %d: %d statements, want %d: %v", n, count, feedStatements, seen)
+		}
+		edges := obj(t, obj(t, body["data"])["roomFeed"])["edges"].([]any)
+		rm := obj(t, obj(t, obj(t, edges[0])["node"])["room"])
+		if creator := obj(t, obj(t, rm["club"])["creator"]); creator["uid"] != o.UID || creator["nickname"] != "Other" {
+			t.Fatalf("club creator %v, want %s", creator, o.UID)
+		}
+	}
+}
