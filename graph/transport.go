@@ -44,31 +44,42 @@ func (t overHTTP) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphE
 			}
 		}
 	}
-	if r.Method == http.MethodPost && !bodyIsObject(r) {
-		writeRequestError(w, r, http.StatusBadRequest,
-			requestError("the request body must be a JSON object: {\"query\": …}", errs.ExtBadRequest, errs.CodeFailure))
-		return
+	if r.Method == http.MethodPost {
+		switch object, whole := bodyIsObject(r); {
+		case !object:
+			writeRequestError(w, r, http.StatusBadRequest,
+				requestError("the request body must be a JSON object: {\"query\": …}", errs.ExtBadRequest, errs.CodeFailure))
+			return
+		case !whole:
+			writeRequestError(w, r, http.StatusBadRequest, requestError(undecodable, errs.ExtBadRequest, errs.CodeFailure))
+			return
+		}
 	}
 	rw := &notRunWriter{ResponseWriter: w, r: r}
 	t.Transport.Do(rw, r, notRunExecutor{GraphExecutor: exec, w: rw})
 }
 
 // bodyIsObject reports whether a POST body is a JSON object (its first
-// non-space byte is '{'), leaving the body to be read again. The edge has
+// non-space byte is '{'), and whether that object is the whole body (valid
+// JSON with nothing after it: gqlgen's decoder reads the first value and
+// would ignore the rest), leaving the body to be read again. The edge has
 // already read the body into memory (and bounded it); batches ([…]), null
 // and scalars are refused here with one clear message instead of a decoder
 // error naming Go types.
-func bodyIsObject(r *http.Request) bool {
+func bodyIsObject(r *http.Request) (object, whole bool) {
 	if r.Body == nil || r.Body == http.NoBody {
-		return false
+		return false, false
 	}
 	body, err := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	if err != nil {
-		return false
+		return false, false
 	}
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
-	return len(trimmed) > 0 && trimmed[0] == '{'
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return false, false
+	}
+	return true, json.Valid(trimmed)
 }
 
 // unsupportedMedia answers a POST that no other transport took, i.e. whose

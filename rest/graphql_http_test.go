@@ -134,7 +134,8 @@ func TestGraphQLMalformedRequestsOverHTTP(t *testing.T) {
 	for _, body := range []string{"null", `[{"query":"{ __typename }"}]`, `"secret-body-text"`, "5", "", "  "} {
 		check("body "+body, post("application/json", body), http.StatusBadRequest, "BAD_REQUEST")
 	}
-	for _, body := range []string{`{"query":5}`, `{"query":"{ __typename }","variables":[1]}`, `{"query":"secret-body-text`} {
+	for _, body := range []string{`{"query":5}`, `{"query":"{ __typename }","variables":[1]}`, `{"query":"secret-body-text`,
+		`{"query":"{ __typename }"} xx`, `{"query":"{ __typename }"}{"query":"{ __typename }"}`, `{"query":"{ __typename }"},`} {
 		check("body "+body, post("application/json", body), http.StatusBadRequest, "BAD_REQUEST")
 	}
 	req, _ := http.NewRequest("GET", srv.URL+"/graphql?query="+url.QueryEscape(`mutation { logout { message } }`), nil)
