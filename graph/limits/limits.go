@@ -20,11 +20,13 @@
 package limits
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -197,13 +199,47 @@ func (x *Extension) InterceptField(ctx context.Context, next graphql.Resolver) (
 	return next(ctx)
 }
 
-// InterceptResponse keeps the first maxErrors errors of a response.
+// InterceptResponse orders a response's errors by path and keeps the first
+// maxErrors. gqlgen gathers the errors of fields resolved on different
+// goroutines in the order they happen to finish; ordered, the same
+// operation on the same data answers with the same errors in the same
+// order, and the cut keeps the same ones.
 func (*Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	resp := next(ctx)
+	if resp != nil && len(resp.Errors) > 1 {
+		slices.SortStableFunc(resp.Errors, func(a, b *gqlerror.Error) int { return comparePaths(a.Path, b.Path) })
+	}
 	if resp != nil && len(resp.Errors) > maxErrors {
 		resp.Errors = resp.Errors[:maxErrors:maxErrors]
 	}
 	return resp
+}
+
+// comparePaths orders response paths element by element: list indexes by
+// number, names by text, an index before a name, a path before its
+// extensions.
+func comparePaths(a, b ast.Path) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ai, aIndex := a[i].(ast.PathIndex)
+		bi, bIndex := b[i].(ast.PathIndex)
+		switch {
+		case aIndex && bIndex:
+			if c := cmp.Compare(ai, bi); c != 0 {
+				return c
+			}
+		case aIndex:
+			return -1
+		case bIndex:
+			return 1
+		default:
+			an, _ := a[i].(ast.PathName)
+			bn, _ := b[i].(ast.PathName)
+			if c := strings.Compare(string(an), string(bn)); c != 0 {
+				return c
+			}
+		}
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 // ExtensionName implements graphql.HandlerExtension.

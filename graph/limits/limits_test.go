@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -312,5 +313,44 @@ func TestFieldCheckFollowsTheOperation(t *testing.T) {
 				t.Errorf("Unintercepted = %v, want %v", got, want)
 			}
 		})
+	}
+}
+
+// A response's errors come ordered by path, whatever order the fields
+// failed in, and the cut to 20 keeps the first 20 of that order.
+func TestResponseErrorsInPathOrder(t *testing.T) {
+	at := func(p ...any) *gqlerror.Error {
+		var path ast.Path
+		for _, e := range p {
+			switch e := e.(type) {
+			case int:
+				path = append(path, ast.PathIndex(e))
+			case string:
+				path = append(path, ast.PathName(e))
+			}
+		}
+		return &gqlerror.Error{Message: path.String(), Path: path}
+	}
+	want := []string{"", "a", "a[2].x", "a[10]", "a[10].x", "b", "b.c"}
+	errs := gqlerror.List{at("b", "c"), at("a", 10), at(), at("a", 2, "x"), at("b"), at("a", 10, "x"), at("a")}
+	resp := (&limits.Extension{}).InterceptResponse(context.Background(), func(context.Context) *graphql.Response {
+		return &graphql.Response{Errors: errs}
+	})
+	var got []string
+	for _, e := range resp.Errors {
+		got = append(got, e.Message)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("errors in order %q, want %q", got, want)
+	}
+	many := gqlerror.List{}
+	for i := 30; i > 0; i-- {
+		many = append(many, at("list", i))
+	}
+	resp = (&limits.Extension{}).InterceptResponse(context.Background(), func(context.Context) *graphql.Response {
+		return &graphql.Response{Errors: many}
+	})
+	if len(resp.Errors) != 20 || resp.Errors[0].Message != "list[1]" || resp.Errors[19].Message != "list[20]" {
+		t.Fatalf("kept %d errors, from %s to %s", len(resp.Errors), resp.Errors[0].Message, resp.Errors[len(resp.Errors)-1].Message)
 	}
 }
