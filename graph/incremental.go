@@ -27,7 +27,11 @@ type incrementalKey struct{}
 type multipartMixed struct{ transport.MultipartMixed }
 
 func (t multipartMixed) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	t.MultipartMixed.Do(w, r.WithContext(context.WithValue(r.Context(), incrementalKey{}, true)), exec)
+	// A request that does not run (unparsable, invalid, undecodable) is
+	// answered as over the JSON transport: errors only, no data entry.
+	rw := &notRunWriter{ResponseWriter: w, r: r}
+	t.MultipartMixed.Do(rw, r.WithContext(context.WithValue(r.Context(), incrementalKey{}, true)),
+		notRunExecutor{GraphExecutor: exec, w: rw, streams: true})
 }
 
 // inlineDefer removes @defer from operations whose transport delivers a

@@ -110,6 +110,9 @@ const undecodable = "the request body is not a GraphQL request: query and operat
 type notRunExecutor struct {
 	graphql.GraphExecutor
 	w *notRunWriter
+	// streams: the transport writes an operation's responses itself
+	// (multipart/mixed), so only a request that did not run is rewritten.
+	streams bool
 }
 
 func (e notRunExecutor) DispatchError(ctx context.Context, list gqlerror.List) *graphql.Response {
@@ -128,6 +131,9 @@ func (e notRunExecutor) DispatchError(ctx context.Context, list gqlerror.List) *
 // the transport an empty one to marshal in its place.
 func (e notRunExecutor) DispatchOperation(ctx context.Context, rc *graphql.OperationContext) (graphql.ResponseHandler, context.Context) {
 	next, ctx := e.GraphExecutor.DispatchOperation(ctx, rc)
+	if e.streams {
+		return next, ctx
+	}
 	return func(ctx context.Context) *graphql.Response {
 		resp := next(ctx)
 		if resp == nil {
@@ -145,6 +151,13 @@ type notRunWriter struct {
 	r      *http.Request
 	notRun *graphql.Response
 	ran    *graphql.Response
+}
+
+// Flush lets a streaming transport (multipart/mixed) flush through.
+func (w *notRunWriter) Flush() {
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 func (w *notRunWriter) WriteHeader(code int) {

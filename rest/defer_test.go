@@ -108,3 +108,35 @@ func TestDeferInlineElsewhere(t *testing.T) {
 	check("WebSocket", s.expect("next").Payload)
 	s.expect("complete")
 }
+
+// A request accepting multipart/mixed that never runs (unparsable,
+// invalid, undecodable) is answered as over JSON: errors only, no data
+// entry, 200 for a document error and 400 for an undecodable body.
+func TestDeferMultipartRequestErrors(t *testing.T) {
+	srv := resttest.Start(t)
+	alice := srv.Onboard("Alice")
+	for _, c := range []struct {
+		body   string
+		status int
+		code   string
+	}{
+		{`{"query":"{ nope }"}`, http.StatusOK, "GRAPHQL_VALIDATION_FAILED"},
+		{`{"query":"{ viewer { "}`, http.StatusOK, "GRAPHQL_PARSE_FAILED"},
+		{`{"query":5}`, http.StatusBadRequest, "BAD_REQUEST"},
+	} {
+		req, _ := http.NewRequest("POST", srv.URL+"/graphql", strings.NewReader(c.body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "multipart/mixed;deferSpec=20220824,application/json")
+		r := alice.Do(req)
+		_, hasData := r.Body["data"]
+		errs, _ := r.Body["errors"].([]any)
+		var code any
+		if len(errs) == 1 {
+			code = errs[0].(map[string]any)["extensions"].(map[string]any)["code"]
+		}
+		if r.HTTP != c.status || hasData || code != c.code || !strings.HasPrefix(r.Headers.Get("Content-Type"), "application/json") ||
+			strings.Contains(string(r.Raw), "Go ") {
+			t.Errorf("%s: %d %s %s", c.body, r.HTTP, r.Headers.Get("Content-Type"), r.Raw)
+		}
+	}
+}
