@@ -16387,7 +16387,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 var appVersionImplementors = []string{"AppVersion"}
 
 func (ec *executionContext) _AppVersion(ctx context.Context, sel ast.SelectionSet, obj *appinfo.Version) graphql.Marshaler {
-	fields := ec.collectFields(sel, appVersionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, appVersionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16455,7 +16455,7 @@ func (ec *executionContext) _AppVersion(ctx context.Context, sel ast.SelectionSe
 var appVersionPayloadImplementors = []string{"AppVersionPayload"}
 
 func (ec *executionContext) _AppVersionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AppVersionPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, appVersionPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, appVersionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16493,7 +16493,7 @@ func (ec *executionContext) _AppVersionPayload(ctx context.Context, sel ast.Sele
 var bindPushDevicePayloadImplementors = []string{"BindPushDevicePayload"}
 
 func (ec *executionContext) _BindPushDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.BindPushDevicePayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, bindPushDevicePayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, bindPushDevicePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16526,7 +16526,7 @@ func (ec *executionContext) _BindPushDevicePayload(ctx context.Context, sel ast.
 var closeRoomPayloadImplementors = []string{"CloseRoomPayload"}
 
 func (ec *executionContext) _CloseRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CloseRoomPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, closeRoomPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, closeRoomPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16559,7 +16559,7 @@ func (ec *executionContext) _CloseRoomPayload(ctx context.Context, sel ast.Selec
 var clubImplementors = []string{"Club", "Node"}
 
 func (ec *executionContext) _Club(ctx context.Context, sel ast.SelectionSet, obj *club.Club) graphql.Marshaler {
-	fields := ec.collectFields(sel, clubImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, clubImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16639,7 +16639,7 @@ func (ec *executionContext) _Club(ctx context.Context, sel ast.SelectionSet, obj
 var clubEntryImplementors = []string{"ClubEntry"}
 
 func (ec *executionContext) _ClubEntry(ctx context.Context, sel ast.SelectionSet, obj *club.Membership) graphql.Marshaler {
-	fields := ec.collectFields(sel, clubEntryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, clubEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16683,7 +16683,7 @@ func (ec *executionContext) _ClubEntry(ctx context.Context, sel ast.SelectionSet
 var clubEntryConnectionImplementors = []string{"ClubEntryConnection"}
 
 func (ec *executionContext) _ClubEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ClubEntryConnection) graphql.Marshaler {
-	fields := ec.collectFields(sel, clubEntryConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, clubEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16721,7 +16721,7 @@ func (ec *executionContext) _ClubEntryConnection(ctx context.Context, sel ast.Se
 var clubEntryEdgeImplementors = []string{"ClubEntryEdge"}
 
 func (ec *executionContext) _ClubEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ClubEntryEdge) graphql.Marshaler {
-	fields := ec.collectFields(sel, clubEntryEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, clubEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16759,7 +16759,7 @@ func (ec *executionContext) _ClubEntryEdge(ctx context.Context, sel ast.Selectio
 var clubPayloadImplementors = []string{"ClubPayload"}
 
 func (ec *executionContext) _ClubPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ClubPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, clubPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, clubPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16797,7 +16797,7 @@ func (ec *executionContext) _ClubPayload(ctx context.Context, sel ast.SelectionS
 var credentialsImplementors = []string{"Credentials"}
 
 func (ec *executionContext) _Credentials(ctx context.Context, sel ast.SelectionSet, obj *account.Credentials) graphql.Marshaler {
-	fields := ec.collectFields(sel, credentialsImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, credentialsImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16845,7 +16845,7 @@ func (ec *executionContext) _Credentials(ctx context.Context, sel ast.SelectionS
 var deleteAppVersionPayloadImplementors = []string{"DeleteAppVersionPayload"}
 
 func (ec *executionContext) _DeleteAppVersionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteAppVersionPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, deleteAppVersionPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteAppVersionPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16878,7 +16878,7 @@ func (ec *executionContext) _DeleteAppVersionPayload(ctx context.Context, sel as
 var deleteEventPayloadImplementors = []string{"DeleteEventPayload"}
 
 func (ec *executionContext) _DeleteEventPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteEventPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, deleteEventPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, deleteEventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16911,7 +16911,7 @@ func (ec *executionContext) _DeleteEventPayload(ctx context.Context, sel ast.Sel
 var eventImplementors = []string{"Event", "Node"}
 
 func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *event.Event) graphql.Marshaler {
-	fields := ec.collectFields(sel, eventImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17013,7 +17013,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 var eventEntryImplementors = []string{"EventEntry"}
 
 func (ec *executionContext) _EventEntry(ctx context.Context, sel ast.SelectionSet, obj *event.FeedItem) graphql.Marshaler {
-	fields := ec.collectFields(sel, eventEntryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17056,7 +17056,7 @@ func (ec *executionContext) _EventEntry(ctx context.Context, sel ast.SelectionSe
 var eventEntryConnectionImplementors = []string{"EventEntryConnection"}
 
 func (ec *executionContext) _EventEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EventEntryConnection) graphql.Marshaler {
-	fields := ec.collectFields(sel, eventEntryConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17094,7 +17094,7 @@ func (ec *executionContext) _EventEntryConnection(ctx context.Context, sel ast.S
 var eventEntryEdgeImplementors = []string{"EventEntryEdge"}
 
 func (ec *executionContext) _EventEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EventEntryEdge) graphql.Marshaler {
-	fields := ec.collectFields(sel, eventEntryEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17132,7 +17132,7 @@ func (ec *executionContext) _EventEntryEdge(ctx context.Context, sel ast.Selecti
 var eventPayloadImplementors = []string{"EventPayload"}
 
 func (ec *executionContext) _EventPayload(ctx context.Context, sel ast.SelectionSet, obj *model.EventPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, eventPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17170,7 +17170,7 @@ func (ec *executionContext) _EventPayload(ctx context.Context, sel ast.Selection
 var feedbackPayloadImplementors = []string{"FeedbackPayload"}
 
 func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, feedbackPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17203,7 +17203,7 @@ func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.Select
 var imageUploadImplementors = []string{"ImageUpload"}
 
 func (ec *executionContext) _ImageUpload(ctx context.Context, sel ast.SelectionSet, obj *storage.ImageUpload) graphql.Marshaler {
-	fields := ec.collectFields(sel, imageUploadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, imageUploadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17251,7 +17251,7 @@ func (ec *executionContext) _ImageUpload(ctx context.Context, sel ast.SelectionS
 var imageUploadPayloadImplementors = []string{"ImageUploadPayload"}
 
 func (ec *executionContext) _ImageUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ImageUploadPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, imageUploadPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, imageUploadPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17289,7 +17289,7 @@ func (ec *executionContext) _ImageUploadPayload(ctx context.Context, sel ast.Sel
 var inviteToRoomPayloadImplementors = []string{"InviteToRoomPayload"}
 
 func (ec *executionContext) _InviteToRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InviteToRoomPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, inviteToRoomPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, inviteToRoomPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17322,7 +17322,7 @@ func (ec *executionContext) _InviteToRoomPayload(ctx context.Context, sel ast.Se
 var leaveClubPayloadImplementors = []string{"LeaveClubPayload"}
 
 func (ec *executionContext) _LeaveClubPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LeaveClubPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, leaveClubPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, leaveClubPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17355,7 +17355,7 @@ func (ec *executionContext) _LeaveClubPayload(ctx context.Context, sel ast.Selec
 var linkPreviewImplementors = []string{"LinkPreview"}
 
 func (ec *executionContext) _LinkPreview(ctx context.Context, sel ast.SelectionSet, obj *linkpreview.Preview) graphql.Marshaler {
-	fields := ec.collectFields(sel, linkPreviewImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, linkPreviewImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17403,7 +17403,7 @@ func (ec *executionContext) _LinkPreview(ctx context.Context, sel ast.SelectionS
 var liveEventImplementors = []string{"LiveEvent"}
 
 func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet, obj *live.Event) graphql.Marshaler {
-	fields := ec.collectFields(sel, liveEventImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveEventImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17458,7 +17458,7 @@ func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet
 var liveMemberImplementors = []string{"LiveMember"}
 
 func (ec *executionContext) _LiveMember(ctx context.Context, sel ast.SelectionSet, obj *live.Member) graphql.Marshaler {
-	fields := ec.collectFields(sel, liveMemberImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveMemberImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17523,7 +17523,7 @@ func (ec *executionContext) _LiveMember(ctx context.Context, sel ast.SelectionSe
 var livePayloadImplementors = []string{"LivePayload"}
 
 func (ec *executionContext) _LivePayload(ctx context.Context, sel ast.SelectionSet, obj *model.LivePayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, livePayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, livePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17561,7 +17561,7 @@ func (ec *executionContext) _LivePayload(ctx context.Context, sel ast.SelectionS
 var livePinImplementors = []string{"LivePin"}
 
 func (ec *executionContext) _LivePin(ctx context.Context, sel ast.SelectionSet, obj *live.Pin) graphql.Marshaler {
-	fields := ec.collectFields(sel, livePinImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, livePinImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17614,7 +17614,7 @@ func (ec *executionContext) _LivePin(ctx context.Context, sel ast.SelectionSet, 
 var liveRoomImplementors = []string{"LiveRoom"}
 
 func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet, obj *live.Snapshot) graphql.Marshaler {
-	fields := ec.collectFields(sel, liveRoomImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveRoomImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17667,7 +17667,7 @@ func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet,
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, loginPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, loginPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17710,7 +17710,7 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 var logoutPayloadImplementors = []string{"LogoutPayload"}
 
 func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LogoutPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, logoutPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17743,7 +17743,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 var messageImplementors = []string{"Message", "Node"}
 
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *message.Message) graphql.Marshaler {
-	fields := ec.collectFields(sel, messageImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17822,7 +17822,7 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 var messageBodyImplementors = []string{"MessageBody"}
 
 func (ec *executionContext) _MessageBody(ctx context.Context, sel ast.SelectionSet, obj *message.Body) graphql.Marshaler {
-	fields := ec.collectFields(sel, messageBodyImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageBodyImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17865,7 +17865,7 @@ func (ec *executionContext) _MessageBody(ctx context.Context, sel ast.SelectionS
 var messageConnectionImplementors = []string{"MessageConnection"}
 
 func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MessageConnection) graphql.Marshaler {
-	fields := ec.collectFields(sel, messageConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17903,7 +17903,7 @@ func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.Sele
 var messageEdgeImplementors = []string{"MessageEdge"}
 
 func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MessageEdge) graphql.Marshaler {
-	fields := ec.collectFields(sel, messageEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, messageEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17941,7 +17941,7 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := ec.collectFields(sel, mutationImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
@@ -18243,7 +18243,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *page.Info) graphql.Marshaler {
-	fields := ec.collectFields(sel, pageInfoImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18291,7 +18291,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var profilePayloadImplementors = []string{"ProfilePayload"}
 
 func (ec *executionContext) _ProfilePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProfilePayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, profilePayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, profilePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18329,7 +18329,7 @@ func (ec *executionContext) _ProfilePayload(ctx context.Context, sel ast.Selecti
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := ec.collectFields(sel, queryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
@@ -18487,7 +18487,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var reportPayloadImplementors = []string{"ReportPayload"}
 
 func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReportPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, reportPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, reportPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18520,7 +18520,7 @@ func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.Selectio
 var requestCaptchaPayloadImplementors = []string{"RequestCaptchaPayload"}
 
 func (ec *executionContext) _RequestCaptchaPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RequestCaptchaPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, requestCaptchaPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, requestCaptchaPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18553,7 +18553,7 @@ func (ec *executionContext) _RequestCaptchaPayload(ctx context.Context, sel ast.
 var roomImplementors = []string{"Room", "Node"}
 
 func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj *room.Room) graphql.Marshaler {
-	fields := ec.collectFields(sel, roomImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18636,7 +18636,7 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 var roomEntryImplementors = []string{"RoomEntry"}
 
 func (ec *executionContext) _RoomEntry(ctx context.Context, sel ast.SelectionSet, obj *room.FeedItem) graphql.Marshaler {
-	fields := ec.collectFields(sel, roomEntryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18679,7 +18679,7 @@ func (ec *executionContext) _RoomEntry(ctx context.Context, sel ast.SelectionSet
 var roomEntryConnectionImplementors = []string{"RoomEntryConnection"}
 
 func (ec *executionContext) _RoomEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RoomEntryConnection) graphql.Marshaler {
-	fields := ec.collectFields(sel, roomEntryConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18717,7 +18717,7 @@ func (ec *executionContext) _RoomEntryConnection(ctx context.Context, sel ast.Se
 var roomEntryEdgeImplementors = []string{"RoomEntryEdge"}
 
 func (ec *executionContext) _RoomEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RoomEntryEdge) graphql.Marshaler {
-	fields := ec.collectFields(sel, roomEntryEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18755,7 +18755,7 @@ func (ec *executionContext) _RoomEntryEdge(ctx context.Context, sel ast.Selectio
 var roomPayloadImplementors = []string{"RoomPayload"}
 
 func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RoomPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, roomPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18793,7 +18793,7 @@ func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionS
 var roomSnapshotImplementors = []string{"RoomSnapshot"}
 
 func (ec *executionContext) _RoomSnapshot(ctx context.Context, sel ast.SelectionSet, obj *room.Snapshot) graphql.Marshaler {
-	fields := ec.collectFields(sel, roomSnapshotImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomSnapshotImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18881,7 +18881,7 @@ func (ec *executionContext) _RoomSnapshot(ctx context.Context, sel ast.Selection
 var roomTokenImplementors = []string{"RoomToken"}
 
 func (ec *executionContext) _RoomToken(ctx context.Context, sel ast.SelectionSet, obj *model.RoomToken) graphql.Marshaler {
-	fields := ec.collectFields(sel, roomTokenImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, roomTokenImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18919,7 +18919,7 @@ func (ec *executionContext) _RoomToken(ctx context.Context, sel ast.SelectionSet
 var sendNoticePayloadImplementors = []string{"SendNoticePayload"}
 
 func (ec *executionContext) _SendNoticePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SendNoticePayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, sendNoticePayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, sendNoticePayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18952,7 +18952,7 @@ func (ec *executionContext) _SendNoticePayload(ctx context.Context, sel ast.Sele
 var shareRoomPayloadImplementors = []string{"ShareRoomPayload"}
 
 func (ec *executionContext) _ShareRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShareRoomPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, shareRoomPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, shareRoomPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18990,7 +18990,7 @@ func (ec *executionContext) _ShareRoomPayload(ctx context.Context, sel ast.Selec
 var snapshotClubImplementors = []string{"SnapshotClub"}
 
 func (ec *executionContext) _SnapshotClub(ctx context.Context, sel ast.SelectionSet, obj *room.SnapshotClub) graphql.Marshaler {
-	fields := ec.collectFields(sel, snapshotClubImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, snapshotClubImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19048,7 +19048,7 @@ func (ec *executionContext) _SnapshotClub(ctx context.Context, sel ast.Selection
 var snapshotUserImplementors = []string{"SnapshotUser"}
 
 func (ec *executionContext) _SnapshotUser(ctx context.Context, sel ast.SelectionSet, obj *room.SnapshotUser) graphql.Marshaler {
-	fields := ec.collectFields(sel, snapshotUserImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, snapshotUserImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19106,7 +19106,7 @@ func (ec *executionContext) _SnapshotUser(ctx context.Context, sel ast.Selection
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
-	fields := ec.collectFields(sel, subscriptionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Subscription",
 	})
@@ -19126,7 +19126,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *user.Profile) graphql.Marshaler {
-	fields := ec.collectFields(sel, userImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19199,7 +19199,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 var userEntryImplementors = []string{"UserEntry"}
 
 func (ec *executionContext) _UserEntry(ctx context.Context, sel ast.SelectionSet, obj *user.Entry) graphql.Marshaler {
-	fields := ec.collectFields(sel, userEntryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, userEntryImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19243,7 +19243,7 @@ func (ec *executionContext) _UserEntry(ctx context.Context, sel ast.SelectionSet
 var userEntryConnectionImplementors = []string{"UserEntryConnection"}
 
 func (ec *executionContext) _UserEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserEntryConnection) graphql.Marshaler {
-	fields := ec.collectFields(sel, userEntryConnectionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, userEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19281,7 +19281,7 @@ func (ec *executionContext) _UserEntryConnection(ctx context.Context, sel ast.Se
 var userEntryEdgeImplementors = []string{"UserEntryEdge"}
 
 func (ec *executionContext) _UserEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserEntryEdge) graphql.Marshaler {
-	fields := ec.collectFields(sel, userEntryEdgeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, userEntryEdgeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19319,7 +19319,7 @@ func (ec *executionContext) _UserEntryEdge(ctx context.Context, sel ast.Selectio
 var userPayloadImplementors = []string{"UserPayload"}
 
 func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UserPayload) graphql.Marshaler {
-	fields := ec.collectFields(sel, userPayloadImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, userPayloadImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19357,7 +19357,7 @@ func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionS
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *viewer.Viewer) graphql.Marshaler {
-	fields := ec.collectFields(sel, viewerImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19431,7 +19431,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 var wechatJSConfigImplementors = []string{"WechatJSConfig"}
 
 func (ec *executionContext) _WechatJSConfig(ctx context.Context, sel ast.SelectionSet, obj *wechat.JSConfig) graphql.Marshaler {
-	fields := ec.collectFields(sel, wechatJSConfigImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, wechatJSConfigImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19484,7 +19484,7 @@ func (ec *executionContext) _WechatJSConfig(ctx context.Context, sel ast.Selecti
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := ec.collectFields(sel, __DirectiveImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19537,7 +19537,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := ec.collectFields(sel, __EnumValueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19585,7 +19585,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := ec.collectFields(sel, __FieldImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19643,7 +19643,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := ec.collectFields(sel, __InputValueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19701,7 +19701,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := ec.collectFields(sel, __SchemaImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19759,7 +19759,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := ec.collectFields(sel, __TypeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)

@@ -44,7 +44,7 @@ func NewExecutor(es graphql.ExecutableSchema, log *slog.Logger, lim limits.Confi
 	e.SetErrorPresenter(ErrorPresenter(log))
 	e.SetRecoverFunc(RecoverFunc(log))
 	e.Use(subscriptionsOverWebsocket{})
-	e.Use(collectCache{})
+	e.Use(selectionMemo{})
 	return e
 }
 
@@ -111,7 +111,7 @@ func NewHandler(es graphql.ExecutableSchema, log *slog.Logger, opts HandlerOptio
 	srv.AddTransport(unsupportedMedia{}) // last: any POST no transport above took
 	srv.Use(inlineDefer{})
 	srv.Use(subscriptionsOverWebsocket{})
-	srv.Use(collectCache{})
+	srv.Use(selectionMemo{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	// Input first: an overflowing number is a validation error, not a cost.
 	srv.Use(inputcheck.New(es.Schema()))

@@ -78,8 +78,8 @@ func (ec *executionContext) plainFields() bool {
 var execObjects map[string]execObject
 
 // execObject is what graph/execrewrite records of one object function of
-// the executor (execObjects): the type's implementors (for collectFields)
-// and its fields, or, for an interface or union, the object functions it
+// the executor (execObjects): the type's implementors (for
+// graphql.CollectFields) and its fields, or, for an interface or union, the object functions it
 // forwards to.
 type execObject struct {
 	implementors []string
@@ -115,7 +115,7 @@ func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionS
 // selectionBlocks reports whether marshalling sel with the object function
 // fn may reach a field that blocks: conservatively true for an operation
 // that may defer and for anything execObjects does not describe. The
-// answer is kept per operation (collectedFields) for each selection.
+// answer is kept per operation (blocksMemo) for each selection.
 func (ec *executionContext) selectionBlocks(sel ast.SelectionSet, fn string) bool {
 	if len(sel) == 0 {
 		return false
@@ -123,11 +123,11 @@ func (ec *executionContext) selectionBlocks(sel ast.SelectionSet, fn string) boo
 	if mayDefer(ec.RawQuery) {
 		return true
 	}
-	c, _ := ec.Stats.GetExtension(collectedFieldsKey).(*collectedFields)
+	c, _ := ec.Stats.GetExtension(blocksMemoKey).(*blocksMemo)
 	k := blocksKey{&sel[0], len(sel), fn}
 	if c != nil {
 		c.mu.RLock()
-		b, ok := c.blocks[k]
+		b, ok := c.m[k]
 		c.mu.RUnlock()
 		if ok {
 			return b
@@ -136,10 +136,10 @@ func (ec *executionContext) selectionBlocks(sel ast.SelectionSet, fn string) boo
 	b := ec.reachesBlocking(sel, fn)
 	if c != nil {
 		c.mu.Lock()
-		if c.blocks == nil {
-			c.blocks = make(map[blocksKey]bool)
+		if c.m == nil {
+			c.m = make(map[blocksKey]bool)
 		}
-		c.blocks[k] = b
+		c.m[k] = b
 		c.mu.Unlock()
 	}
 	return b
@@ -158,7 +158,7 @@ func (ec *executionContext) reachesBlocking(sel ast.SelectionSet, fn string) boo
 		}
 		return len(o.forwards) == 0
 	}
-	for _, f := range ec.collectFields(sel, o.implementors) {
+	for _, f := range graphql.CollectFields(ec.OperationContext, sel, o.implementors) {
 		fi, ok := o.fields[f.Name]
 		switch {
 		case !ok:

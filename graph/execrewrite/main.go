@@ -17,12 +17,6 @@
 //     through gqlgen's resolver machinery (a field context, the value
 //     boxed, closures, a panic guard) for the sake of field middleware;
 //     plainFields gives it a direct path for operations that run none.
-//   - Field collection: every object collects the fields of its
-//     selection set for its type (graphql.CollectFields: fragments
-//     flattened, @skip/@include applied, fields merged), so a list of 20
-//     rooms does the same work 20 times. Objects now call
-//     ec.collectFields (graph/collect.go), which keeps each result for
-//     the rest of the operation.
 //   - Incremental delivery: every object starts a graphql.DeferredGroup,
 //     which computes the object's full response path and allocates a
 //     field set and a map, used only when the operation has a @defer.
@@ -53,8 +47,6 @@ const (
 	newDeferred     = "NewDeferredGroup"
 	leanDeferred    = "deferredGroup" // a method of executionContext
 	chooseSlice     = "marshalSlice"  // a method of executionContext
-	collect         = "CollectFields"
-	leanCollect     = "collectFields" // a method of executionContext
 )
 
 func main() {
@@ -89,8 +81,8 @@ func run(path string) error {
 	if err := os.WriteFile(path, out, 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("execrewrite: %d plain fields (%d of objects or lists) marshal directly; %d objects start their deferred group lazily "+
-		"and collect their fields once per operation; %d lists of objects marshal inline: %s; %d choose by their selection: %s\n",
+	fmt.Printf("execrewrite: %d plain fields (%d of objects or lists) marshal directly; %d objects start their deferred group lazily; "+
+		"%d lists of objects marshal inline: %s; %d choose by their selection: %s\n",
 		r.plain, r.objects, r.deferred, len(r.inline), strings.Join(r.inline, ", "), len(r.choose), strings.Join(r.choose, ", "))
 	return nil
 }
@@ -99,7 +91,6 @@ func run(path string) error {
 type rewritten struct {
 	inline   []string // the list marshal functions now calling marshalSliceInline, sorted
 	deferred int      // the calls of graphql.NewDeferredGroup now calling ec.deferredGroup
-	collect  int      // the calls of graphql.CollectFields now calling ec.collectFields
 	choose   []string // the list marshal functions now choosing at run time, sorted
 	plain    int      // the plain fields given a direct path
 	objects  int      // of which object or list fields
@@ -136,13 +127,6 @@ func rewrite(src []byte) ([]byte, rewritten, error) {
 				return true
 			}
 			name := sel.Sel.Name
-			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "graphql" && name == collect && len(call.Args) == 3 &&
-				isSelector(call.Args[0], "ec", "OperationContext") {
-				sel.X, sel.Sel = &ast.Ident{Name: "ec", NamePos: pkg.Pos()}, &ast.Ident{Name: leanCollect, NamePos: sel.Sel.Pos()}
-				call.Args = call.Args[1:]
-				r.collect++
-				return true
-			}
 			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "graphql" && name == newDeferred {
 				sel.X, sel.Sel = &ast.Ident{Name: "ec", NamePos: pkg.Pos()}, &ast.Ident{Name: leanDeferred, NamePos: sel.Sel.Pos()}
 				r.deferred++
@@ -490,8 +474,8 @@ func selectionTable(fns map[string]*fn, r *rewritten) string {
 		ast.Inspect(decl.Body, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.CallExpr:
-				if isSelector(n.Fun, "ec", leanCollect) && len(n.Args) == 2 {
-					if id, ok := n.Args[1].(*ast.Ident); ok {
+				if isSelector(n.Fun, "graphql", "CollectFields") && len(n.Args) == 3 {
+					if id, ok := n.Args[2].(*ast.Ident); ok {
 						implementors = id.Name
 					}
 				}
