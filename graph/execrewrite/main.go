@@ -1,6 +1,6 @@
 // Command execrewrite rewrites gqlgen's generated executor (the file named
-// by its argument) to drop two costs gqlgen v0.17.98 pays on every
-// operation and offers no option to turn off:
+// by its argument) to drop costs gqlgen v0.17.98 pays on every operation
+// and offers no option to turn off:
 //
 //   - Lists of objects: gqlgen marshals every one with
 //     graphql.MarshalSliceConcurrently, a goroutine per element. The
@@ -12,7 +12,10 @@
 //     marshal functions of lists whose element subtree never reaches a
 //     Resolve*Concurrently, and makes them call marshalSliceInline
 //     (graph/marshal.go), which has the same signature and per-element
-//     field context and panic recovery.
+//     field context and panic recovery. The other lists call
+//     ec.marshalSlice, which marshals inline too when the operation's
+//     selection below the list reaches no such field, read from the table
+//     of the executor's objects this command appends (selectionTable).
 //   - Plain fields: a field that only reads a struct field still goes
 //     through gqlgen's resolver machinery (a field context, the value
 //     boxed, closures, a panic guard) for the sake of field middleware;
@@ -34,6 +37,7 @@ import (
 	"go/format"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -96,9 +100,12 @@ type rewritten struct {
 	objects  int      // of which object or list fields
 }
 
-// rewrite returns src with the sync lists' marshal functions calling
-// marshalSliceInline and every graphql.NewDeferredGroup(ctx) replaced by
-// ec.deferredGroup(ctx).
+// rewrite returns src with the passes the package comment lists applied:
+// plain fields given a direct path (plainFields), every
+// graphql.NewDeferredGroup(ctx) replaced by ec.deferredGroup(ctx), the
+// sync lists' marshal functions calling marshalSliceInline, and the other
+// lists choosing at run time from the execObjects table it appends
+// (selectionTable).
 func rewrite(src []byte) ([]byte, rewritten, error) {
 	var r rewritten
 	src, err := plainFields(src, &r)
@@ -446,13 +453,13 @@ func selectionTable(fns map[string]*fn, r *rewritten) string {
 			}
 		}
 	}
-	sorted := func(m map[string]bool) []string {
+	// quoted is the keys of m as sorted Go string literals.
+	quoted := func(m map[string]bool) string {
 		var l []string
-		for k := range m {
-			l = append(l, k)
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			l = append(l, strconv.Quote(k))
 		}
-		sort.Strings(l)
-		return l
+		return strings.Join(l, ", ")
 	}
 	var names []string
 	for name := range fns {
@@ -470,7 +477,6 @@ func selectionTable(fns map[string]*fn, r *rewritten) string {
 		decl := fns[name].decl
 		implementors := ""
 		fields := map[string]string{}
-		var forwards map[string]bool
 		ast.Inspect(decl.Body, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.CallExpr:
@@ -510,37 +516,24 @@ func selectionTable(fns map[string]*fn, r *rewritten) string {
 				if blocks {
 					fields[field] = "{blocks: true}"
 				} else {
-					var l []string
-					for _, c := range sorted(children) {
-						l = append(l, strconv.Quote(c))
-					}
-					fields[field] = "{children: []string{" + strings.Join(l, ", ") + "}}"
+					fields[field] = "{children: []string{" + quoted(children) + "}}"
 				}
 				return false
 			}
 			return true
 		})
 		if implementors == "" { // an interface or a union
-			forwards = map[string]bool{}
+			forwards := map[string]bool{}
 			for _, c := range fns[name].calls {
 				if isObject(c) {
 					forwards[c] = true
 				}
 			}
-			var l []string
-			for _, c := range sorted(forwards) {
-				l = append(l, strconv.Quote(c))
-			}
-			fmt.Fprintf(&b, "\t%q: {forwards: []string{%s}},\n", name, strings.Join(l, ", "))
+			fmt.Fprintf(&b, "\t%q: {forwards: []string{%s}},\n", name, quoted(forwards))
 			continue
 		}
 		fmt.Fprintf(&b, "\t%q: {implementors: %s, fields: map[string]execField{\n", name, implementors)
-		var keys []string
-		for k := range fields {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(fields)) {
 			fmt.Fprintf(&b, "\t\t%s: %s,\n", k, fields[k])
 		}
 		b.WriteString("\t}},\n")
@@ -556,7 +549,7 @@ func selectionTable(fns map[string]*fn, r *rewritten) string {
 		if len(elems) != 1 {
 			continue
 		}
-		elem := sorted(elems)[0]
+		elem := slices.Collect(maps.Keys(elems))[0]
 		rewrote := false
 		ast.Inspect(f.decl.Body, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
