@@ -169,7 +169,7 @@ func (w *notRunWriter) WriteHeader(code int) {
 		// coded error in place of its uncoded one.
 		w.notRun = &graphql.Response{Errors: gqlerror.List{requestError(
 			"GET runs queries only: send mutations and subscriptions with POST", errs.ExtMethodNotAllowed, errs.CodeFailure)}}
-		w.Header().Set("Allow", "GET, POST")
+		w.Header().Set("Allow", "GET, HEAD, POST") // as every answer about /graphql lists them (rest.allowHeader)
 		code = http.StatusMethodNotAllowed
 	}
 	w.ResponseWriter.WriteHeader(code)

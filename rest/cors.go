@@ -35,6 +35,9 @@ func CORS(allowed []string, anyOrigin bool) gin.HandlerFunc {
 		h.Set("Access-Control-Allow-Headers", corsHeaders)
 		h.Set("Access-Control-Max-Age", "3600")
 		if c.Request.Method == http.MethodOptions {
+			// On a path that other methods serve, gin has set Allow
+			// (the request takes its 405 path): the same list a 405 gives.
+			normalizeAllow(h)
 			c.AbortWithStatus(http.StatusOK)
 			return
 		}

@@ -82,11 +82,53 @@ func (s *Server) allowed(path string) (methods []string, shaped bool) {
 func (s *Server) methodNotAllowed(c *gin.Context) {
 	methods, shaped := s.allowed(c.Request.URL.Path)
 	if shaped && len(methods) == 0 {
+		c.Writer.Header().Del("Allow") // gin's, from routes whose ids take any segment
 		c.AbortWithStatus(http.StatusNotFound)
 		return
 	}
 	if len(methods) > 0 {
-		c.Header("Allow", strings.Join(methods, ", "))
+		c.Header("Allow", allowHeader(methods))
+	} else {
+		normalizeAllow(c.Writer.Header()) // a path of the app's own (gin's list)
 	}
 	c.AbortWithStatus(http.StatusMethodNotAllowed)
+}
+
+// methodOrder is the order Allow lists methods in, whichever answer carries
+// it (a 405, an OPTIONS request).
+var methodOrder = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// allowHeader is the Allow header (RFC 9110 §10.2.1) of a resource that
+// serves methods: HEAD beside GET, since every GET route answers HEAD
+// (observe.AsGet), in methodOrder, once each.
+func allowHeader(methods []string) string {
+	has := make(map[string]bool, len(methods)+1)
+	for _, m := range methods {
+		has[strings.TrimSpace(m)] = true
+	}
+	if has[http.MethodGet] {
+		has[http.MethodHead] = true
+	}
+	out := make([]string, 0, len(has))
+	for _, m := range methodOrder {
+		if has[m] {
+			out = append(out, m)
+			delete(has, m)
+		}
+	}
+	for m := range has { // none so far: every route uses a method above
+		if m != "" {
+			out = append(out, m)
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// normalizeAllow rewrites the Allow header gin sets on a request whose
+// path other methods serve (it lists the methods routes are registered
+// with, so GET without HEAD) as allowHeader does.
+func normalizeAllow(h http.Header) {
+	if a := h.Get("Allow"); a != "" {
+		h.Set("Allow", allowHeader(strings.Split(a, ",")))
+	}
 }

@@ -117,5 +117,8 @@ func Configure(e *gin.Engine) {
 	e.RedirectFixedPath = false
 	e.HandleMethodNotAllowed = true
 	e.NoRoute(func(c *gin.Context) { c.AbortWithStatus(http.StatusNotFound) })
-	e.NoMethod(func(c *gin.Context) { c.AbortWithStatus(http.StatusMethodNotAllowed) })
+	e.NoMethod(func(c *gin.Context) {
+		normalizeAllow(c.Writer.Header())
+		c.AbortWithStatus(http.StatusMethodNotAllowed)
+	})
 }

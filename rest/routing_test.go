@@ -210,3 +210,41 @@ func TestLegacyHTTPCases(t *testing.T) {
 	b.Get("/user/message/unread_total", nil).MustOK(t)
 	b.Get("/user/message/unread_total/", nil).MustFail(t, "用户资料未初始化", 200000)
 }
+
+// TestAllowIsOneList pins the Allow header (RFC 9110 §10.2.1) wherever it
+// is answered: a wrong method's 405 and an OPTIONS request give the same
+// list for a path, in one order, with HEAD beside GET (every GET answers
+// HEAD), on the legacy routes and the app's own paths alike; a 404 carries
+// none.
+func TestAllowIsOneList(t *testing.T) {
+	srv := resttest.Start(t)
+	anon := srv.Anonymous()
+	for path, want := range map[string]string{
+		"/room":                    "GET, HEAD, POST",
+		"/room/" + ids.New():       "GET, HEAD",
+		"/user/profile":            "PUT",
+		"/livez":                   "GET, HEAD",
+		"/readyz":                  "GET, HEAD",
+		"/graphql":                 "GET, HEAD, POST",
+		"/":                        "GET, HEAD",
+		"/room/" + ids.New() + "/": "GET, HEAD",
+	} {
+		wrong := "DELETE"
+		if strings.Contains(want, "DELETE") {
+			wrong = "PATCH"
+		}
+		r := request(t, srv, anon, wrong, path)
+		if r.HTTP != 405 || r.Headers.Get("Allow") != want {
+			t.Errorf("%s %s: %s, Allow %q; want 405 allowing %q", wrong, path, r, r.Headers.Get("Allow"), want)
+		}
+		o := request(t, srv, anon, "OPTIONS", path)
+		if o.HTTP != 200 || o.Headers.Get("Allow") != want {
+			t.Errorf("OPTIONS %s: %s, Allow %q; want 200 allowing %q", path, o, o.Headers.Get("Allow"), want)
+		}
+	}
+	for _, path := range []string{"/room/NOTHEX", "/nowhere"} {
+		if r := request(t, srv, anon, "DELETE", path); r.HTTP != 404 || r.Headers.Get("Allow") != "" {
+			t.Errorf("DELETE %s: %s, Allow %q; want 404 without Allow", path, r, r.Headers.Get("Allow"))
+		}
+	}
+}
