@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"chaoqer/graph/errs"
@@ -44,6 +46,9 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		default: // gqlgen's own errors: the request does not fit the schema
 			// Some quote the input (a body that is not JSON, a variable's
 			// value): never echo more than a short prefix of it.
+			if msg, ok := variableNumberMessage(gqlErr); ok {
+				gqlErr.Message = msg
+			}
 			gqlErr.Message = truncate(gqlErr.Message, maxMessageBytes)
 			if gqlErr.Extensions == nil {
 				gqlErr.Extensions = map[string]any{}
@@ -54,6 +59,30 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		return gqlErr
 	}
+}
+
+// variableNumberMessage rewrites gqlparser's refusal of a JSON number given
+// for an Int or Float variable that does not read as one ("cannot use value
+// 0 as Int" for 1.5, 1e3 or 1e30: it prints the zero it failed to read) in
+// the words of the input check (graph/inputcheck) for the same variable
+// elsewhere: "$n: Int must be a 32-bit integer" (GraphQL spec §3.5.1: a
+// non-integer or a value outside 32 bits is refused), "$x: Float must be a
+// finite number" (§3.5.2).
+func variableNumberMessage(e *gqlerror.Error) (string, bool) {
+	if len(e.Path) != 2 || e.Path[0] != ast.PathName("variable") || !strings.HasPrefix(e.Message, "cannot use value ") {
+		return "", false
+	}
+	name, ok := e.Path[1].(ast.PathName)
+	if !ok {
+		return "", false
+	}
+	switch {
+	case strings.HasSuffix(e.Message, " as Int"):
+		return "$" + string(name) + ": Int must be a 32-bit integer", true
+	case strings.HasSuffix(e.Message, " as Float"):
+		return "$" + string(name) + ": Float must be a finite number", true
+	}
+	return "", false
 }
 
 // maxMessageBytes bounds the message of a request error.

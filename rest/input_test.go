@@ -226,3 +226,26 @@ func TestReservedPushPathsAnswer404(t *testing.T) {
 	u.Post("/push/update/template", nil).MustOK(t)
 	u.Post("/push/"+url.PathEscape("1a0018970a8b1d2e3f4"), nil).MustOK(t)
 }
+
+// An Int variable that is not a 32-bit integer is refused with one message
+// whatever gqlparser or the input check caught it (a fraction, an exponent,
+// beyond int64 or beyond 32 bits), naming the variable, never the zero
+// gqlparser failed to read ("cannot use value 0 as Int").
+func TestIntVariableMessages(t *testing.T) {
+	srv := resttest.Start(t)
+	u := srv.Onboard("Counter")
+	const q = `query($n: Int) { events(first: $n) { edges { cursor } } }`
+	for _, n := range []string{"1.5", "1.0", "1e3", "-0.5", "1e400", "99999999999999999999", "2147483648", "-2147483649"} {
+		r := u.GraphQL(q, map[string]any{"n": json.Number(n)})
+		msg, ext := gqlErr(t, r)
+		if msg != "$n: Int must be a 32-bit integer" || ext["code"] != "GRAPHQL_VALIDATION_FAILED" || r.Body["data"] != nil {
+			t.Errorf("$n = %s: %q %v (%s)", n, msg, ext, r)
+		}
+	}
+	if r := u.GraphQL(q, map[string]any{"n": json.Number("2147483647")}); r.Body["errors"] == nil {
+		// In range: the page size rule answers, not the type.
+		t.Logf("$n = 2147483647: %s", r)
+	} else if msg, _ := gqlErr(t, r); strings.Contains(msg, "32-bit") {
+		t.Errorf("$n = 2147483647 refused as out of range: %s", msg)
+	}
+}
