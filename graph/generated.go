@@ -16449,7 +16449,7 @@ func (ec *executionContext) _AppVersion(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var appVersionPayloadImplementors = []string{"AppVersionPayload"}
@@ -16487,7 +16487,7 @@ func (ec *executionContext) _AppVersionPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var bindPushDevicePayloadImplementors = []string{"BindPushDevicePayload"}
@@ -16520,7 +16520,7 @@ func (ec *executionContext) _BindPushDevicePayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var closeRoomPayloadImplementors = []string{"CloseRoomPayload"}
@@ -16553,7 +16553,7 @@ func (ec *executionContext) _CloseRoomPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var clubImplementors = []string{"Club", "Node"}
@@ -16633,7 +16633,7 @@ func (ec *executionContext) _Club(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var clubEntryImplementors = []string{"ClubEntry"}
@@ -16677,7 +16677,7 @@ func (ec *executionContext) _ClubEntry(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var clubEntryConnectionImplementors = []string{"ClubEntryConnection"}
@@ -16715,7 +16715,7 @@ func (ec *executionContext) _ClubEntryConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var clubEntryEdgeImplementors = []string{"ClubEntryEdge"}
@@ -16753,7 +16753,7 @@ func (ec *executionContext) _ClubEntryEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var clubPayloadImplementors = []string{"ClubPayload"}
@@ -16791,7 +16791,7 @@ func (ec *executionContext) _ClubPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var credentialsImplementors = []string{"Credentials"}
@@ -16839,7 +16839,7 @@ func (ec *executionContext) _Credentials(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var deleteAppVersionPayloadImplementors = []string{"DeleteAppVersionPayload"}
@@ -16872,7 +16872,7 @@ func (ec *executionContext) _DeleteAppVersionPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var deleteEventPayloadImplementors = []string{"DeleteEventPayload"}
@@ -16905,7 +16905,7 @@ func (ec *executionContext) _DeleteEventPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var eventImplementors = []string{"Event", "Node"}
@@ -17007,7 +17007,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var eventEntryImplementors = []string{"EventEntry"}
@@ -17050,7 +17050,7 @@ func (ec *executionContext) _EventEntry(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var eventEntryConnectionImplementors = []string{"EventEntryConnection"}
@@ -17088,7 +17088,7 @@ func (ec *executionContext) _EventEntryConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var eventEntryEdgeImplementors = []string{"EventEntryEdge"}
@@ -17126,7 +17126,7 @@ func (ec *executionContext) _EventEntryEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var eventPayloadImplementors = []string{"EventPayload"}
@@ -17164,7 +17164,7 @@ func (ec *executionContext) _EventPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var feedbackPayloadImplementors = []string{"FeedbackPayload"}
@@ -17197,7 +17197,7 @@ func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var imageUploadImplementors = []string{"ImageUpload"}
@@ -17245,7 +17245,7 @@ func (ec *executionContext) _ImageUpload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var imageUploadPayloadImplementors = []string{"ImageUploadPayload"}
@@ -17283,7 +17283,7 @@ func (ec *executionContext) _ImageUploadPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var inviteToRoomPayloadImplementors = []string{"InviteToRoomPayload"}
@@ -17316,7 +17316,7 @@ func (ec *executionContext) _InviteToRoomPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var leaveClubPayloadImplementors = []string{"LeaveClubPayload"}
@@ -17349,7 +17349,7 @@ func (ec *executionContext) _LeaveClubPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var linkPreviewImplementors = []string{"LinkPreview"}
@@ -17397,7 +17397,7 @@ func (ec *executionContext) _LinkPreview(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var liveEventImplementors = []string{"LiveEvent"}
@@ -17452,7 +17452,7 @@ func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var liveMemberImplementors = []string{"LiveMember"}
@@ -17517,7 +17517,7 @@ func (ec *executionContext) _LiveMember(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var livePayloadImplementors = []string{"LivePayload"}
@@ -17555,7 +17555,7 @@ func (ec *executionContext) _LivePayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var livePinImplementors = []string{"LivePin"}
@@ -17608,7 +17608,7 @@ func (ec *executionContext) _LivePin(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var liveRoomImplementors = []string{"LiveRoom"}
@@ -17661,7 +17661,7 @@ func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var loginPayloadImplementors = []string{"LoginPayload"}
@@ -17704,7 +17704,7 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var logoutPayloadImplementors = []string{"LogoutPayload"}
@@ -17737,7 +17737,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var messageImplementors = []string{"Message", "Node"}
@@ -17816,7 +17816,7 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var messageBodyImplementors = []string{"MessageBody"}
@@ -17859,7 +17859,7 @@ func (ec *executionContext) _MessageBody(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var messageConnectionImplementors = []string{"MessageConnection"}
@@ -17897,7 +17897,7 @@ func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var messageEdgeImplementors = []string{"MessageEdge"}
@@ -17935,7 +17935,7 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -18285,7 +18285,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var profilePayloadImplementors = []string{"ProfilePayload"}
@@ -18323,7 +18323,7 @@ func (ec *executionContext) _ProfilePayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var queryImplementors = []string{"Query"}
@@ -18514,7 +18514,7 @@ func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var requestCaptchaPayloadImplementors = []string{"RequestCaptchaPayload"}
@@ -18547,7 +18547,7 @@ func (ec *executionContext) _RequestCaptchaPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomImplementors = []string{"Room", "Node"}
@@ -18630,7 +18630,7 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomEntryImplementors = []string{"RoomEntry"}
@@ -18673,7 +18673,7 @@ func (ec *executionContext) _RoomEntry(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomEntryConnectionImplementors = []string{"RoomEntryConnection"}
@@ -18711,7 +18711,7 @@ func (ec *executionContext) _RoomEntryConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomEntryEdgeImplementors = []string{"RoomEntryEdge"}
@@ -18749,7 +18749,7 @@ func (ec *executionContext) _RoomEntryEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomPayloadImplementors = []string{"RoomPayload"}
@@ -18787,7 +18787,7 @@ func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomSnapshotImplementors = []string{"RoomSnapshot"}
@@ -18875,7 +18875,7 @@ func (ec *executionContext) _RoomSnapshot(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomTokenImplementors = []string{"RoomToken"}
@@ -18913,7 +18913,7 @@ func (ec *executionContext) _RoomToken(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var sendNoticePayloadImplementors = []string{"SendNoticePayload"}
@@ -18946,7 +18946,7 @@ func (ec *executionContext) _SendNoticePayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var shareRoomPayloadImplementors = []string{"ShareRoomPayload"}
@@ -18984,7 +18984,7 @@ func (ec *executionContext) _ShareRoomPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var snapshotClubImplementors = []string{"SnapshotClub"}
@@ -19042,7 +19042,7 @@ func (ec *executionContext) _SnapshotClub(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var snapshotUserImplementors = []string{"SnapshotUser"}
@@ -19100,7 +19100,7 @@ func (ec *executionContext) _SnapshotUser(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -19193,7 +19193,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var userEntryImplementors = []string{"UserEntry"}
@@ -19237,7 +19237,7 @@ func (ec *executionContext) _UserEntry(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var userEntryConnectionImplementors = []string{"UserEntryConnection"}
@@ -19275,7 +19275,7 @@ func (ec *executionContext) _UserEntryConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var userEntryEdgeImplementors = []string{"UserEntryEdge"}
@@ -19313,7 +19313,7 @@ func (ec *executionContext) _UserEntryEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var userPayloadImplementors = []string{"UserPayload"}
@@ -19351,7 +19351,7 @@ func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -19425,7 +19425,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var wechatJSConfigImplementors = []string{"WechatJSConfig"}
@@ -19478,7 +19478,7 @@ func (ec *executionContext) _WechatJSConfig(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -19531,7 +19531,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -19579,7 +19579,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -19637,7 +19637,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -19695,7 +19695,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -19753,7 +19753,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -19836,7 +19836,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -26,6 +26,13 @@
 //     Every object now calls ec.deferredGroup (graph/marshal.go), which
 //     returns gqlgen's group when the operation may defer and an empty one
 //     otherwise.
+//   - Writing objects: graphql.(*FieldSet).MarshalGQL builds a map of the
+//     aliases written and passes a copy of every field through an
+//     iterator, each escaping, for every object of the response. Every
+//     object function but the root types' (whose field set Exec marshals)
+//     returns ec.objectMarshaler instead, which, for an operation taking
+//     the direct paths and an object without deferred fields, writes the
+//     same bytes from the same fields and values (graph/objects.go).
 //
 // Run by go generate after gqlgen (see server.go).
 package main
@@ -86,8 +93,10 @@ func run(path string) error {
 		return err
 	}
 	fmt.Printf("execrewrite: %d plain fields (%d of objects or lists) marshal directly; %d objects start their deferred group lazily; "+
+		"%d objects write their fields without gqlgen's FieldSet.MarshalGQL; "+
 		"%d lists of objects marshal inline: %s; %d choose by their selection: %s\n",
-		r.plain, r.objects, r.deferred, len(r.inline), strings.Join(r.inline, ", "), len(r.choose), strings.Join(r.choose, ", "))
+		r.plain, r.objects, r.deferred, r.objectReturns,
+		len(r.inline), strings.Join(r.inline, ", "), len(r.choose), strings.Join(r.choose, ", "))
 	return nil
 }
 
@@ -98,10 +107,13 @@ type rewritten struct {
 	choose   []string // the list marshal functions now choosing at run time, sorted
 	plain    int      // the plain fields given a direct path
 	objects  int      // of which object or list fields
+
+	objectReturns int // the object functions now returning ec.objectMarshaler
 }
 
 // rewrite returns src with the passes the package comment lists applied:
-// plain fields given a direct path (plainFields), every
+// plain fields given a direct path (plainFields), object functions
+// returning ec.objectMarshaler (objectFunctions), every
 // graphql.NewDeferredGroup(ctx) replaced by ec.deferredGroup(ctx), the
 // sync lists' marshal functions calling marshalSliceInline, and the other
 // lists choosing at run time from the execObjects table it appends
@@ -110,6 +122,9 @@ func rewrite(src []byte) ([]byte, rewritten, error) {
 	var r rewritten
 	src, err := plainFields(src, &r)
 	if err != nil {
+		return nil, r, err
+	}
+	if src, err = objectFunctions(src, &r); err != nil {
 		return nil, r, err
 	}
 	fset := token.NewFileSet()
