@@ -86,3 +86,80 @@ func repeatsAlias(fields []graphql.CollectedField, i int) bool {
 	}
 	return false
 }
+
+// distinctAliases reports whether no two of fields share an alias.
+func distinctAliases(fields []graphql.CollectedField) bool {
+	for i := 1; i < len(fields); i++ {
+		if repeatsAlias(fields, i) {
+			return false
+		}
+	}
+	return true
+}
+
+// renderedObject is an object rendered whole by a render function
+// graph/execrewrite generates for an object type whose selected fields are
+// all scalars read straight from the object: the bytes gqlgen's field set
+// would have written for it.
+type renderedObject []byte
+
+func (r renderedObject) MarshalGQL(w io.Writer) { _, _ = w.Write(r) }
+
+// renderScratch is the size of the stack buffer a render function renders
+// into before copying the object to the heap; a larger object grows it.
+const renderScratch = 512
+
+// appendQuoted appends s as a JSON string exactly as gqlgen's
+// writeQuotedString (graphql.MarshalString, graphql.MarshalID) writes it:
+// tab, carriage return, newline, backslash and quote as \t \r \n \\ \",
+// the other bytes below 0x20 as \u00XX with upper-case hex digits, and
+// every other byte copied as it is (invalid UTF-8 too; an ASCII byte is
+// never part of a multi-byte sequence, so deciding byte by byte is what
+// gqlgen's rune loop decides).
+func appendQuoted(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '\\' && c != '"' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\\', '"':
+			b = append(b, '\\', c)
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendQuotedOrNull appends null for a nil s, as graphql.Null writes for
+// a nullable String, and appendQuoted(*s) otherwise.
+func appendQuotedOrNull(b []byte, s *string) []byte {
+	if s == nil {
+		return append(b, "null"...)
+	}
+	return appendQuoted(b, *s)
+}
+
+// appendKey appends the separator before the i-th field of an object
+// (none before the first) and its key: "alias":.
+func appendKey(b []byte, i int, alias string) []byte {
+	if i > 0 {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, alias...)
+	return append(b, '"', ':')
+}

@@ -9,6 +9,41 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
+// appendQuoted writes what gqlgen writes for a String and an ID, byte for
+// byte: every escape form, invalid UTF-8, NUL.
+func FuzzAppendQuoted(f *testing.F) {
+	var controls []byte
+	for c := range byte(0x20) {
+		controls = append(controls, c)
+	}
+	for _, s := range []string{"", "plain", string(controls), `"\`, "\t\r\n\b\f\x00\x1f\x7f", "é😀\u2028</script>&",
+		"\xff\xfe", "\xc3\x0a", "\xe2\x80", "a\"b\\c\x01d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := appendQuoted([]byte("x"), s)
+		for _, m := range []graphql.Marshaler{graphql.MarshalString(s), graphql.MarshalID(s)} {
+			var want bytes.Buffer
+			want.WriteString("x")
+			m.MarshalGQL(&want)
+			if !bytes.Equal(got, want.Bytes()) {
+				t.Fatalf("appendQuoted(%q) = %q, gqlgen writes %q", s, got, want.Bytes())
+			}
+		}
+		if p := appendQuotedOrNull(nil, &s); !bytes.Equal(p, got[1:]) {
+			t.Fatalf("appendQuotedOrNull(&%q) = %q", s, p)
+		}
+	})
+}
+
+func TestAppendQuotedOrNullWritesNullForNil(t *testing.T) {
+	var want bytes.Buffer
+	graphql.Null.MarshalGQL(&want)
+	if got := appendQuotedOrNull([]byte{}, nil); !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("got %q, gqlgen writes %q", got, want.Bytes())
+	}
+}
+
 // writerOnly hides a *bytes.Buffer behind io.Writer alone, for the path
 // objectFields takes for other writers.
 type writerOnly struct{ b *bytes.Buffer }
@@ -57,6 +92,26 @@ func TestObjectFieldsWritesWhatFieldSetWrites(t *testing.T) {
 		o.MarshalGQL(writerOnly{&other})
 		if direct.String() != want.String() || other.String() != want.String() {
 			t.Errorf("FieldSet writes %s\nobjectFields writes %s to a buffer, %s to a writer", want.String(), direct.String(), other.String())
+		}
+	}
+}
+
+func TestDistinctAliases(t *testing.T) {
+	f := func(aliases ...string) []graphql.CollectedField {
+		var fields []graphql.CollectedField
+		for _, a := range aliases {
+			fields = append(fields, graphql.CollectedField{Field: &ast.Field{Alias: a}})
+		}
+		return fields
+	}
+	for _, c := range []struct {
+		fields   []graphql.CollectedField
+		distinct bool
+	}{
+		{nil, true}, {f("a"), true}, {f("a", "b", "ab"), true}, {f("a", "b", "a"), false}, {f("a", "b", "c", "c"), false},
+	} {
+		if got := distinctAliases(c.fields); got != c.distinct {
+			t.Errorf("distinctAliases(%v) = %v", c.fields, got)
 		}
 	}
 }

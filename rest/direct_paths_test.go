@@ -77,6 +77,12 @@ func TestDirectPathsAnswerAsGqlgenDoes(t *testing.T) {
 			map[string]any{"ids": []string{nodeIDs.Data.Room.ID, nodeIDs.Data.User.ID}}, true},
 		{`query($n: Int) { roomFeed(first: $n) { edges { node { room { creator { uid nickname } club { clubId name } members { uid nickname avatar } } } } } }`,
 			map[string]any{"n": 5}, true},
+		// Introspection's objects are rendered whole too (descriptions hold
+		// quotes and newlines; a nullable getter is null for most types).
+		{`{ __schema { queryType { kind name } types { __typename kind name description specifiedByURL isOneOf
+		  fields(includeDeprecated: true) { name description isDeprecated deprecationReason }
+		  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } } }
+		  __type(name: "User") { kind name description } }`, nil, true},
 	} {
 		body, _ := json.Marshal(map[string]any{"query": c.query, "variables": c.vars})
 		answer := func(s *resttest.Server) *resttest.Response {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -176,5 +177,53 @@ func bodyOf(src string) func(fn string) string {
 	return func(fn string) string {
 		b := src[strings.Index(src, ") "+fn+"("):]
 		return b[:strings.Index(b, "\n}\n")]
+	}
+}
+
+// Objects whose fields are scalars get a render method, asked first; the
+// forms it does not know stay with gqlgen.
+func TestRewriteRendersObjectsOfScalars(t *testing.T) {
+	out, r, err := rewrite([]byte(cards))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(r.rendered, []string{"_Card"}) {
+		t.Errorf("rendered %v, want _Card", r.rendered)
+	}
+	src := string(out)
+	body := bodyOf(src)
+	if want := "fields := graphql.CollectFields(ec.OperationContext, sel, cardImplementors)\n\tif m := ec.render_Card(fields, obj); m != nil {\n\t\treturn m\n\t}\n"; !strings.Contains(body("_Card"), want) {
+		t.Errorf("_Card does not ask render_Card first:\n%s", body("_Card"))
+	}
+	if strings.Contains(src, "render_Holder") || strings.Contains(src, "render_Query") {
+		t.Error("a render method for an object without scalars or a root type")
+	}
+	render := body("render_Card")
+	for _, want := range []string{
+		`case "__typename", "at", "count", "id", "note", "ok", "title":` + "\n\t\tdefault:\n\t\t\treturn nil",
+		"case \"__typename\":\n\t\t\tb = appendQuoted(b, \"Card\")",
+		"case \"at\":\n\t\t\tb = strconv.AppendInt(b, obj.At, 10)",
+		"case \"count\":\n\t\t\tb = strconv.AppendInt(b, int64(obj.Count()), 10)",
+		"case \"id\":\n\t\t\tb = appendQuoted(b, obj.NodeID())",
+		"case \"note\":\n\t\t\tb = appendQuotedOrNull(b, obj.Note)",
+		"case \"ok\":\n\t\t\tb = strconv.AppendBool(b, obj.OK)",
+		"case \"title\":\n\t\t\tb = appendQuoted(b, obj.Title)",
+		"if !ec.plainFields() || !distinctAliases(fields) {\n\t\treturn nil",
+	} {
+		if !strings.Contains(render, want) {
+			t.Errorf("render_Card lacks %q:\n%s", want, render)
+		}
+	}
+	for _, never := range []string{"score", "kind", "must", "owner", "late"} {
+		if strings.Contains(render, never) {
+			t.Errorf("render_Card renders %s:\n%s", never, render)
+		}
+	}
+	again, r2, err := rewrite(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(again) != string(out) || !slices.Equal(r2.rendered, r.rendered) {
+		t.Errorf("not idempotent: rendered %v", r2.rendered)
 	}
 }
