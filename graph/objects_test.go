@@ -2,10 +2,17 @@ package graph
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 
+	"chaoqer/graph/limits"
+	"chaoqer/graph/room"
+	"chaoqer/graph/user"
+
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/executor"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
@@ -112,6 +119,62 @@ func TestDistinctAliases(t *testing.T) {
 	} {
 		if got := distinctAliases(c.fields); got != c.distinct {
 			t.Errorf("distinctAliases(%v) = %v", c.fields, got)
+		}
+	}
+}
+
+// The generated object functions take the new paths exactly on operations
+// with direct paths: a Room whose selection is all scalars renders whole,
+// one with a creator writes through objectFields (its creator rendered),
+// and without direct paths both are gqlgen's field sets, writing the
+// same bytes.
+func TestObjectFunctionsChooseTheirMarshaler(t *testing.T) {
+	name, bio := "a\"\n", "b\x01"
+	r := &room.Room{ID: "r1", Name: &name, CreateTime: 42, InviteOnly: true,
+		Creator: &user.Profile{UID: "u1", Nickname: `N\`, Bio: &bio}}
+	marshal := func(maxCost int, query string) (graphql.Marshaler, string) {
+		e := executor.New(NewExecutableSchema(Config{Resolvers: &Resolver{}}))
+		limits.Install(e, limits.Config{MaxCost: maxCost}, lru.New[*ast.QueryDocument](10), nil)
+		ctx := graphql.StartOperationTrace(context.Background())
+		oc, gerrs := e.CreateOperationContext(ctx, &graphql.RawParams{Query: query})
+		if gerrs != nil {
+			t.Fatal(gerrs)
+		}
+		ctx = graphql.WithResponseContext(graphql.WithOperationContext(ctx, oc), graphql.DefaultErrorPresenter, graphql.DefaultRecover)
+		ec := newExecutionContext(oc, nil, nil)
+		m := ec._Room(ctx, oc.Operation.SelectionSet[0].(*ast.Field).SelectionSet, r)
+		var buf bytes.Buffer
+		m.MarshalGQL(&buf)
+		if errs := graphql.GetErrors(ctx); len(errs) > 0 {
+			t.Fatal(errs)
+		}
+		return m, buf.String()
+	}
+	for _, c := range []struct {
+		query, want string
+		direct      func(graphql.Marshaler) bool
+	}{
+		{`{ room(roomId: "r1") { __typename n: name createTime inviteOnly roomId roomId n: name } }`,
+			`{"__typename":"Room","n":"a\"\n","createTime":42,"inviteOnly":true,"roomId":"r1"}`,
+			func(m graphql.Marshaler) bool { _, ok := m.(renderedObject); return ok }},
+		{`{ room(roomId: "r1") { roomId creator { uid nickname bio b: bio } } }`,
+			`{"roomId":"r1","creator":{"uid":"u1","nickname":"N\\","bio":"b\u0001","b":"b\u0001"}}`,
+			func(m graphql.Marshaler) bool {
+				o, ok := m.(*objectFields)
+				if !ok || len(o.values) != 2 {
+					return false
+				}
+				_, ok = o.values[1].(renderedObject)
+				return ok
+			}},
+	} {
+		m, got := marshal(100, c.query)
+		if !c.direct(m) || got != c.want {
+			t.Errorf("%s: direct %T writes %s, want %s", c.query, m, got, c.want)
+		}
+		m, got = marshal(0, c.query)
+		if _, ok := m.(*graphql.FieldSet); !ok || got != c.want {
+			t.Errorf("%s: without direct paths %T writes %s, want %s", c.query, m, got, c.want)
 		}
 	}
 }
