@@ -9,10 +9,10 @@ import (
 
 // objectMarshaler is what the generated object functions return
 // (graph/execrewrite rewrites their "return out"): out itself when the
-// operation runs field middleware (gqlgen's path, kept whole) or when the
-// object has deferred fields (deferred; their views and labels hang off the
-// deferred group's field set, but the field set stays gqlgen's there to be
-// safe), and otherwise an objectFields over the same collected fields and
+// operation runs field middleware (gqlgen's path, kept whole, which
+// TestDirectPathsAnswerAsGqlgenDoes compares with) or when the object has
+// deferred fields (deferred: gqlgen's @defer bookkeeping is left exactly as
+// it is), and otherwise an objectFields over the same collected fields and
 // values, which writes the same bytes.
 func (ec *executionContext) objectMarshaler(fields []graphql.CollectedField, out *graphql.FieldSet, deferred bool) graphql.Marshaler {
 	if deferred || !ec.plainFields() {
