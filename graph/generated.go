@@ -21697,15 +21697,15 @@ func init() {
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_AppVersion(fields []graphql.CollectedField, obj *appinfo.Version) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "clientType", "createTime", "downloadUrl", "forcedUpgrade", "versionCode", "versionDesc", "versionId", "versionName":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -21739,15 +21739,15 @@ func (ec *executionContext) render_AppVersion(fields []graphql.CollectedField, o
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_AppVersionPayload(fields []graphql.CollectedField, obj *model.AppVersionPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -21767,15 +21767,15 @@ func (ec *executionContext) render_AppVersionPayload(fields []graphql.CollectedF
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_BindPushDevicePayload(fields []graphql.CollectedField, obj *model.BindPushDevicePayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -21795,15 +21795,15 @@ func (ec *executionContext) render_BindPushDevicePayload(fields []graphql.Collec
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_CloseRoomPayload(fields []graphql.CollectedField, obj *model.CloseRoomPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -21823,15 +21823,15 @@ func (ec *executionContext) render_CloseRoomPayload(fields []graphql.CollectedFi
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_Club(fields []graphql.CollectedField, obj *club.Club) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "clubId", "cover", "createTime", "id", "memberTotal", "name", "uid", "viewerHasJoined":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -21865,15 +21865,15 @@ func (ec *executionContext) render_Club(fields []graphql.CollectedField, obj *cl
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_ClubEntry(fields []graphql.CollectedField, obj *club.Membership) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "clubId", "createTime":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -21895,15 +21895,15 @@ func (ec *executionContext) render_ClubEntry(fields []graphql.CollectedField, ob
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_ClubEntryEdge(fields []graphql.CollectedField, obj *model.ClubEntryEdge) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "cursor":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -21923,15 +21923,15 @@ func (ec *executionContext) render_ClubEntryEdge(fields []graphql.CollectedField
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_ClubPayload(fields []graphql.CollectedField, obj *model.ClubPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -21951,15 +21951,15 @@ func (ec *executionContext) render_ClubPayload(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_Credentials(fields []graphql.CollectedField, obj *account.Credentials) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "accessSecret", "accessToken", "expireTime", "uid":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -21985,15 +21985,15 @@ func (ec *executionContext) render_Credentials(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_DeleteAppVersionPayload(fields []graphql.CollectedField, obj *model.DeleteAppVersionPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22013,15 +22013,15 @@ func (ec *executionContext) render_DeleteAppVersionPayload(fields []graphql.Coll
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_DeleteEventPayload(fields []graphql.CollectedField, obj *model.DeleteEventPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22041,15 +22041,15 @@ func (ec *executionContext) render_DeleteEventPayload(fields []graphql.Collected
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_Event(fields []graphql.CollectedField, obj *event.Event) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "createTime", "desc", "eventId", "eventTime", "eventTimeStatus", "id", "name", "uid":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22083,15 +22083,15 @@ func (ec *executionContext) render_Event(fields []graphql.CollectedField, obj *e
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_EventEntry(fields []graphql.CollectedField, obj *event.FeedItem) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "eventId", "eventTime":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22113,15 +22113,15 @@ func (ec *executionContext) render_EventEntry(fields []graphql.CollectedField, o
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_EventEntryEdge(fields []graphql.CollectedField, obj *model.EventEntryEdge) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "cursor":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22141,15 +22141,15 @@ func (ec *executionContext) render_EventEntryEdge(fields []graphql.CollectedFiel
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_EventPayload(fields []graphql.CollectedField, obj *model.EventPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22169,15 +22169,15 @@ func (ec *executionContext) render_EventPayload(fields []graphql.CollectedField,
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_FeedbackPayload(fields []graphql.CollectedField, obj *model.FeedbackPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22197,15 +22197,15 @@ func (ec *executionContext) render_FeedbackPayload(fields []graphql.CollectedFie
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_ImageUpload(fields []graphql.CollectedField, obj *storage.ImageUpload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "expireTime", "imageId", "imageURL", "uploadAddress":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22231,15 +22231,15 @@ func (ec *executionContext) render_ImageUpload(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_ImageUploadPayload(fields []graphql.CollectedField, obj *model.ImageUploadPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22259,15 +22259,15 @@ func (ec *executionContext) render_ImageUploadPayload(fields []graphql.Collected
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_InviteToRoomPayload(fields []graphql.CollectedField, obj *model.InviteToRoomPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22287,15 +22287,15 @@ func (ec *executionContext) render_InviteToRoomPayload(fields []graphql.Collecte
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_LeaveClubPayload(fields []graphql.CollectedField, obj *model.LeaveClubPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22315,15 +22315,15 @@ func (ec *executionContext) render_LeaveClubPayload(fields []graphql.CollectedFi
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_LinkPreview(fields []graphql.CollectedField, obj *linkpreview.Preview) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "description", "image", "title", "url":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22349,15 +22349,15 @@ func (ec *executionContext) render_LinkPreview(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_LiveEvent(fields []graphql.CollectedField, obj *live.Event) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "event", "frame":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22379,15 +22379,15 @@ func (ec *executionContext) render_LiveEvent(fields []graphql.CollectedField, ob
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_LiveMember(fields []graphql.CollectedField, obj *live.Member) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "joinTime", "ruid", "tool", "toolData", "uid":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22415,15 +22415,15 @@ func (ec *executionContext) render_LiveMember(fields []graphql.CollectedField, o
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_LivePayload(fields []graphql.CollectedField, obj *model.LivePayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "applied", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22445,15 +22445,15 @@ func (ec *executionContext) render_LivePayload(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_LivePin(fields []graphql.CollectedField, obj *live.Pin) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "createTime", "md5", "toUid", "tool", "toolData":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22481,15 +22481,15 @@ func (ec *executionContext) render_LivePin(fields []graphql.CollectedField, obj 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_LiveRoom(fields []graphql.CollectedField, obj *live.Snapshot) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "roomId":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22509,15 +22509,15 @@ func (ec *executionContext) render_LiveRoom(fields []graphql.CollectedField, obj
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_LoginPayload(fields []graphql.CollectedField, obj *model.LoginPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message", "registered":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22539,15 +22539,15 @@ func (ec *executionContext) render_LoginPayload(fields []graphql.CollectedField,
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_LogoutPayload(fields []graphql.CollectedField, obj *model.LogoutPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22567,15 +22567,15 @@ func (ec *executionContext) render_LogoutPayload(fields []graphql.CollectedField
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_Message(fields []graphql.CollectedField, obj *message.Message) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "createTime", "id", "messageId", "messageType", "originPushType", "uid", "unread":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22607,15 +22607,15 @@ func (ec *executionContext) render_Message(fields []graphql.CollectedField, obj 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_MessageBody(fields []graphql.CollectedField, obj *message.Body) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "content", "title", "url":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22639,15 +22639,15 @@ func (ec *executionContext) render_MessageBody(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_MessageEdge(fields []graphql.CollectedField, obj *model.MessageEdge) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "cursor":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22667,15 +22667,15 @@ func (ec *executionContext) render_MessageEdge(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_PageInfo(fields []graphql.CollectedField, obj *page.Info) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "endCursor", "hasNextPage", "hasPreviousPage", "startCursor":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22701,15 +22701,15 @@ func (ec *executionContext) render_PageInfo(fields []graphql.CollectedField, obj
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_ProfilePayload(fields []graphql.CollectedField, obj *model.ProfilePayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22729,15 +22729,15 @@ func (ec *executionContext) render_ProfilePayload(fields []graphql.CollectedFiel
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_ReportPayload(fields []graphql.CollectedField, obj *model.ReportPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22757,15 +22757,15 @@ func (ec *executionContext) render_ReportPayload(fields []graphql.CollectedField
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_RequestCaptchaPayload(fields []graphql.CollectedField, obj *model.RequestCaptchaPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22785,15 +22785,15 @@ func (ec *executionContext) render_RequestCaptchaPayload(fields []graphql.Collec
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_Room(fields []graphql.CollectedField, obj *room.Room) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "createTime", "id", "inviteOnly", "memberTotal", "name", "roomId", "uid":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22825,15 +22825,15 @@ func (ec *executionContext) render_Room(fields []graphql.CollectedField, obj *ro
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_RoomEntry(fields []graphql.CollectedField, obj *room.FeedItem) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "createTime", "roomId":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22855,15 +22855,15 @@ func (ec *executionContext) render_RoomEntry(fields []graphql.CollectedField, ob
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_RoomEntryEdge(fields []graphql.CollectedField, obj *model.RoomEntryEdge) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "cursor":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22883,15 +22883,15 @@ func (ec *executionContext) render_RoomEntryEdge(fields []graphql.CollectedField
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_RoomPayload(fields []graphql.CollectedField, obj *model.RoomPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22911,15 +22911,15 @@ func (ec *executionContext) render_RoomPayload(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_RoomSnapshot(fields []graphql.CollectedField, obj *room.Snapshot) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "closed", "createTime", "inviteOnly", "memberTotal", "name", "roomCacheId", "roomId", "uid":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22953,15 +22953,15 @@ func (ec *executionContext) render_RoomSnapshot(fields []graphql.CollectedField,
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_RoomToken(fields []graphql.CollectedField, obj *model.RoomToken) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "roomId", "token":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -22983,15 +22983,15 @@ func (ec *executionContext) render_RoomToken(fields []graphql.CollectedField, ob
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_SendNoticePayload(fields []graphql.CollectedField, obj *model.SendNoticePayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23011,15 +23011,15 @@ func (ec *executionContext) render_SendNoticePayload(fields []graphql.CollectedF
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_ShareRoomPayload(fields []graphql.CollectedField, obj *model.ShareRoomPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message", "roomCacheId":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23041,15 +23041,15 @@ func (ec *executionContext) render_ShareRoomPayload(fields []graphql.CollectedFi
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_SnapshotClub(fields []graphql.CollectedField, obj *room.SnapshotClub) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "clubId", "cover", "createTime", "memberTotal", "name", "uid":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23079,15 +23079,15 @@ func (ec *executionContext) render_SnapshotClub(fields []graphql.CollectedField,
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_SnapshotUser(fields []graphql.CollectedField, obj *room.SnapshotUser) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "allowLive", "avatar", "bio", "cardTotal", "nickname", "uid":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23117,15 +23117,15 @@ func (ec *executionContext) render_SnapshotUser(fields []graphql.CollectedField,
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_User(fields []graphql.CollectedField, obj *user.Profile) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "allowLive", "avatar", "bio", "cardTotal", "id", "nickname", "uid", "viewerHasBlocked", "viewerSentCard":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23161,15 +23161,15 @@ func (ec *executionContext) render_User(fields []graphql.CollectedField, obj *us
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_UserEntry(fields []graphql.CollectedField, obj *user.Entry) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "createTime", "uid":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23191,15 +23191,15 @@ func (ec *executionContext) render_UserEntry(fields []graphql.CollectedField, ob
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_UserEntryEdge(fields []graphql.CollectedField, obj *model.UserEntryEdge) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "cursor":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23219,15 +23219,15 @@ func (ec *executionContext) render_UserEntryEdge(fields []graphql.CollectedField
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_UserPayload(fields []graphql.CollectedField, obj *model.UserPayload) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "message":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23247,15 +23247,15 @@ func (ec *executionContext) render_UserPayload(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_Viewer(fields []graphql.CollectedField, obj *viewer.Viewer) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "profileInitialized", "uid":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23277,15 +23277,15 @@ func (ec *executionContext) render_Viewer(fields []graphql.CollectedField, obj *
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render_WechatJSConfig(fields []graphql.CollectedField, obj *wechat.JSConfig) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "appId", "nonceStr", "signature", "timestamp", "url":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23313,15 +23313,15 @@ func (ec *executionContext) render_WechatJSConfig(fields []graphql.CollectedFiel
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render___Directive(fields []graphql.CollectedField, obj *introspection.Directive) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "description", "isRepeatable", "name":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23345,15 +23345,15 @@ func (ec *executionContext) render___Directive(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render___EnumValue(fields []graphql.CollectedField, obj *introspection.EnumValue) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "deprecationReason", "description", "isDeprecated", "name":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23379,15 +23379,15 @@ func (ec *executionContext) render___EnumValue(fields []graphql.CollectedField, 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render___Field(fields []graphql.CollectedField, obj *introspection.Field) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "deprecationReason", "description", "isDeprecated", "name":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23413,15 +23413,15 @@ func (ec *executionContext) render___Field(fields []graphql.CollectedField, obj 
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render___InputValue(fields []graphql.CollectedField, obj *introspection.InputValue) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "defaultValue", "deprecationReason", "description", "isDeprecated", "name":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23449,15 +23449,15 @@ func (ec *executionContext) render___InputValue(fields []graphql.CollectedField,
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render___Schema(fields []graphql.CollectedField, obj *introspection.Schema) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "description":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')
@@ -23477,15 +23477,15 @@ func (ec *executionContext) render___Schema(fields []graphql.CollectedField, obj
 // direct paths and every field selected is __typename or a scalar read
 // from obj: nil otherwise (written by graph/execrewrite).
 func (ec *executionContext) render___Type(fields []graphql.CollectedField, obj *introspection.Type) graphql.Marshaler {
-	if !ec.plainFields() || !distinctAliases(fields) {
-		return nil
-	}
 	for i := range fields {
 		switch fields[i].Name {
 		case "__typename", "description", "isOneOf", "kind", "name", "specifiedByURL":
 		default:
 			return nil
 		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
 	}
 	var scratch [renderScratch]byte
 	b := append(scratch[:0], '{')

@@ -299,9 +299,11 @@ func renderMethod(name, fn, objType, typename string, cases map[string]string) s
 		"// direct paths and every field selected is __typename or a scalar read\n"+
 		"// from obj: nil otherwise (written by graph/execrewrite).\n", name, fn)
 	fmt.Fprintf(&b, "func (ec *executionContext) %s(fields []graphql.CollectedField, obj %s) graphql.Marshaler {\n", name, objType)
-	b.WriteString("\tif !ec.plainFields() || !distinctAliases(fields) {\n\t\treturn nil\n\t}\n")
+	// The cheapest test first: most objects that are not rendered have a
+	// field of another kind.
 	fmt.Fprintf(&b, "\tfor i := range fields {\n\t\tswitch fields[i].Name {\n\t\tcase %s:\n\t\tdefault:\n\t\t\treturn nil\n\t\t}\n\t}\n",
 		strings.Join(fields, ", "))
+	b.WriteString("\tif !ec.plainFields() || !distinctAliases(fields) {\n\t\treturn nil\n\t}\n")
 	b.WriteString("\tvar scratch [renderScratch]byte\n\tb := append(scratch[:0], '{')\n\tfor i := range fields {\n" +
 		"\t\tb = appendKey(b, i, fields[i].Alias)\n\t\tswitch fields[i].Name {\n")
 	fmt.Fprintf(&b, "\t\tcase \"__typename\":\n\t\t\tb = appendQuoted(b, %s)\n", typename)

@@ -200,7 +200,8 @@ func TestRewriteRendersObjectsOfScalars(t *testing.T) {
 	}
 	render := body("render_Card")
 	for _, want := range []string{
-		`case "__typename", "at", "count", "id", "note", "ok", "title":` + "\n\t\tdefault:\n\t\t\treturn nil",
+		`case "__typename", "at", "count", "id", "note", "ok", "title":` + "\n\t\tdefault:\n\t\t\treturn nil\n\t\t}\n\t}\n" +
+			"\tif !ec.plainFields() || !distinctAliases(fields) {\n\t\treturn nil",
 		"case \"__typename\":\n\t\t\tb = appendQuoted(b, \"Card\")",
 		"case \"at\":\n\t\t\tb = strconv.AppendInt(b, obj.At, 10)",
 		"case \"count\":\n\t\t\tb = strconv.AppendInt(b, int64(obj.Count()), 10)",
@@ -208,7 +209,6 @@ func TestRewriteRendersObjectsOfScalars(t *testing.T) {
 		"case \"note\":\n\t\t\tb = appendQuotedOrNull(b, obj.Note)",
 		"case \"ok\":\n\t\t\tb = strconv.AppendBool(b, obj.OK)",
 		"case \"title\":\n\t\t\tb = appendQuoted(b, obj.Title)",
-		"if !ec.plainFields() || !distinctAliases(fields) {\n\t\treturn nil",
 	} {
 		if !strings.Contains(render, want) {
 			t.Errorf("render_Card lacks %q:\n%s", want, render)
