@@ -117,18 +117,19 @@ func scalarAppend(fd *ast.FuncDecl) string {
 // are not of it). Each returns ec.objectMarshaler(fields, out,
 // len(deferred.Defers) > 0) instead of out, which writes the same bytes
 // without what gqlgen's FieldSet.MarshalGQL spends per object
-// (graph/objects.go). And a type with fields among reads (plain fields of
-// a scalar render functions can append) gets a render method, returned as
-// source text to append to the executor, which _T asks first:
+// (graph/objects.go). And a type with fields among reads (plain fields
+// holding a scalar that a render method can append, see scalarAppend) gets
+// a render method, returned as source text to append to the executor,
+// which _T asks first:
 //
 //	if m := ec.render_T(fields, obj); m != nil {
 //		return m
 //	}
 //
-// render_T renders the whole object into one byte slice when the
-// operation takes the direct paths (ec.plainFields) and every field
-// selected is __typename or one of those; gqlgen's loop runs for every
-// other selection. It edits the source text, as plainFields does; a second
+// render_T renders the whole object into one byte slice when every field
+// selected is __typename or one of those, their aliases are distinct and
+// the operation takes the direct paths (ec.plainFields); gqlgen's loop
+// runs for every other selection. It edits the source text, as plainFields does; a second
 // run inserts nothing and returns the same render methods.
 func objectFunctions(src []byte, reads map[string]plainRead, r *rewritten) ([]byte, string, error) {
 	fset := token.NewFileSet()
