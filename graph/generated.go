@@ -16388,6 +16388,9 @@ var appVersionImplementors = []string{"AppVersion"}
 
 func (ec *executionContext) _AppVersion(ctx context.Context, sel ast.SelectionSet, obj *appinfo.Version) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, appVersionImplementors)
+	if m := ec.render_AppVersion(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16449,13 +16452,16 @@ func (ec *executionContext) _AppVersion(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var appVersionPayloadImplementors = []string{"AppVersionPayload"}
 
 func (ec *executionContext) _AppVersionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AppVersionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, appVersionPayloadImplementors)
+	if m := ec.render_AppVersionPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16487,13 +16493,16 @@ func (ec *executionContext) _AppVersionPayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var bindPushDevicePayloadImplementors = []string{"BindPushDevicePayload"}
 
 func (ec *executionContext) _BindPushDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.BindPushDevicePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, bindPushDevicePayloadImplementors)
+	if m := ec.render_BindPushDevicePayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16520,13 +16529,16 @@ func (ec *executionContext) _BindPushDevicePayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var closeRoomPayloadImplementors = []string{"CloseRoomPayload"}
 
 func (ec *executionContext) _CloseRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CloseRoomPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, closeRoomPayloadImplementors)
+	if m := ec.render_CloseRoomPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16553,13 +16565,16 @@ func (ec *executionContext) _CloseRoomPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var clubImplementors = []string{"Club", "Node"}
 
 func (ec *executionContext) _Club(ctx context.Context, sel ast.SelectionSet, obj *club.Club) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, clubImplementors)
+	if m := ec.render_Club(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16633,13 +16648,16 @@ func (ec *executionContext) _Club(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var clubEntryImplementors = []string{"ClubEntry"}
 
 func (ec *executionContext) _ClubEntry(ctx context.Context, sel ast.SelectionSet, obj *club.Membership) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, clubEntryImplementors)
+	if m := ec.render_ClubEntry(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16677,7 +16695,7 @@ func (ec *executionContext) _ClubEntry(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var clubEntryConnectionImplementors = []string{"ClubEntryConnection"}
@@ -16715,13 +16733,16 @@ func (ec *executionContext) _ClubEntryConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var clubEntryEdgeImplementors = []string{"ClubEntryEdge"}
 
 func (ec *executionContext) _ClubEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ClubEntryEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, clubEntryEdgeImplementors)
+	if m := ec.render_ClubEntryEdge(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16753,13 +16774,16 @@ func (ec *executionContext) _ClubEntryEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var clubPayloadImplementors = []string{"ClubPayload"}
 
 func (ec *executionContext) _ClubPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ClubPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, clubPayloadImplementors)
+	if m := ec.render_ClubPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16791,13 +16815,16 @@ func (ec *executionContext) _ClubPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var credentialsImplementors = []string{"Credentials"}
 
 func (ec *executionContext) _Credentials(ctx context.Context, sel ast.SelectionSet, obj *account.Credentials) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, credentialsImplementors)
+	if m := ec.render_Credentials(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16839,13 +16866,16 @@ func (ec *executionContext) _Credentials(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var deleteAppVersionPayloadImplementors = []string{"DeleteAppVersionPayload"}
 
 func (ec *executionContext) _DeleteAppVersionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteAppVersionPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteAppVersionPayloadImplementors)
+	if m := ec.render_DeleteAppVersionPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16872,13 +16902,16 @@ func (ec *executionContext) _DeleteAppVersionPayload(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var deleteEventPayloadImplementors = []string{"DeleteEventPayload"}
 
 func (ec *executionContext) _DeleteEventPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteEventPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, deleteEventPayloadImplementors)
+	if m := ec.render_DeleteEventPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16905,13 +16938,16 @@ func (ec *executionContext) _DeleteEventPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var eventImplementors = []string{"Event", "Node"}
 
 func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *event.Event) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
+	if m := ec.render_Event(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17007,13 +17043,16 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var eventEntryImplementors = []string{"EventEntry"}
 
 func (ec *executionContext) _EventEntry(ctx context.Context, sel ast.SelectionSet, obj *event.FeedItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventEntryImplementors)
+	if m := ec.render_EventEntry(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17050,7 +17089,7 @@ func (ec *executionContext) _EventEntry(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var eventEntryConnectionImplementors = []string{"EventEntryConnection"}
@@ -17088,13 +17127,16 @@ func (ec *executionContext) _EventEntryConnection(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var eventEntryEdgeImplementors = []string{"EventEntryEdge"}
 
 func (ec *executionContext) _EventEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EventEntryEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventEntryEdgeImplementors)
+	if m := ec.render_EventEntryEdge(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17126,13 +17168,16 @@ func (ec *executionContext) _EventEntryEdge(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var eventPayloadImplementors = []string{"EventPayload"}
 
 func (ec *executionContext) _EventPayload(ctx context.Context, sel ast.SelectionSet, obj *model.EventPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventPayloadImplementors)
+	if m := ec.render_EventPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17164,13 +17209,16 @@ func (ec *executionContext) _EventPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var feedbackPayloadImplementors = []string{"FeedbackPayload"}
 
 func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackPayloadImplementors)
+	if m := ec.render_FeedbackPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17197,13 +17245,16 @@ func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var imageUploadImplementors = []string{"ImageUpload"}
 
 func (ec *executionContext) _ImageUpload(ctx context.Context, sel ast.SelectionSet, obj *storage.ImageUpload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, imageUploadImplementors)
+	if m := ec.render_ImageUpload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17245,13 +17296,16 @@ func (ec *executionContext) _ImageUpload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var imageUploadPayloadImplementors = []string{"ImageUploadPayload"}
 
 func (ec *executionContext) _ImageUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ImageUploadPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, imageUploadPayloadImplementors)
+	if m := ec.render_ImageUploadPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17283,13 +17337,16 @@ func (ec *executionContext) _ImageUploadPayload(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var inviteToRoomPayloadImplementors = []string{"InviteToRoomPayload"}
 
 func (ec *executionContext) _InviteToRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InviteToRoomPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, inviteToRoomPayloadImplementors)
+	if m := ec.render_InviteToRoomPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17316,13 +17373,16 @@ func (ec *executionContext) _InviteToRoomPayload(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var leaveClubPayloadImplementors = []string{"LeaveClubPayload"}
 
 func (ec *executionContext) _LeaveClubPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LeaveClubPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, leaveClubPayloadImplementors)
+	if m := ec.render_LeaveClubPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17349,13 +17409,16 @@ func (ec *executionContext) _LeaveClubPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var linkPreviewImplementors = []string{"LinkPreview"}
 
 func (ec *executionContext) _LinkPreview(ctx context.Context, sel ast.SelectionSet, obj *linkpreview.Preview) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, linkPreviewImplementors)
+	if m := ec.render_LinkPreview(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17397,13 +17460,16 @@ func (ec *executionContext) _LinkPreview(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var liveEventImplementors = []string{"LiveEvent"}
 
 func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet, obj *live.Event) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, liveEventImplementors)
+	if m := ec.render_LiveEvent(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17452,13 +17518,16 @@ func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var liveMemberImplementors = []string{"LiveMember"}
 
 func (ec *executionContext) _LiveMember(ctx context.Context, sel ast.SelectionSet, obj *live.Member) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, liveMemberImplementors)
+	if m := ec.render_LiveMember(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17517,13 +17586,16 @@ func (ec *executionContext) _LiveMember(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var livePayloadImplementors = []string{"LivePayload"}
 
 func (ec *executionContext) _LivePayload(ctx context.Context, sel ast.SelectionSet, obj *model.LivePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, livePayloadImplementors)
+	if m := ec.render_LivePayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17555,13 +17627,16 @@ func (ec *executionContext) _LivePayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var livePinImplementors = []string{"LivePin"}
 
 func (ec *executionContext) _LivePin(ctx context.Context, sel ast.SelectionSet, obj *live.Pin) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, livePinImplementors)
+	if m := ec.render_LivePin(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17608,13 +17683,16 @@ func (ec *executionContext) _LivePin(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var liveRoomImplementors = []string{"LiveRoom"}
 
 func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet, obj *live.Snapshot) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, liveRoomImplementors)
+	if m := ec.render_LiveRoom(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17661,13 +17739,16 @@ func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, loginPayloadImplementors)
+	if m := ec.render_LoginPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17704,13 +17785,16 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var logoutPayloadImplementors = []string{"LogoutPayload"}
 
 func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LogoutPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
+	if m := ec.render_LogoutPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17737,13 +17821,16 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var messageImplementors = []string{"Message", "Node"}
 
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *message.Message) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageImplementors)
+	if m := ec.render_Message(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17816,13 +17903,16 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var messageBodyImplementors = []string{"MessageBody"}
 
 func (ec *executionContext) _MessageBody(ctx context.Context, sel ast.SelectionSet, obj *message.Body) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageBodyImplementors)
+	if m := ec.render_MessageBody(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17859,7 +17949,7 @@ func (ec *executionContext) _MessageBody(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var messageConnectionImplementors = []string{"MessageConnection"}
@@ -17897,13 +17987,16 @@ func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var messageEdgeImplementors = []string{"MessageEdge"}
 
 func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MessageEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, messageEdgeImplementors)
+	if m := ec.render_MessageEdge(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17935,7 +18028,7 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -18244,6 +18337,9 @@ var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *page.Info) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	if m := ec.render_PageInfo(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18285,13 +18381,16 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var profilePayloadImplementors = []string{"ProfilePayload"}
 
 func (ec *executionContext) _ProfilePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProfilePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, profilePayloadImplementors)
+	if m := ec.render_ProfilePayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18323,7 +18422,7 @@ func (ec *executionContext) _ProfilePayload(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var queryImplementors = []string{"Query"}
@@ -18488,6 +18587,9 @@ var reportPayloadImplementors = []string{"ReportPayload"}
 
 func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReportPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, reportPayloadImplementors)
+	if m := ec.render_ReportPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18514,13 +18616,16 @@ func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var requestCaptchaPayloadImplementors = []string{"RequestCaptchaPayload"}
 
 func (ec *executionContext) _RequestCaptchaPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RequestCaptchaPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, requestCaptchaPayloadImplementors)
+	if m := ec.render_RequestCaptchaPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18547,13 +18652,16 @@ func (ec *executionContext) _RequestCaptchaPayload(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomImplementors = []string{"Room", "Node"}
 
 func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj *room.Room) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomImplementors)
+	if m := ec.render_Room(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18630,13 +18738,16 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomEntryImplementors = []string{"RoomEntry"}
 
 func (ec *executionContext) _RoomEntry(ctx context.Context, sel ast.SelectionSet, obj *room.FeedItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomEntryImplementors)
+	if m := ec.render_RoomEntry(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18673,7 +18784,7 @@ func (ec *executionContext) _RoomEntry(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomEntryConnectionImplementors = []string{"RoomEntryConnection"}
@@ -18711,13 +18822,16 @@ func (ec *executionContext) _RoomEntryConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomEntryEdgeImplementors = []string{"RoomEntryEdge"}
 
 func (ec *executionContext) _RoomEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RoomEntryEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomEntryEdgeImplementors)
+	if m := ec.render_RoomEntryEdge(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18749,13 +18863,16 @@ func (ec *executionContext) _RoomEntryEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomPayloadImplementors = []string{"RoomPayload"}
 
 func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RoomPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomPayloadImplementors)
+	if m := ec.render_RoomPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18787,13 +18904,16 @@ func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomSnapshotImplementors = []string{"RoomSnapshot"}
 
 func (ec *executionContext) _RoomSnapshot(ctx context.Context, sel ast.SelectionSet, obj *room.Snapshot) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomSnapshotImplementors)
+	if m := ec.render_RoomSnapshot(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18875,13 +18995,16 @@ func (ec *executionContext) _RoomSnapshot(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var roomTokenImplementors = []string{"RoomToken"}
 
 func (ec *executionContext) _RoomToken(ctx context.Context, sel ast.SelectionSet, obj *model.RoomToken) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, roomTokenImplementors)
+	if m := ec.render_RoomToken(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18913,13 +19036,16 @@ func (ec *executionContext) _RoomToken(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var sendNoticePayloadImplementors = []string{"SendNoticePayload"}
 
 func (ec *executionContext) _SendNoticePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SendNoticePayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, sendNoticePayloadImplementors)
+	if m := ec.render_SendNoticePayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18946,13 +19072,16 @@ func (ec *executionContext) _SendNoticePayload(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var shareRoomPayloadImplementors = []string{"ShareRoomPayload"}
 
 func (ec *executionContext) _ShareRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShareRoomPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, shareRoomPayloadImplementors)
+	if m := ec.render_ShareRoomPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18984,13 +19113,16 @@ func (ec *executionContext) _ShareRoomPayload(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var snapshotClubImplementors = []string{"SnapshotClub"}
 
 func (ec *executionContext) _SnapshotClub(ctx context.Context, sel ast.SelectionSet, obj *room.SnapshotClub) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, snapshotClubImplementors)
+	if m := ec.render_SnapshotClub(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19042,13 +19174,16 @@ func (ec *executionContext) _SnapshotClub(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var snapshotUserImplementors = []string{"SnapshotUser"}
 
 func (ec *executionContext) _SnapshotUser(ctx context.Context, sel ast.SelectionSet, obj *room.SnapshotUser) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, snapshotUserImplementors)
+	if m := ec.render_SnapshotUser(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19100,7 +19235,7 @@ func (ec *executionContext) _SnapshotUser(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -19127,6 +19262,9 @@ var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *user.Profile) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
+	if m := ec.render_User(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19193,13 +19331,16 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var userEntryImplementors = []string{"UserEntry"}
 
 func (ec *executionContext) _UserEntry(ctx context.Context, sel ast.SelectionSet, obj *user.Entry) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEntryImplementors)
+	if m := ec.render_UserEntry(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19237,7 +19378,7 @@ func (ec *executionContext) _UserEntry(ctx context.Context, sel ast.SelectionSet
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var userEntryConnectionImplementors = []string{"UserEntryConnection"}
@@ -19275,13 +19416,16 @@ func (ec *executionContext) _UserEntryConnection(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var userEntryEdgeImplementors = []string{"UserEntryEdge"}
 
 func (ec *executionContext) _UserEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserEntryEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userEntryEdgeImplementors)
+	if m := ec.render_UserEntryEdge(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19313,13 +19457,16 @@ func (ec *executionContext) _UserEntryEdge(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var userPayloadImplementors = []string{"UserPayload"}
 
 func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UserPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, userPayloadImplementors)
+	if m := ec.render_UserPayload(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19351,13 +19498,16 @@ func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *viewer.Viewer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+	if m := ec.render_Viewer(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19425,13 +19575,16 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var wechatJSConfigImplementors = []string{"WechatJSConfig"}
 
 func (ec *executionContext) _WechatJSConfig(ctx context.Context, sel ast.SelectionSet, obj *wechat.JSConfig) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, wechatJSConfigImplementors)
+	if m := ec.render_WechatJSConfig(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19478,13 +19631,16 @@ func (ec *executionContext) _WechatJSConfig(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	if m := ec.render___Directive(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19531,13 +19687,16 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	if m := ec.render___EnumValue(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19579,13 +19738,16 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	if m := ec.render___Field(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19637,13 +19799,16 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	if m := ec.render___InputValue(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19695,13 +19860,16 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	if m := ec.render___Schema(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19753,13 +19921,16 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	if m := ec.render___Type(fields, obj); m != nil {
+		return m
+	}
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19836,7 +20007,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return ec.objectMarshaler(fields, out, len(deferred.Defers) > 0)
 }
 
 // endregion **************************** object.gotpl ****************************
@@ -21520,4 +21691,1820 @@ func init() {
 			"specifiedByURL": {children: []string{}},
 		}},
 	}
+}
+
+// render_AppVersion renders what _AppVersion writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_AppVersion(fields []graphql.CollectedField, obj *appinfo.Version) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "clientType", "createTime", "downloadUrl", "forcedUpgrade", "versionCode", "versionDesc", "versionId", "versionName":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "AppVersion")
+		case "clientType":
+			b = strconv.AppendInt(b, int64(obj.ClientType), 10)
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "downloadUrl":
+			b = appendQuoted(b, obj.DownloadURL)
+		case "forcedUpgrade":
+			b = strconv.AppendBool(b, obj.ForcedUpgrade)
+		case "versionCode":
+			b = strconv.AppendInt(b, int64(obj.VersionCode), 10)
+		case "versionDesc":
+			b = appendQuoted(b, obj.VersionDesc)
+		case "versionId":
+			b = appendQuoted(b, obj.VersionID)
+		case "versionName":
+			b = appendQuoted(b, obj.VersionName)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_AppVersionPayload renders what _AppVersionPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_AppVersionPayload(fields []graphql.CollectedField, obj *model.AppVersionPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "AppVersionPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_BindPushDevicePayload renders what _BindPushDevicePayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_BindPushDevicePayload(fields []graphql.CollectedField, obj *model.BindPushDevicePayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "BindPushDevicePayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_CloseRoomPayload renders what _CloseRoomPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_CloseRoomPayload(fields []graphql.CollectedField, obj *model.CloseRoomPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "CloseRoomPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_Club renders what _Club writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_Club(fields []graphql.CollectedField, obj *club.Club) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "clubId", "cover", "createTime", "id", "memberTotal", "name", "uid", "viewerHasJoined":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "Club")
+		case "clubId":
+			b = appendQuoted(b, obj.ID)
+		case "cover":
+			b = appendQuoted(b, obj.Cover)
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "id":
+			b = appendQuoted(b, obj.NodeID())
+		case "memberTotal":
+			b = strconv.AppendInt(b, int64(obj.MemberTotal), 10)
+		case "name":
+			b = appendQuoted(b, obj.Name)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		case "viewerHasJoined":
+			b = strconv.AppendBool(b, obj.Joined)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_ClubEntry renders what _ClubEntry writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_ClubEntry(fields []graphql.CollectedField, obj *club.Membership) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "clubId", "createTime":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "ClubEntry")
+		case "clubId":
+			b = appendQuoted(b, obj.ClubID)
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_ClubEntryEdge renders what _ClubEntryEdge writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_ClubEntryEdge(fields []graphql.CollectedField, obj *model.ClubEntryEdge) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "cursor":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "ClubEntryEdge")
+		case "cursor":
+			b = appendQuoted(b, obj.Cursor)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_ClubPayload renders what _ClubPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_ClubPayload(fields []graphql.CollectedField, obj *model.ClubPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "ClubPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_Credentials renders what _Credentials writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_Credentials(fields []graphql.CollectedField, obj *account.Credentials) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "accessSecret", "accessToken", "expireTime", "uid":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "Credentials")
+		case "accessSecret":
+			b = appendQuoted(b, obj.AccessSecret)
+		case "accessToken":
+			b = appendQuoted(b, obj.AccessToken)
+		case "expireTime":
+			b = strconv.AppendInt(b, obj.ExpireTime, 10)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_DeleteAppVersionPayload renders what _DeleteAppVersionPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_DeleteAppVersionPayload(fields []graphql.CollectedField, obj *model.DeleteAppVersionPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "DeleteAppVersionPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_DeleteEventPayload renders what _DeleteEventPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_DeleteEventPayload(fields []graphql.CollectedField, obj *model.DeleteEventPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "DeleteEventPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_Event renders what _Event writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_Event(fields []graphql.CollectedField, obj *event.Event) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "createTime", "desc", "eventId", "eventTime", "eventTimeStatus", "id", "name", "uid":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "Event")
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "desc":
+			b = appendQuotedOrNull(b, obj.Desc)
+		case "eventId":
+			b = appendQuoted(b, obj.ID)
+		case "eventTime":
+			b = strconv.AppendInt(b, obj.EventTime, 10)
+		case "eventTimeStatus":
+			b = strconv.AppendInt(b, int64(obj.TimeStatus), 10)
+		case "id":
+			b = appendQuoted(b, obj.NodeID())
+		case "name":
+			b = appendQuoted(b, obj.Name)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_EventEntry renders what _EventEntry writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_EventEntry(fields []graphql.CollectedField, obj *event.FeedItem) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "eventId", "eventTime":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "EventEntry")
+		case "eventId":
+			b = appendQuoted(b, obj.EventID)
+		case "eventTime":
+			b = strconv.AppendInt(b, obj.EventTime, 10)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_EventEntryEdge renders what _EventEntryEdge writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_EventEntryEdge(fields []graphql.CollectedField, obj *model.EventEntryEdge) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "cursor":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "EventEntryEdge")
+		case "cursor":
+			b = appendQuoted(b, obj.Cursor)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_EventPayload renders what _EventPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_EventPayload(fields []graphql.CollectedField, obj *model.EventPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "EventPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_FeedbackPayload renders what _FeedbackPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_FeedbackPayload(fields []graphql.CollectedField, obj *model.FeedbackPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "FeedbackPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_ImageUpload renders what _ImageUpload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_ImageUpload(fields []graphql.CollectedField, obj *storage.ImageUpload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "expireTime", "imageId", "imageURL", "uploadAddress":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "ImageUpload")
+		case "expireTime":
+			b = strconv.AppendInt(b, obj.ExpireTime, 10)
+		case "imageId":
+			b = appendQuoted(b, obj.ImageID)
+		case "imageURL":
+			b = appendQuoted(b, obj.ImageURL)
+		case "uploadAddress":
+			b = appendQuoted(b, obj.UploadAddress)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_ImageUploadPayload renders what _ImageUploadPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_ImageUploadPayload(fields []graphql.CollectedField, obj *model.ImageUploadPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "ImageUploadPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_InviteToRoomPayload renders what _InviteToRoomPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_InviteToRoomPayload(fields []graphql.CollectedField, obj *model.InviteToRoomPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "InviteToRoomPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_LeaveClubPayload renders what _LeaveClubPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_LeaveClubPayload(fields []graphql.CollectedField, obj *model.LeaveClubPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "LeaveClubPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_LinkPreview renders what _LinkPreview writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_LinkPreview(fields []graphql.CollectedField, obj *linkpreview.Preview) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "description", "image", "title", "url":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "LinkPreview")
+		case "description":
+			b = appendQuoted(b, obj.Description)
+		case "image":
+			b = appendQuoted(b, obj.Image)
+		case "title":
+			b = appendQuoted(b, obj.Title)
+		case "url":
+			b = appendQuoted(b, obj.URL)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_LiveEvent renders what _LiveEvent writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_LiveEvent(fields []graphql.CollectedField, obj *live.Event) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "event", "frame":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "LiveEvent")
+		case "event":
+			b = appendQuoted(b, obj.Event)
+		case "frame":
+			b = appendQuoted(b, obj.Frame)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_LiveMember renders what _LiveMember writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_LiveMember(fields []graphql.CollectedField, obj *live.Member) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "joinTime", "ruid", "tool", "toolData", "uid":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "LiveMember")
+		case "joinTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "ruid":
+			b = strconv.AppendInt(b, obj.RUID, 10)
+		case "tool":
+			b = appendQuoted(b, obj.Tool)
+		case "toolData":
+			b = appendQuoted(b, obj.ToolData)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_LivePayload renders what _LivePayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_LivePayload(fields []graphql.CollectedField, obj *model.LivePayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "applied", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "LivePayload")
+		case "applied":
+			b = strconv.AppendBool(b, obj.Applied)
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_LivePin renders what _LivePin writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_LivePin(fields []graphql.CollectedField, obj *live.Pin) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "createTime", "md5", "toUid", "tool", "toolData":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "LivePin")
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "md5":
+			b = appendQuoted(b, obj.MD5)
+		case "toUid":
+			b = appendQuoted(b, obj.ToUID)
+		case "tool":
+			b = appendQuoted(b, obj.Tool)
+		case "toolData":
+			b = appendQuoted(b, obj.ToolData)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_LiveRoom renders what _LiveRoom writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_LiveRoom(fields []graphql.CollectedField, obj *live.Snapshot) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "roomId":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "LiveRoom")
+		case "roomId":
+			b = appendQuoted(b, obj.RoomID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_LoginPayload renders what _LoginPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_LoginPayload(fields []graphql.CollectedField, obj *model.LoginPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message", "registered":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "LoginPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		case "registered":
+			b = strconv.AppendBool(b, obj.Registered)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_LogoutPayload renders what _LogoutPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_LogoutPayload(fields []graphql.CollectedField, obj *model.LogoutPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "LogoutPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_Message renders what _Message writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_Message(fields []graphql.CollectedField, obj *message.Message) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "createTime", "id", "messageId", "messageType", "originPushType", "uid", "unread":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "Message")
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "id":
+			b = appendQuoted(b, obj.NodeID())
+		case "messageId":
+			b = strconv.AppendInt(b, obj.MessageID, 10)
+		case "messageType":
+			b = strconv.AppendInt(b, int64(obj.MessageType), 10)
+		case "originPushType":
+			b = strconv.AppendInt(b, int64(obj.OriginPushType), 10)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		case "unread":
+			b = strconv.AppendBool(b, obj.Unread)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_MessageBody renders what _MessageBody writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_MessageBody(fields []graphql.CollectedField, obj *message.Body) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "content", "title", "url":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "MessageBody")
+		case "content":
+			b = appendQuoted(b, obj.Content)
+		case "title":
+			b = appendQuoted(b, obj.Title)
+		case "url":
+			b = appendQuoted(b, obj.URL)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_MessageEdge renders what _MessageEdge writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_MessageEdge(fields []graphql.CollectedField, obj *model.MessageEdge) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "cursor":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "MessageEdge")
+		case "cursor":
+			b = appendQuoted(b, obj.Cursor)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_PageInfo renders what _PageInfo writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_PageInfo(fields []graphql.CollectedField, obj *page.Info) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "endCursor", "hasNextPage", "hasPreviousPage", "startCursor":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "PageInfo")
+		case "endCursor":
+			b = appendQuotedOrNull(b, obj.EndCursor)
+		case "hasNextPage":
+			b = strconv.AppendBool(b, obj.HasNextPage)
+		case "hasPreviousPage":
+			b = strconv.AppendBool(b, obj.HasPreviousPage)
+		case "startCursor":
+			b = appendQuotedOrNull(b, obj.StartCursor)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_ProfilePayload renders what _ProfilePayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_ProfilePayload(fields []graphql.CollectedField, obj *model.ProfilePayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "ProfilePayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_ReportPayload renders what _ReportPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_ReportPayload(fields []graphql.CollectedField, obj *model.ReportPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "ReportPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_RequestCaptchaPayload renders what _RequestCaptchaPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_RequestCaptchaPayload(fields []graphql.CollectedField, obj *model.RequestCaptchaPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "RequestCaptchaPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_Room renders what _Room writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_Room(fields []graphql.CollectedField, obj *room.Room) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "createTime", "id", "inviteOnly", "memberTotal", "name", "roomId", "uid":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "Room")
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "id":
+			b = appendQuoted(b, obj.NodeID())
+		case "inviteOnly":
+			b = strconv.AppendBool(b, obj.InviteOnly)
+		case "memberTotal":
+			b = strconv.AppendInt(b, int64(obj.MemberTotal()), 10)
+		case "name":
+			b = appendQuotedOrNull(b, obj.Name)
+		case "roomId":
+			b = appendQuoted(b, obj.ID)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_RoomEntry renders what _RoomEntry writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_RoomEntry(fields []graphql.CollectedField, obj *room.FeedItem) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "createTime", "roomId":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "RoomEntry")
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "roomId":
+			b = appendQuoted(b, obj.RoomID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_RoomEntryEdge renders what _RoomEntryEdge writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_RoomEntryEdge(fields []graphql.CollectedField, obj *model.RoomEntryEdge) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "cursor":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "RoomEntryEdge")
+		case "cursor":
+			b = appendQuoted(b, obj.Cursor)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_RoomPayload renders what _RoomPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_RoomPayload(fields []graphql.CollectedField, obj *model.RoomPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "RoomPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_RoomSnapshot renders what _RoomSnapshot writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_RoomSnapshot(fields []graphql.CollectedField, obj *room.Snapshot) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "closed", "createTime", "inviteOnly", "memberTotal", "name", "roomCacheId", "roomId", "uid":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "RoomSnapshot")
+		case "closed":
+			b = strconv.AppendBool(b, obj.IsClosed())
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "inviteOnly":
+			b = strconv.AppendBool(b, obj.IsInviteOnly())
+		case "memberTotal":
+			b = strconv.AppendInt(b, int64(obj.MemberTotal), 10)
+		case "name":
+			b = appendQuotedOrNull(b, obj.Name)
+		case "roomCacheId":
+			b = appendQuoted(b, obj.RoomCacheID)
+		case "roomId":
+			b = appendQuoted(b, obj.RoomID)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_RoomToken renders what _RoomToken writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_RoomToken(fields []graphql.CollectedField, obj *model.RoomToken) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "roomId", "token":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "RoomToken")
+		case "roomId":
+			b = appendQuoted(b, obj.RoomID)
+		case "token":
+			b = appendQuoted(b, obj.Token)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_SendNoticePayload renders what _SendNoticePayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_SendNoticePayload(fields []graphql.CollectedField, obj *model.SendNoticePayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "SendNoticePayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_ShareRoomPayload renders what _ShareRoomPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_ShareRoomPayload(fields []graphql.CollectedField, obj *model.ShareRoomPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message", "roomCacheId":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "ShareRoomPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		case "roomCacheId":
+			b = appendQuoted(b, obj.RoomCacheID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_SnapshotClub renders what _SnapshotClub writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_SnapshotClub(fields []graphql.CollectedField, obj *room.SnapshotClub) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "clubId", "cover", "createTime", "memberTotal", "name", "uid":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "SnapshotClub")
+		case "clubId":
+			b = appendQuoted(b, obj.ClubID)
+		case "cover":
+			b = appendQuoted(b, obj.Cover)
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "memberTotal":
+			b = strconv.AppendInt(b, int64(obj.MemberTotal), 10)
+		case "name":
+			b = appendQuoted(b, obj.Name)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_SnapshotUser renders what _SnapshotUser writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_SnapshotUser(fields []graphql.CollectedField, obj *room.SnapshotUser) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "allowLive", "avatar", "bio", "cardTotal", "nickname", "uid":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "SnapshotUser")
+		case "allowLive":
+			b = strconv.AppendBool(b, obj.CanGoLive())
+		case "avatar":
+			b = appendQuoted(b, obj.Avatar)
+		case "bio":
+			b = appendQuotedOrNull(b, obj.Bio)
+		case "cardTotal":
+			b = strconv.AppendInt(b, int64(obj.CardTotal), 10)
+		case "nickname":
+			b = appendQuoted(b, obj.Nickname)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_User renders what _User writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_User(fields []graphql.CollectedField, obj *user.Profile) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "allowLive", "avatar", "bio", "cardTotal", "id", "nickname", "uid", "viewerHasBlocked", "viewerSentCard":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "User")
+		case "allowLive":
+			b = strconv.AppendBool(b, obj.AllowLive)
+		case "avatar":
+			b = appendQuoted(b, obj.Avatar)
+		case "bio":
+			b = appendQuotedOrNull(b, obj.Bio)
+		case "cardTotal":
+			b = strconv.AppendInt(b, int64(obj.CardTotal), 10)
+		case "id":
+			b = appendQuoted(b, obj.NodeID())
+		case "nickname":
+			b = appendQuoted(b, obj.Nickname)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		case "viewerHasBlocked":
+			b = strconv.AppendBool(b, obj.Blocked)
+		case "viewerSentCard":
+			b = strconv.AppendBool(b, obj.SendCard)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_UserEntry renders what _UserEntry writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_UserEntry(fields []graphql.CollectedField, obj *user.Entry) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "createTime", "uid":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "UserEntry")
+		case "createTime":
+			b = strconv.AppendInt(b, obj.CreateTime, 10)
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_UserEntryEdge renders what _UserEntryEdge writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_UserEntryEdge(fields []graphql.CollectedField, obj *model.UserEntryEdge) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "cursor":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "UserEntryEdge")
+		case "cursor":
+			b = appendQuoted(b, obj.Cursor)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_UserPayload renders what _UserPayload writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_UserPayload(fields []graphql.CollectedField, obj *model.UserPayload) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "message":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "UserPayload")
+		case "message":
+			b = appendQuoted(b, obj.Message)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_Viewer renders what _Viewer writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_Viewer(fields []graphql.CollectedField, obj *viewer.Viewer) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "profileInitialized", "uid":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "Viewer")
+		case "profileInitialized":
+			b = strconv.AppendBool(b, obj.Initialized())
+		case "uid":
+			b = appendQuoted(b, obj.UID)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render_WechatJSConfig renders what _WechatJSConfig writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render_WechatJSConfig(fields []graphql.CollectedField, obj *wechat.JSConfig) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "appId", "nonceStr", "signature", "timestamp", "url":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "WechatJSConfig")
+		case "appId":
+			b = appendQuoted(b, obj.AppID)
+		case "nonceStr":
+			b = appendQuoted(b, obj.NonceStr)
+		case "signature":
+			b = appendQuoted(b, obj.Signature)
+		case "timestamp":
+			b = appendQuoted(b, obj.Timestamp)
+		case "url":
+			b = appendQuotedOrNull(b, obj.URL)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render___Directive renders what ___Directive writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render___Directive(fields []graphql.CollectedField, obj *introspection.Directive) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "description", "isRepeatable", "name":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "__Directive")
+		case "description":
+			b = appendQuotedOrNull(b, obj.Description())
+		case "isRepeatable":
+			b = strconv.AppendBool(b, obj.IsRepeatable)
+		case "name":
+			b = appendQuoted(b, obj.Name)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render___EnumValue renders what ___EnumValue writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render___EnumValue(fields []graphql.CollectedField, obj *introspection.EnumValue) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "deprecationReason", "description", "isDeprecated", "name":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "__EnumValue")
+		case "deprecationReason":
+			b = appendQuotedOrNull(b, obj.DeprecationReason())
+		case "description":
+			b = appendQuotedOrNull(b, obj.Description())
+		case "isDeprecated":
+			b = strconv.AppendBool(b, obj.IsDeprecated())
+		case "name":
+			b = appendQuoted(b, obj.Name)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render___Field renders what ___Field writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render___Field(fields []graphql.CollectedField, obj *introspection.Field) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "deprecationReason", "description", "isDeprecated", "name":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "__Field")
+		case "deprecationReason":
+			b = appendQuotedOrNull(b, obj.DeprecationReason())
+		case "description":
+			b = appendQuotedOrNull(b, obj.Description())
+		case "isDeprecated":
+			b = strconv.AppendBool(b, obj.IsDeprecated())
+		case "name":
+			b = appendQuoted(b, obj.Name)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render___InputValue renders what ___InputValue writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render___InputValue(fields []graphql.CollectedField, obj *introspection.InputValue) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "defaultValue", "deprecationReason", "description", "isDeprecated", "name":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "__InputValue")
+		case "defaultValue":
+			b = appendQuotedOrNull(b, obj.DefaultValue)
+		case "deprecationReason":
+			b = appendQuotedOrNull(b, obj.DeprecationReason())
+		case "description":
+			b = appendQuotedOrNull(b, obj.Description())
+		case "isDeprecated":
+			b = strconv.AppendBool(b, obj.IsDeprecated())
+		case "name":
+			b = appendQuoted(b, obj.Name)
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render___Schema renders what ___Schema writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render___Schema(fields []graphql.CollectedField, obj *introspection.Schema) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "description":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "__Schema")
+		case "description":
+			b = appendQuotedOrNull(b, obj.Description())
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
+}
+
+// render___Type renders what ___Type writes for obj when this operation takes the
+// direct paths and every field selected is __typename or a scalar read
+// from obj: nil otherwise (written by graph/execrewrite).
+func (ec *executionContext) render___Type(fields []graphql.CollectedField, obj *introspection.Type) graphql.Marshaler {
+	for i := range fields {
+		switch fields[i].Name {
+		case "__typename", "description", "isOneOf", "kind", "name", "specifiedByURL":
+		default:
+			return nil
+		}
+	}
+	if !ec.plainFields() || !distinctAliases(fields) {
+		return nil
+	}
+	var scratch [renderScratch]byte
+	b := append(scratch[:0], '{')
+	for i := range fields {
+		b = appendKey(b, i, fields[i].Alias)
+		switch fields[i].Name {
+		case "__typename":
+			b = appendQuoted(b, "__Type")
+		case "description":
+			b = appendQuotedOrNull(b, obj.Description())
+		case "isOneOf":
+			b = strconv.AppendBool(b, obj.IsOneOf())
+		case "kind":
+			b = appendQuoted(b, obj.Kind())
+		case "name":
+			b = appendQuotedOrNull(b, obj.Name())
+		case "specifiedByURL":
+			b = appendQuotedOrNull(b, obj.SpecifiedByURL())
+		}
+	}
+	return renderedObject(bytes.Clone(append(b, '}')))
 }

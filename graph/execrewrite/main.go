@@ -26,6 +26,18 @@
 //     Every object now calls ec.deferredGroup (graph/marshal.go), which
 //     returns gqlgen's group when the operation may defer and an empty one
 //     otherwise.
+//   - Writing objects: graphql.(*FieldSet).MarshalGQL builds a map of the
+//     aliases written and passes a copy of every field through an
+//     iterator, each escaping, for every object of the response. Every
+//     object function but the root types' (whose field set Exec marshals)
+//     returns ec.objectMarshaler instead, which, for an operation taking
+//     the direct paths and an object without deferred fields, writes the
+//     same bytes from the same fields and values (graph/objects.go).
+//   - Objects of scalars: an object type with plain fields holding a
+//     String, ID, Int, Timestamp or Boolean gets a render method that, when
+//     every field selected is one of those or __typename, renders the
+//     whole object into one byte slice instead of a field set and a
+//     marshaler per field (objectFunctions).
 //
 // Run by go generate after gqlgen (see server.go).
 package main
@@ -86,8 +98,10 @@ func run(path string) error {
 		return err
 	}
 	fmt.Printf("execrewrite: %d plain fields (%d of objects or lists) marshal directly; %d objects start their deferred group lazily; "+
+		"%d objects write their fields without gqlgen's FieldSet.MarshalGQL; %d render whole when their fields are scalars: %s; "+
 		"%d lists of objects marshal inline: %s; %d choose by their selection: %s\n",
-		r.plain, r.objects, r.deferred, len(r.inline), strings.Join(r.inline, ", "), len(r.choose), strings.Join(r.choose, ", "))
+		r.plain, r.objects, r.deferred, r.objectReturns, len(r.rendered), strings.Join(r.rendered, ", "),
+		len(r.inline), strings.Join(r.inline, ", "), len(r.choose), strings.Join(r.choose, ", "))
 	return nil
 }
 
@@ -98,17 +112,25 @@ type rewritten struct {
 	choose   []string // the list marshal functions now choosing at run time, sorted
 	plain    int      // the plain fields given a direct path
 	objects  int      // of which object or list fields
+
+	objectReturns int      // the object functions now returning ec.objectMarshaler
+	rendered      []string // the object functions given a render method, sorted
 }
 
 // rewrite returns src with the passes the package comment lists applied:
-// plain fields given a direct path (plainFields), every
-// graphql.NewDeferredGroup(ctx) replaced by ec.deferredGroup(ctx), the
-// sync lists' marshal functions calling marshalSliceInline, and the other
-// lists choosing at run time from the execObjects table it appends
-// (selectionTable).
+// plain fields given a direct path (plainFields), object functions
+// returning ec.objectMarshaler and asking the render methods it appends
+// (objectFunctions), every graphql.NewDeferredGroup(ctx) replaced by
+// ec.deferredGroup(ctx), the sync lists' marshal functions calling
+// marshalSliceInline, and the other lists choosing at run time from the
+// execObjects table it appends (selectionTable).
 func rewrite(src []byte) ([]byte, rewritten, error) {
 	var r rewritten
-	src, err := plainFields(src, &r)
+	src, reads, err := plainFields(src, &r)
+	if err != nil {
+		return nil, r, err
+	}
+	src, renders, err := objectFunctions(src, reads, &r)
 	if err != nil {
 		return nil, r, err
 	}
@@ -191,9 +213,13 @@ func rewrite(src []byte) ([]byte, rewritten, error) {
 	}
 	sort.Strings(r.inline)
 	table := selectionTable(fns, &r)
-	// A table from an earlier run is replaced.
+	// A table and render methods from an earlier run are replaced.
 	file.Decls = slices.DeleteFunc(file.Decls, func(d ast.Decl) bool {
 		fd, ok := d.(*ast.FuncDecl)
+		if ok && fd.Recv != nil && strings.HasPrefix(fd.Name.Name, renderPrefix+"_") {
+			file.Comments = slices.DeleteFunc(file.Comments, func(c *ast.CommentGroup) bool { return c == fd.Doc })
+			return true
+		}
 		if !ok || fd.Recv != nil || fd.Name.Name != "init" || len(fd.Body.List) != 1 {
 			return false
 		}
@@ -209,6 +235,7 @@ func rewrite(src []byte) ([]byte, rewritten, error) {
 		return nil, r, err
 	}
 	buf.WriteString(table)
+	buf.WriteString(renders)
 	out, err := format.Source(buf.Bytes())
 	if err != nil {
 		return nil, r, err
@@ -261,13 +288,14 @@ var scalarMarshalers = map[string]bool{
 // middleware (ec.plainFields, graph/marshal.go). A panic below such a
 // field is still recovered, by the nearest resolver or list element above
 // it. It edits the source text, so the rest of the file keeps gqlgen's
-// layout; a rewritten method no longer has the form, so running it again
+// layout; a rewritten method is recognised (for the plain reads it
+// returns, see plainRead) but not rewritten again, so running it again
 // changes nothing.
-func plainFields(src []byte, r *rewritten) ([]byte, error) {
+func plainFields(src []byte, r *rewritten) ([]byte, map[string]plainRead, error) {
 	fset := token.NewFileSet()
 	file, err := parser.ParseFile(fset, "generated.go", src, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	methods := map[string]*ast.FuncDecl{}
 	for _, d := range file.Decls {
@@ -280,10 +308,19 @@ func plainFields(src []byte, r *rewritten) ([]byte, error) {
 		text string
 	}
 	var inserts []insert
+	reads := map[string]plainRead{}
 	for _, fd := range methods {
-		field, fieldContext, marshal, ok := plainField(fd)
+		field, fieldContext, marshal, done, ok := plainField(fd)
 		m := methods[marshal]
 		if !ok || m == nil || !strings.HasPrefix(marshal, "marshal") {
+			continue
+		}
+		if scalarMarshal(m) {
+			if app := scalarAppend(m); app != "" {
+				reads[fd.Name.Name] = plainRead{field: field, append: app}
+			}
+		}
+		if done {
 			continue
 		}
 		text := fmt.Sprintf("\n\tif ec.plainFields() {\n\t\treturn ec.%s(ctx, field.Selections, obj.%s)\n\t}", marshal, field)
@@ -305,31 +342,52 @@ func plainFields(src []byte, r *rewritten) ([]byte, error) {
 		out = append(out[:in.at], append([]byte(in.text), out[in.at:]...)...)
 	}
 	if out, err = format.Source(out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r.plain = len(inserts)
-	return out, nil
+	return out, reads, nil
 }
 
-// plainField matches the form plainFields rewrites and returns the struct
-// field read, the field context function (when the form names one) and
-// the marshal function called.
-func plainField(fd *ast.FuncDecl) (field, fieldContext, marshal string, ok bool) {
+// plainRead is a plain field (the method giving it a direct path) whose
+// value is a scalar that renderObjects can render: obj.field (a struct
+// field or a context-free getter call) appended by append, a format with
+// one %s for the value.
+type plainRead struct {
+	field  string
+	append string
+}
+
+// plainField matches the form plainFields rewrites, before or after
+// (done) the rewrite, and returns the struct field read, the field
+// context function (when the form names one) and the marshal function
+// called.
+func plainField(fd *ast.FuncDecl) (field, fieldContext, marshal string, done, ok bool) {
 	params := fd.Type.Params.List
-	if len(fd.Body.List) != 1 || len(params) != 3 || len(params[0].Names) != 1 || params[0].Names[0].Name != "ctx" ||
-		len(params[1].Names) != 1 || params[1].Names[0].Name != "field" || len(params[2].Names) != 1 || params[2].Names[0].Name != "obj" {
-		return "", "", "", false
+	body := fd.Body.List
+	if len(body) == 2 { // rewritten already: the direct path, then gqlgen's
+		is, isIf := body[0].(*ast.IfStmt)
+		if !isIf || is.Init != nil || is.Else != nil {
+			return "", "", "", false, false
+		}
+		if c, isCall := is.Cond.(*ast.CallExpr); !isCall || len(c.Args) != 0 || !isSelector(c.Fun, "ec", "plainFields") {
+			return "", "", "", false, false
+		}
+		body, done = body[1:], true
 	}
-	ret, ok := fd.Body.List[0].(*ast.ReturnStmt)
+	if len(body) != 1 || len(params) != 3 || len(params[0].Names) != 1 || params[0].Names[0].Name != "ctx" ||
+		len(params[1].Names) != 1 || params[1].Names[0].Name != "field" || len(params[2].Names) != 1 || params[2].Names[0].Name != "obj" {
+		return "", "", "", false, false
+	}
+	ret, ok := body[0].(*ast.ReturnStmt)
 	if !ok || len(ret.Results) != 1 {
-		return "", "", "", false
+		return "", "", "", false, false
 	}
 	call, ok := ret.Results[0].(*ast.CallExpr)
 	if !ok || !isSelector(call.Fun, "graphql", "ResolveField") || len(call.Args) != 9 {
-		return "", "", "", false
+		return "", "", "", false, false
 	}
 	if id, ok := call.Args[5].(*ast.Ident); !ok || id.Name != "nil" { // a directive chain
-		return "", "", "", false
+		return "", "", "", false, false
 	}
 	// The field context: return ec.fieldContext_T_f(ctx, field)
 	if res, ok := onlyReturn(call.Args[3]); ok && len(res) == 1 {
@@ -342,19 +400,19 @@ func plainField(fd *ast.FuncDecl) (field, fieldContext, marshal string, ok bool)
 	// The resolver: return obj.F, nil
 	res, ok := onlyReturn(call.Args[4])
 	if !ok || len(res) != 2 {
-		return "", "", "", false
+		return "", "", "", false, false
 	}
 	read := res[0]
 	call0, isCall := read.(*ast.CallExpr) // a getter: obj.M()
 	if isCall {
 		if len(call0.Args) != 0 {
-			return "", "", "", false
+			return "", "", "", false, false
 		}
 		read = call0.Fun
 	}
 	sel, ok := read.(*ast.SelectorExpr)
 	if !ok || !isIdent(sel.X, "obj") || !isIdent(res[1], "nil") {
-		return "", "", "", false
+		return "", "", "", false, false
 	}
 	field = sel.Sel.Name
 	if isCall {
@@ -363,17 +421,17 @@ func plainField(fd *ast.FuncDecl) (field, fieldContext, marshal string, ok bool)
 	// The marshaller: return ec.M(ctx, selections, v)
 	res, ok = onlyReturn(call.Args[6])
 	if !ok || len(res) != 1 {
-		return "", "", "", false
+		return "", "", "", false, false
 	}
 	m, ok := res[0].(*ast.CallExpr)
 	if !ok || len(m.Args) != 3 || !isIdent(m.Args[0], "ctx") || !isIdent(m.Args[1], "selections") || !isIdent(m.Args[2], "v") {
-		return "", "", "", false
+		return "", "", "", false, false
 	}
 	ms, ok := m.Fun.(*ast.SelectorExpr)
 	if !ok || !isIdent(ms.X, "ec") {
-		return "", "", "", false
+		return "", "", "", false, false
 	}
-	return field, fieldContext, ms.Sel.Name, true
+	return field, fieldContext, ms.Sel.Name, done, true
 }
 
 // scalarMarshal reports whether fd is a marshal function that calls only
