@@ -286,7 +286,7 @@ func (s *Server) respond(c *gin.Context, r *compiledRoute, resp *graphql.Respons
 			bodyBuffers.Put(buf)
 		}
 	}()
-	body, err := legacyBody((*buf)[:0], resp.Data, legacyShape{root: r.op.root, result: r.result, list: r.list}, vars)
+	body, err := legacyBody((*buf)[:0], resp.Data, legacyShape{root: r.op.root, message: r.op.message, result: r.result, list: r.list}, vars)
 	if err != nil {
 		s.cfg.Log.ErrorContext(c.Request.Context(), "rendering operation result", "route", r.path, "err", err)
 		c.AbortWithStatus(http.StatusInternalServerError)

@@ -15,9 +15,12 @@ var errMalformed = errors.New("malformed operation result")
 
 // legacyShape says which part of an operation's data a route answers with.
 type legacyShape struct {
-	root   string // response key of the root field; its "message" is the envelope's
-	result string // dotted path of the result in data ("" = an empty object)
-	list   bool   // the result is a connection, answered as a legacy page
+	root string // response key of the root field; its "message" is the envelope's
+	// message: the root field selects "message" (else the envelope's
+	// message is "Success" without looking).
+	message bool
+	result  string // dotted path of the result in data ("" = an empty object)
+	list    bool   // the result is a connection, answered as a legacy page
 }
 
 // legacyBody renders the success envelope of an operation's data in one
@@ -37,7 +40,7 @@ type legacyShape struct {
 func legacyBody(dst []byte, data []byte, shape legacyShape, vars map[string]any) ([]byte, error) {
 	w := legacyWriters.Get().(*legacyWriter)
 	defer func() {
-		w.in, w.out, w.members, w.scratch, w.found = nil, nil, w.members[:0], w.scratch[:0], w.found[:0]
+		w.in, w.out, w.members, w.scratch, w.found, w.scans = nil, nil, w.members[:0], w.scratch[:0], w.found[:0], w.scans[:0]
 		legacyWriters.Put(w)
 	}()
 	w.in, w.out = data, dst
@@ -48,11 +51,20 @@ func legacyBody(dst []byte, data []byte, shape legacyShape, vars map[string]any)
 	top := span{i, len(data)} // member reads only where a value starts
 
 	w.out = append(w.out, `{"status":1,"message":`...)
-	if m, ok := w.path(top, shape.root, "message"); ok && data[m.from] == '"' && m.to-m.from > 2 {
-		if err := w.str(m.from, m.to); err != nil {
+	message := false
+	if m, ok := w.messageAt(top, shape); ok && data[m.from] == '"' {
+		end, err := w.strEnd(m.from)
+		if err != nil {
 			return nil, err
 		}
-	} else {
+		if end-m.from > 2 {
+			if err := w.str(m.from, end); err != nil {
+				return nil, err
+			}
+			message = true
+		}
+	}
+	if !message {
 		w.out = append(w.out, `"Success"`...)
 	}
 	w.out = append(w.out, `,"result":`...)
@@ -95,10 +107,10 @@ type legacyWriter struct {
 	members []legacyMember // a stack: each open object owns a tail
 	scratch []byte
 	node    int // where the last edge's node value starts (-1: none)
-	// found holds the members of the objects member has read (every one of
-	// their members, in order), so that looking up another key of the same
-	// object (the root field's message, then its edges) reads it no more.
+	// found holds the members of the objects member has read so far, in
+	// order, and scans where reading each of those objects stopped.
 	found []foundMember
+	scans []memberScan
 }
 
 // foundMember is a member of the object starting at in[object].
@@ -238,43 +250,113 @@ func (w *legacyWriter) eachMember(at int, f func(key []byte, raw bool, at int) (
 	return 0, errMalformed
 }
 
-// member finds the member key of object v (the last one, as a decoded map
-// keeps); ok is false when v is not an object or has no such member.
+// member finds the member key of object v (ok is false when v is not an
+// object or has no such member): the first one with that key, which in
+// the data gqlgen writes is the only one (an object has each response key
+// once). Members are read lazily and remembered (found, scans): looking up
+// another key of the same object goes on from where the last lookup
+// stopped, so that the envelope's lookups (the root field, its message,
+// its edges) never read the value they lead to, nor a member twice. A
+// found value's span has no end (to is -1) unless the scan went past it.
 func (w *legacyWriter) member(v span, key string) (found span, ok bool) {
 	if w.in[v.from] != '{' {
 		return span{}, false
 	}
-	first := -1
 	for i := range w.found {
-		if w.found[i].object == v.from {
-			first = i
-			break
+		if f := &w.found[i]; f.object == v.from && f.key == key {
+			return f.value, true
 		}
 	}
-	if first < 0 { // read every member of v once
-		first = len(w.found)
-		_, err := w.eachMember(v.from, func(k []byte, raw bool, at int) (int, error) {
-			end, err := w.skip(at)
-			if err == nil {
-				name := string(k)
-				if !raw {
-					name = unquoteKey(k)
-				}
-				w.found = append(w.found, foundMember{v.from, name, span{at, end}})
-			}
-			return end, err
-		})
-		if err != nil {
-			w.found = w.found[:first]
+	s := w.scanOf(v.from)
+	for {
+		k, raw, at, more := w.nextMember(s)
+		if !more {
 			return span{}, false
 		}
-	}
-	for i := first; i < len(w.found) && w.found[i].object == v.from; i++ {
-		if w.found[i].key == key {
-			found, ok = w.found[i].value, true // the last one wins
+		name := string(k)
+		if !raw {
+			name = unquoteKey(k)
+		}
+		w.found = append(w.found, foundMember{v.from, name, span{at, -1}})
+		if name == key {
+			return span{at, -1}, true
 		}
 	}
-	return found, ok
+}
+
+// memberScan is where reading the members of the object at in[object]
+// stopped: next is where the next member's key starts, or, while pending,
+// where the value of the member read last starts (not yet skipped).
+type memberScan struct {
+	object, next  int
+	pending, done bool
+}
+
+// scanOf returns the scan of the object at in[at], started if new.
+func (w *legacyWriter) scanOf(at int) *memberScan {
+	for i := range w.scans {
+		if w.scans[i].object == at {
+			return &w.scans[i]
+		}
+	}
+	i := w.ws(at + 1)
+	w.scans = append(w.scans, memberScan{object: at, next: i, done: i >= len(w.in) || w.in[i] == '}'})
+	return &w.scans[len(w.scans)-1]
+}
+
+// nextMember reads the next member of s's object: its key (raw as in
+// eachMember) and where its value starts; more is false at the object's
+// end or on malformed input, which the rendering reports.
+func (w *legacyWriter) nextMember(s *memberScan) (key []byte, raw bool, at int, more bool) {
+	in := w.in
+	if s.done {
+		return nil, false, 0, false
+	}
+	i := s.next
+	if s.pending {
+		end, err := w.skip(i)
+		if err != nil {
+			s.done = true
+			return nil, false, 0, false
+		}
+		i = w.ws(end)
+		if i >= len(in) || in[i] != ',' { // '}' ends the object
+			s.done = true
+			return nil, false, 0, false
+		}
+		i = w.ws(i + 1)
+	}
+	if i >= len(in) || in[i] != '"' {
+		s.done = true
+		return nil, false, 0, false
+	}
+	ke, err := w.strEnd(i)
+	if err != nil {
+		s.done = true
+		return nil, false, 0, false
+	}
+	key = in[i+1 : ke-1]
+	i = w.ws(ke)
+	if i >= len(in) || in[i] != ':' {
+		s.done = true
+		return nil, false, 0, false
+	}
+	i = w.ws(i + 1)
+	if i >= len(in) {
+		s.done = true
+		return nil, false, 0, false
+	}
+	s.next, s.pending = i, true
+	return key, plain(key, false), i, true
+}
+
+// messageAt finds the root field's message in data (top), when the
+// operation selects one.
+func (w *legacyWriter) messageAt(top span, shape legacyShape) (span, bool) {
+	if !shape.message {
+		return span{}, false
+	}
+	return w.path(top, shape.root, "message")
 }
 
 // path follows keys through nested objects from v.

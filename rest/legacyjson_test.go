@@ -3,33 +3,51 @@ package rest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"strings"
 	"testing"
 )
 
 // mapRewrite is the legacy rendering legacyBody replaced, kept as the
-// oracle: decode gqlgen's data into maps, pick the result, rewrite it and
-// encode the envelope with encoding/json.
+// oracle: pick the message and the result out of gqlgen's data, decode the
+// result into maps, rewrite it and encode the envelope with encoding/json.
+// Finding the root field, its message, the result and a connection's edges
+// takes the first member of a key, as legacyBody does (gqlgen writes each
+// key of an object once, so either is the only one); inside the result a
+// repeated key keeps the last value, as decoding into a map does.
 func mapRewrite(data []byte, shape legacyShape, vars map[string]any) ([]byte, error) {
-	var decoded map[string]any
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&decoded); err != nil {
-		return nil, err
+	if t := bytes.TrimLeft(data, " \t\r\n"); !json.Valid(data) || len(t) == 0 || t[0] != '{' && t[0] != 'n' {
+		return nil, errors.New("not a JSON object or null")
 	}
 	message := "Success"
-	if root, ok := decoded[shape.root].(map[string]any); ok {
-		if m, ok := root["message"].(string); ok && m != "" {
-			message = m
+	if root, ok := rawMember(data, shape.root); ok && shape.message {
+		if m, ok := rawMember(root, "message"); ok {
+			var text string
+			if json.Unmarshal(m, &text) == nil && text != "" {
+				message = text
+			}
 		}
 	}
 	var result any = map[string]any{}
+	var raw []byte
 	if shape.result != "" {
-		result = dig(decoded, shape.result)
+		result = nil
+		found := true
+		raw = data
+		for _, k := range strings.Split(shape.result, ".") {
+			if raw, found = rawMember(raw, k); !found {
+				break
+			}
+		}
+		if found {
+			result = decodeNumbers(raw)
+		} else {
+			raw = nil
+		}
 	}
 	if shape.list {
-		result = listResult(result, vars)
+		result = listResult(raw, vars)
 	}
 	result = legacyValue(result)
 	if result == nil {
@@ -38,30 +56,50 @@ func mapRewrite(data []byte, shape legacyShape, vars map[string]any) ([]byte, er
 	return marshalLegacy(envelope{Status: 1, Message: message, Result: result})
 }
 
-// dig follows a dotted path through nested objects.
-func dig(v any, path string) any {
-	for _, k := range strings.Split(path, ".") {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
+// rawMember is the value of the first member key of the JSON object raw
+// (false when raw is not an object or has none).
+func rawMember(raw []byte, key string) ([]byte, bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, false
 	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, false
+		}
+		if k == key {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// decodeNumbers decodes valid JSON keeping numbers as written.
+func decodeNumbers(raw []byte) any {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	_ = dec.Decode(&v) // valid: checked by the caller
 	return v
 }
 
-// listResult turns a connection into the legacy page: the page parameters
-// echoed as the operation received them (the bound variables, never the raw
-// request text: count=05 echoes 5), and each edge's node merged with the
-// edge's own fields.
-func listResult(conn any, vars map[string]any) any {
+// listResult turns a connection (raw JSON, nil for none) into the legacy
+// page: the page parameters echoed as the operation received them (the
+// bound variables, never the raw request text: count=05 echoes 5), and
+// each edge's node merged with the edge's own fields.
+func listResult(conn []byte, vars map[string]any) any {
 	pg := map[string]any{"count": vars["count"]}
 	if last, ok := vars["lastId"]; ok {
 		pg["lastId"] = last
 	}
 	list := []any{}
-	if m, ok := conn.(map[string]any); ok {
-		edges, _ := m["edges"].([]any)
+	if raw, ok := rawMember(conn, "edges"); ok {
+		edges, _ := decodeNumbers(raw).([]any)
 		for _, e := range edges {
 			edge, ok := e.(map[string]any)
 			if !ok {
@@ -115,12 +153,14 @@ func legacyValue(v any) any {
 }
 
 var legacyShapes = []legacyShape{
-	{root: "r", result: "r.x"},
-	{root: "r", result: "r.x", list: true},
-	{root: "r", result: "r"},
+	{root: "r", message: true, result: "r.x"},
+	{root: "r", message: true, result: "r.x", list: true},
+	{root: "r", result: "r.x", list: true}, // no message selected: not looked for
+	{root: "r", message: true, result: "r"},
+	{root: "r", message: true},
 	{root: "r"},
-	{root: "q", result: "q.a.b", list: true},
-	{root: "r", result: "r.x.y"},
+	{root: "q", message: true, result: "q.a.b", list: true},
+	{root: "r", message: true, result: "r.x.y"},
 }
 
 var legacyVars = []map[string]any{
@@ -223,8 +263,10 @@ func TestLegacyBodyMatchesMapRewrite(t *testing.T) {
 		`{"r":{"x":{"edges":[{"c":1,"b":9,"node":{"b":2,"c":null}},{"c":1,"node":null}]}}}`,
 		// Keys in order with nulls among them, and repeated keys in order.
 		`{"r":{"x":{"a":null,"b":1,"c":null,"d":{"e":null,"f":[null]}}}}`, `{"r":{"x":{"a":1,"a":null,"b":2}}}`,
-		// The same root read for its message, its result and its edges.
+		// The same root read for its message, its result and its edges; a
+		// repeated key on the way (never in gqlgen's data): the first.
 		`{"r":{"message":"ok","x":{"edges":[]},"message":"later"},"r":{"x":{"edges":[{"node":{"a":1}}]}}}`,
+		`{"r":{"x":{"edges":[{"node":{"a":1}}],"edges":[]},"message":"m"}}`,
 	} {
 		checkLegacyBody(t, []byte(data))
 	}
@@ -270,6 +312,7 @@ func TestLegacyBodyFeed(t *testing.T) { checkLegacyBody(t, feedData()) }
 // BenchmarkLegacyEnvelope compares the single pass with the map rewrite it
 // replaced on a 20-room feed.
 func BenchmarkLegacyEnvelope(b *testing.B) {
+	// RoomList: no message selected.
 	data, shape, vars := feedData(), legacyShape{root: "r", result: "r.x", list: true}, map[string]any{"count": 20}
 	b.Run("single-pass", func(b *testing.B) {
 		b.ReportAllocs()

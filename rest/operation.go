@@ -22,6 +22,7 @@ type operation struct {
 	needsLogin      bool
 	allowIncomplete bool
 	root            string // response key of the first root field
+	message         bool   // the root field selects "message"
 }
 
 // loadOperations parses every operation, cuts it out with its fragments and
@@ -73,13 +74,35 @@ func loadOperations(fsys fs.FS, schema *ast.Schema) (map[string]*operation, erro
 		})
 		for _, sel := range vop.SelectionSet {
 			if f, ok := sel.(*ast.Field); ok {
-				o.root = f.Alias
+				o.root, o.message = f.Alias, selectsKey(f.SelectionSet, "message")
 				break
 			}
 		}
 		ops[op.Name] = o
 	}
 	return ops, nil
+}
+
+// selectsKey reports whether set selects a field answered under key,
+// directly or through fragments.
+func selectsKey(set ast.SelectionSet, key string) bool {
+	for _, sel := range set {
+		switch s := sel.(type) {
+		case *ast.Field:
+			if s.Alias == key {
+				return true
+			}
+		case *ast.InlineFragment:
+			if selectsKey(s.SelectionSet, key) {
+				return true
+			}
+		case *ast.FragmentSpread:
+			if s.Definition != nil && selectsKey(s.Definition.SelectionSet, key) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // usedFragments returns the fragments a selection set needs, transitively.

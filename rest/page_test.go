@@ -9,9 +9,7 @@ import (
 // The page echo is built from the bound variables (one parser), so it is
 // always valid JSON whatever the request's text was.
 func TestListResultEchoesBoundVariables(t *testing.T) {
-	conn := map[string]any{"edges": []any{
-		map[string]any{"cursor": "c1", "sequenceId": "s1", "node": map[string]any{"clubId": "a"}},
-	}}
+	conn := []byte(`{"edges":[{"cursor":"c1","sequenceId":"s1","node":{"clubId":"a"}}]}`)
 	got := listResult(conn, map[string]any{"count": int64(5), "lastId": "1614:ab"})
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(got); err != nil {
