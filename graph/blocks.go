@@ -13,12 +13,14 @@ import (
 const blocksMemoKey = "chaoqer.selectionBlocks"
 
 // blocksMemo keeps, for one operation, selectionBlocks' answer for each
-// selection set and object function: it depends only on the document and
-// the operation's variables (@skip, @include), so every list with the same
-// selection gets the same answer.
+// selection set and object function, and the fields collectFields
+// collected for each selection set and implementors list: both depend only
+// on the document and the operation's variables (@skip, @include), so
+// every list with the same selection gets the same answer.
 type blocksMemo struct {
-	mu sync.RWMutex
-	m  map[blocksKey]bool
+	mu     sync.RWMutex
+	m      map[blocksKey]bool
+	fields map[collectKey][]graphql.CollectedField
 }
 
 // blocksKey names a selection set by its first element's address and

@@ -16387,7 +16387,7 @@ func (ec *executionContext) _Node(ctx context.Context, sel ast.SelectionSet, obj
 var appVersionImplementors = []string{"AppVersion"}
 
 func (ec *executionContext) _AppVersion(ctx context.Context, sel ast.SelectionSet, obj *appinfo.Version) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, appVersionImplementors)
+	fields := ec.collectFields(sel, appVersionImplementors)
 	if m := ec.render_AppVersion(fields, obj); m != nil {
 		return m
 	}
@@ -16458,7 +16458,7 @@ func (ec *executionContext) _AppVersion(ctx context.Context, sel ast.SelectionSe
 var appVersionPayloadImplementors = []string{"AppVersionPayload"}
 
 func (ec *executionContext) _AppVersionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.AppVersionPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, appVersionPayloadImplementors)
+	fields := ec.collectFields(sel, appVersionPayloadImplementors)
 	if m := ec.render_AppVersionPayload(fields, obj); m != nil {
 		return m
 	}
@@ -16499,7 +16499,7 @@ func (ec *executionContext) _AppVersionPayload(ctx context.Context, sel ast.Sele
 var bindPushDevicePayloadImplementors = []string{"BindPushDevicePayload"}
 
 func (ec *executionContext) _BindPushDevicePayload(ctx context.Context, sel ast.SelectionSet, obj *model.BindPushDevicePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, bindPushDevicePayloadImplementors)
+	fields := ec.collectFields(sel, bindPushDevicePayloadImplementors)
 	if m := ec.render_BindPushDevicePayload(fields, obj); m != nil {
 		return m
 	}
@@ -16535,7 +16535,7 @@ func (ec *executionContext) _BindPushDevicePayload(ctx context.Context, sel ast.
 var closeRoomPayloadImplementors = []string{"CloseRoomPayload"}
 
 func (ec *executionContext) _CloseRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CloseRoomPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, closeRoomPayloadImplementors)
+	fields := ec.collectFields(sel, closeRoomPayloadImplementors)
 	if m := ec.render_CloseRoomPayload(fields, obj); m != nil {
 		return m
 	}
@@ -16571,7 +16571,7 @@ func (ec *executionContext) _CloseRoomPayload(ctx context.Context, sel ast.Selec
 var clubImplementors = []string{"Club", "Node"}
 
 func (ec *executionContext) _Club(ctx context.Context, sel ast.SelectionSet, obj *club.Club) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, clubImplementors)
+	fields := ec.collectFields(sel, clubImplementors)
 	if m := ec.render_Club(fields, obj); m != nil {
 		return m
 	}
@@ -16654,7 +16654,7 @@ func (ec *executionContext) _Club(ctx context.Context, sel ast.SelectionSet, obj
 var clubEntryImplementors = []string{"ClubEntry"}
 
 func (ec *executionContext) _ClubEntry(ctx context.Context, sel ast.SelectionSet, obj *club.Membership) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, clubEntryImplementors)
+	fields := ec.collectFields(sel, clubEntryImplementors)
 	if m := ec.render_ClubEntry(fields, obj); m != nil {
 		return m
 	}
@@ -16701,7 +16701,7 @@ func (ec *executionContext) _ClubEntry(ctx context.Context, sel ast.SelectionSet
 var clubEntryConnectionImplementors = []string{"ClubEntryConnection"}
 
 func (ec *executionContext) _ClubEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ClubEntryConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, clubEntryConnectionImplementors)
+	fields := ec.collectFields(sel, clubEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -16739,7 +16739,7 @@ func (ec *executionContext) _ClubEntryConnection(ctx context.Context, sel ast.Se
 var clubEntryEdgeImplementors = []string{"ClubEntryEdge"}
 
 func (ec *executionContext) _ClubEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ClubEntryEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, clubEntryEdgeImplementors)
+	fields := ec.collectFields(sel, clubEntryEdgeImplementors)
 	if m := ec.render_ClubEntryEdge(fields, obj); m != nil {
 		return m
 	}
@@ -16780,7 +16780,7 @@ func (ec *executionContext) _ClubEntryEdge(ctx context.Context, sel ast.Selectio
 var clubPayloadImplementors = []string{"ClubPayload"}
 
 func (ec *executionContext) _ClubPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ClubPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, clubPayloadImplementors)
+	fields := ec.collectFields(sel, clubPayloadImplementors)
 	if m := ec.render_ClubPayload(fields, obj); m != nil {
 		return m
 	}
@@ -16821,7 +16821,7 @@ func (ec *executionContext) _ClubPayload(ctx context.Context, sel ast.SelectionS
 var credentialsImplementors = []string{"Credentials"}
 
 func (ec *executionContext) _Credentials(ctx context.Context, sel ast.SelectionSet, obj *account.Credentials) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, credentialsImplementors)
+	fields := ec.collectFields(sel, credentialsImplementors)
 	if m := ec.render_Credentials(fields, obj); m != nil {
 		return m
 	}
@@ -16872,7 +16872,7 @@ func (ec *executionContext) _Credentials(ctx context.Context, sel ast.SelectionS
 var deleteAppVersionPayloadImplementors = []string{"DeleteAppVersionPayload"}
 
 func (ec *executionContext) _DeleteAppVersionPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteAppVersionPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, deleteAppVersionPayloadImplementors)
+	fields := ec.collectFields(sel, deleteAppVersionPayloadImplementors)
 	if m := ec.render_DeleteAppVersionPayload(fields, obj); m != nil {
 		return m
 	}
@@ -16908,7 +16908,7 @@ func (ec *executionContext) _DeleteAppVersionPayload(ctx context.Context, sel as
 var deleteEventPayloadImplementors = []string{"DeleteEventPayload"}
 
 func (ec *executionContext) _DeleteEventPayload(ctx context.Context, sel ast.SelectionSet, obj *model.DeleteEventPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, deleteEventPayloadImplementors)
+	fields := ec.collectFields(sel, deleteEventPayloadImplementors)
 	if m := ec.render_DeleteEventPayload(fields, obj); m != nil {
 		return m
 	}
@@ -16944,7 +16944,7 @@ func (ec *executionContext) _DeleteEventPayload(ctx context.Context, sel ast.Sel
 var eventImplementors = []string{"Event", "Node"}
 
 func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, obj *event.Event) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, eventImplementors)
+	fields := ec.collectFields(sel, eventImplementors)
 	if m := ec.render_Event(fields, obj); m != nil {
 		return m
 	}
@@ -17049,7 +17049,7 @@ func (ec *executionContext) _Event(ctx context.Context, sel ast.SelectionSet, ob
 var eventEntryImplementors = []string{"EventEntry"}
 
 func (ec *executionContext) _EventEntry(ctx context.Context, sel ast.SelectionSet, obj *event.FeedItem) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, eventEntryImplementors)
+	fields := ec.collectFields(sel, eventEntryImplementors)
 	if m := ec.render_EventEntry(fields, obj); m != nil {
 		return m
 	}
@@ -17095,7 +17095,7 @@ func (ec *executionContext) _EventEntry(ctx context.Context, sel ast.SelectionSe
 var eventEntryConnectionImplementors = []string{"EventEntryConnection"}
 
 func (ec *executionContext) _EventEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.EventEntryConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, eventEntryConnectionImplementors)
+	fields := ec.collectFields(sel, eventEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17133,7 +17133,7 @@ func (ec *executionContext) _EventEntryConnection(ctx context.Context, sel ast.S
 var eventEntryEdgeImplementors = []string{"EventEntryEdge"}
 
 func (ec *executionContext) _EventEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.EventEntryEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, eventEntryEdgeImplementors)
+	fields := ec.collectFields(sel, eventEntryEdgeImplementors)
 	if m := ec.render_EventEntryEdge(fields, obj); m != nil {
 		return m
 	}
@@ -17174,7 +17174,7 @@ func (ec *executionContext) _EventEntryEdge(ctx context.Context, sel ast.Selecti
 var eventPayloadImplementors = []string{"EventPayload"}
 
 func (ec *executionContext) _EventPayload(ctx context.Context, sel ast.SelectionSet, obj *model.EventPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, eventPayloadImplementors)
+	fields := ec.collectFields(sel, eventPayloadImplementors)
 	if m := ec.render_EventPayload(fields, obj); m != nil {
 		return m
 	}
@@ -17215,7 +17215,7 @@ func (ec *executionContext) _EventPayload(ctx context.Context, sel ast.Selection
 var feedbackPayloadImplementors = []string{"FeedbackPayload"}
 
 func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.SelectionSet, obj *model.FeedbackPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, feedbackPayloadImplementors)
+	fields := ec.collectFields(sel, feedbackPayloadImplementors)
 	if m := ec.render_FeedbackPayload(fields, obj); m != nil {
 		return m
 	}
@@ -17251,7 +17251,7 @@ func (ec *executionContext) _FeedbackPayload(ctx context.Context, sel ast.Select
 var imageUploadImplementors = []string{"ImageUpload"}
 
 func (ec *executionContext) _ImageUpload(ctx context.Context, sel ast.SelectionSet, obj *storage.ImageUpload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, imageUploadImplementors)
+	fields := ec.collectFields(sel, imageUploadImplementors)
 	if m := ec.render_ImageUpload(fields, obj); m != nil {
 		return m
 	}
@@ -17302,7 +17302,7 @@ func (ec *executionContext) _ImageUpload(ctx context.Context, sel ast.SelectionS
 var imageUploadPayloadImplementors = []string{"ImageUploadPayload"}
 
 func (ec *executionContext) _ImageUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ImageUploadPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, imageUploadPayloadImplementors)
+	fields := ec.collectFields(sel, imageUploadPayloadImplementors)
 	if m := ec.render_ImageUploadPayload(fields, obj); m != nil {
 		return m
 	}
@@ -17343,7 +17343,7 @@ func (ec *executionContext) _ImageUploadPayload(ctx context.Context, sel ast.Sel
 var inviteToRoomPayloadImplementors = []string{"InviteToRoomPayload"}
 
 func (ec *executionContext) _InviteToRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.InviteToRoomPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, inviteToRoomPayloadImplementors)
+	fields := ec.collectFields(sel, inviteToRoomPayloadImplementors)
 	if m := ec.render_InviteToRoomPayload(fields, obj); m != nil {
 		return m
 	}
@@ -17379,7 +17379,7 @@ func (ec *executionContext) _InviteToRoomPayload(ctx context.Context, sel ast.Se
 var leaveClubPayloadImplementors = []string{"LeaveClubPayload"}
 
 func (ec *executionContext) _LeaveClubPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LeaveClubPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, leaveClubPayloadImplementors)
+	fields := ec.collectFields(sel, leaveClubPayloadImplementors)
 	if m := ec.render_LeaveClubPayload(fields, obj); m != nil {
 		return m
 	}
@@ -17415,7 +17415,7 @@ func (ec *executionContext) _LeaveClubPayload(ctx context.Context, sel ast.Selec
 var linkPreviewImplementors = []string{"LinkPreview"}
 
 func (ec *executionContext) _LinkPreview(ctx context.Context, sel ast.SelectionSet, obj *linkpreview.Preview) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, linkPreviewImplementors)
+	fields := ec.collectFields(sel, linkPreviewImplementors)
 	if m := ec.render_LinkPreview(fields, obj); m != nil {
 		return m
 	}
@@ -17466,7 +17466,7 @@ func (ec *executionContext) _LinkPreview(ctx context.Context, sel ast.SelectionS
 var liveEventImplementors = []string{"LiveEvent"}
 
 func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet, obj *live.Event) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, liveEventImplementors)
+	fields := ec.collectFields(sel, liveEventImplementors)
 	if m := ec.render_LiveEvent(fields, obj); m != nil {
 		return m
 	}
@@ -17524,7 +17524,7 @@ func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet
 var liveMemberImplementors = []string{"LiveMember"}
 
 func (ec *executionContext) _LiveMember(ctx context.Context, sel ast.SelectionSet, obj *live.Member) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, liveMemberImplementors)
+	fields := ec.collectFields(sel, liveMemberImplementors)
 	if m := ec.render_LiveMember(fields, obj); m != nil {
 		return m
 	}
@@ -17592,7 +17592,7 @@ func (ec *executionContext) _LiveMember(ctx context.Context, sel ast.SelectionSe
 var livePayloadImplementors = []string{"LivePayload"}
 
 func (ec *executionContext) _LivePayload(ctx context.Context, sel ast.SelectionSet, obj *model.LivePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, livePayloadImplementors)
+	fields := ec.collectFields(sel, livePayloadImplementors)
 	if m := ec.render_LivePayload(fields, obj); m != nil {
 		return m
 	}
@@ -17633,7 +17633,7 @@ func (ec *executionContext) _LivePayload(ctx context.Context, sel ast.SelectionS
 var livePinImplementors = []string{"LivePin"}
 
 func (ec *executionContext) _LivePin(ctx context.Context, sel ast.SelectionSet, obj *live.Pin) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, livePinImplementors)
+	fields := ec.collectFields(sel, livePinImplementors)
 	if m := ec.render_LivePin(fields, obj); m != nil {
 		return m
 	}
@@ -17689,7 +17689,7 @@ func (ec *executionContext) _LivePin(ctx context.Context, sel ast.SelectionSet, 
 var liveRoomImplementors = []string{"LiveRoom"}
 
 func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet, obj *live.Snapshot) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, liveRoomImplementors)
+	fields := ec.collectFields(sel, liveRoomImplementors)
 	if m := ec.render_LiveRoom(fields, obj); m != nil {
 		return m
 	}
@@ -17745,7 +17745,7 @@ func (ec *executionContext) _LiveRoom(ctx context.Context, sel ast.SelectionSet,
 var loginPayloadImplementors = []string{"LoginPayload"}
 
 func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LoginPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, loginPayloadImplementors)
+	fields := ec.collectFields(sel, loginPayloadImplementors)
 	if m := ec.render_LoginPayload(fields, obj); m != nil {
 		return m
 	}
@@ -17791,7 +17791,7 @@ func (ec *executionContext) _LoginPayload(ctx context.Context, sel ast.Selection
 var logoutPayloadImplementors = []string{"LogoutPayload"}
 
 func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.SelectionSet, obj *model.LogoutPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, logoutPayloadImplementors)
+	fields := ec.collectFields(sel, logoutPayloadImplementors)
 	if m := ec.render_LogoutPayload(fields, obj); m != nil {
 		return m
 	}
@@ -17827,7 +17827,7 @@ func (ec *executionContext) _LogoutPayload(ctx context.Context, sel ast.Selectio
 var messageImplementors = []string{"Message", "Node"}
 
 func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, obj *message.Message) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, messageImplementors)
+	fields := ec.collectFields(sel, messageImplementors)
 	if m := ec.render_Message(fields, obj); m != nil {
 		return m
 	}
@@ -17909,7 +17909,7 @@ func (ec *executionContext) _Message(ctx context.Context, sel ast.SelectionSet, 
 var messageBodyImplementors = []string{"MessageBody"}
 
 func (ec *executionContext) _MessageBody(ctx context.Context, sel ast.SelectionSet, obj *message.Body) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, messageBodyImplementors)
+	fields := ec.collectFields(sel, messageBodyImplementors)
 	if m := ec.render_MessageBody(fields, obj); m != nil {
 		return m
 	}
@@ -17955,7 +17955,7 @@ func (ec *executionContext) _MessageBody(ctx context.Context, sel ast.SelectionS
 var messageConnectionImplementors = []string{"MessageConnection"}
 
 func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.SelectionSet, obj *model.MessageConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, messageConnectionImplementors)
+	fields := ec.collectFields(sel, messageConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -17993,7 +17993,7 @@ func (ec *executionContext) _MessageConnection(ctx context.Context, sel ast.Sele
 var messageEdgeImplementors = []string{"MessageEdge"}
 
 func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionSet, obj *model.MessageEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, messageEdgeImplementors)
+	fields := ec.collectFields(sel, messageEdgeImplementors)
 	if m := ec.render_MessageEdge(fields, obj); m != nil {
 		return m
 	}
@@ -18034,7 +18034,7 @@ func (ec *executionContext) _MessageEdge(ctx context.Context, sel ast.SelectionS
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := ec.collectFields(sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
@@ -18336,7 +18336,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *page.Info) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
+	fields := ec.collectFields(sel, pageInfoImplementors)
 	if m := ec.render_PageInfo(fields, obj); m != nil {
 		return m
 	}
@@ -18387,7 +18387,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 var profilePayloadImplementors = []string{"ProfilePayload"}
 
 func (ec *executionContext) _ProfilePayload(ctx context.Context, sel ast.SelectionSet, obj *model.ProfilePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, profilePayloadImplementors)
+	fields := ec.collectFields(sel, profilePayloadImplementors)
 	if m := ec.render_ProfilePayload(fields, obj); m != nil {
 		return m
 	}
@@ -18428,7 +18428,7 @@ func (ec *executionContext) _ProfilePayload(ctx context.Context, sel ast.Selecti
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := ec.collectFields(sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
@@ -18586,7 +18586,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var reportPayloadImplementors = []string{"ReportPayload"}
 
 func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ReportPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, reportPayloadImplementors)
+	fields := ec.collectFields(sel, reportPayloadImplementors)
 	if m := ec.render_ReportPayload(fields, obj); m != nil {
 		return m
 	}
@@ -18622,7 +18622,7 @@ func (ec *executionContext) _ReportPayload(ctx context.Context, sel ast.Selectio
 var requestCaptchaPayloadImplementors = []string{"RequestCaptchaPayload"}
 
 func (ec *executionContext) _RequestCaptchaPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RequestCaptchaPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, requestCaptchaPayloadImplementors)
+	fields := ec.collectFields(sel, requestCaptchaPayloadImplementors)
 	if m := ec.render_RequestCaptchaPayload(fields, obj); m != nil {
 		return m
 	}
@@ -18658,7 +18658,7 @@ func (ec *executionContext) _RequestCaptchaPayload(ctx context.Context, sel ast.
 var roomImplementors = []string{"Room", "Node"}
 
 func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj *room.Room) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roomImplementors)
+	fields := ec.collectFields(sel, roomImplementors)
 	if m := ec.render_Room(fields, obj); m != nil {
 		return m
 	}
@@ -18744,7 +18744,7 @@ func (ec *executionContext) _Room(ctx context.Context, sel ast.SelectionSet, obj
 var roomEntryImplementors = []string{"RoomEntry"}
 
 func (ec *executionContext) _RoomEntry(ctx context.Context, sel ast.SelectionSet, obj *room.FeedItem) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roomEntryImplementors)
+	fields := ec.collectFields(sel, roomEntryImplementors)
 	if m := ec.render_RoomEntry(fields, obj); m != nil {
 		return m
 	}
@@ -18790,7 +18790,7 @@ func (ec *executionContext) _RoomEntry(ctx context.Context, sel ast.SelectionSet
 var roomEntryConnectionImplementors = []string{"RoomEntryConnection"}
 
 func (ec *executionContext) _RoomEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RoomEntryConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roomEntryConnectionImplementors)
+	fields := ec.collectFields(sel, roomEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -18828,7 +18828,7 @@ func (ec *executionContext) _RoomEntryConnection(ctx context.Context, sel ast.Se
 var roomEntryEdgeImplementors = []string{"RoomEntryEdge"}
 
 func (ec *executionContext) _RoomEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RoomEntryEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roomEntryEdgeImplementors)
+	fields := ec.collectFields(sel, roomEntryEdgeImplementors)
 	if m := ec.render_RoomEntryEdge(fields, obj); m != nil {
 		return m
 	}
@@ -18869,7 +18869,7 @@ func (ec *executionContext) _RoomEntryEdge(ctx context.Context, sel ast.Selectio
 var roomPayloadImplementors = []string{"RoomPayload"}
 
 func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.RoomPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roomPayloadImplementors)
+	fields := ec.collectFields(sel, roomPayloadImplementors)
 	if m := ec.render_RoomPayload(fields, obj); m != nil {
 		return m
 	}
@@ -18910,7 +18910,7 @@ func (ec *executionContext) _RoomPayload(ctx context.Context, sel ast.SelectionS
 var roomSnapshotImplementors = []string{"RoomSnapshot"}
 
 func (ec *executionContext) _RoomSnapshot(ctx context.Context, sel ast.SelectionSet, obj *room.Snapshot) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roomSnapshotImplementors)
+	fields := ec.collectFields(sel, roomSnapshotImplementors)
 	if m := ec.render_RoomSnapshot(fields, obj); m != nil {
 		return m
 	}
@@ -19001,7 +19001,7 @@ func (ec *executionContext) _RoomSnapshot(ctx context.Context, sel ast.Selection
 var roomTokenImplementors = []string{"RoomToken"}
 
 func (ec *executionContext) _RoomToken(ctx context.Context, sel ast.SelectionSet, obj *model.RoomToken) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, roomTokenImplementors)
+	fields := ec.collectFields(sel, roomTokenImplementors)
 	if m := ec.render_RoomToken(fields, obj); m != nil {
 		return m
 	}
@@ -19042,7 +19042,7 @@ func (ec *executionContext) _RoomToken(ctx context.Context, sel ast.SelectionSet
 var sendNoticePayloadImplementors = []string{"SendNoticePayload"}
 
 func (ec *executionContext) _SendNoticePayload(ctx context.Context, sel ast.SelectionSet, obj *model.SendNoticePayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, sendNoticePayloadImplementors)
+	fields := ec.collectFields(sel, sendNoticePayloadImplementors)
 	if m := ec.render_SendNoticePayload(fields, obj); m != nil {
 		return m
 	}
@@ -19078,7 +19078,7 @@ func (ec *executionContext) _SendNoticePayload(ctx context.Context, sel ast.Sele
 var shareRoomPayloadImplementors = []string{"ShareRoomPayload"}
 
 func (ec *executionContext) _ShareRoomPayload(ctx context.Context, sel ast.SelectionSet, obj *model.ShareRoomPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shareRoomPayloadImplementors)
+	fields := ec.collectFields(sel, shareRoomPayloadImplementors)
 	if m := ec.render_ShareRoomPayload(fields, obj); m != nil {
 		return m
 	}
@@ -19119,7 +19119,7 @@ func (ec *executionContext) _ShareRoomPayload(ctx context.Context, sel ast.Selec
 var snapshotClubImplementors = []string{"SnapshotClub"}
 
 func (ec *executionContext) _SnapshotClub(ctx context.Context, sel ast.SelectionSet, obj *room.SnapshotClub) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, snapshotClubImplementors)
+	fields := ec.collectFields(sel, snapshotClubImplementors)
 	if m := ec.render_SnapshotClub(fields, obj); m != nil {
 		return m
 	}
@@ -19180,7 +19180,7 @@ func (ec *executionContext) _SnapshotClub(ctx context.Context, sel ast.Selection
 var snapshotUserImplementors = []string{"SnapshotUser"}
 
 func (ec *executionContext) _SnapshotUser(ctx context.Context, sel ast.SelectionSet, obj *room.SnapshotUser) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, snapshotUserImplementors)
+	fields := ec.collectFields(sel, snapshotUserImplementors)
 	if m := ec.render_SnapshotUser(fields, obj); m != nil {
 		return m
 	}
@@ -19241,7 +19241,7 @@ func (ec *executionContext) _SnapshotUser(ctx context.Context, sel ast.Selection
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionImplementors)
+	fields := ec.collectFields(sel, subscriptionImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Subscription",
 	})
@@ -19261,7 +19261,7 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 var userImplementors = []string{"User", "Node"}
 
 func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj *user.Profile) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userImplementors)
+	fields := ec.collectFields(sel, userImplementors)
 	if m := ec.render_User(fields, obj); m != nil {
 		return m
 	}
@@ -19337,7 +19337,7 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 var userEntryImplementors = []string{"UserEntry"}
 
 func (ec *executionContext) _UserEntry(ctx context.Context, sel ast.SelectionSet, obj *user.Entry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userEntryImplementors)
+	fields := ec.collectFields(sel, userEntryImplementors)
 	if m := ec.render_UserEntry(fields, obj); m != nil {
 		return m
 	}
@@ -19384,7 +19384,7 @@ func (ec *executionContext) _UserEntry(ctx context.Context, sel ast.SelectionSet
 var userEntryConnectionImplementors = []string{"UserEntryConnection"}
 
 func (ec *executionContext) _UserEntryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.UserEntryConnection) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userEntryConnectionImplementors)
+	fields := ec.collectFields(sel, userEntryConnectionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	deferred := ec.deferredGroup(ctx)
@@ -19422,7 +19422,7 @@ func (ec *executionContext) _UserEntryConnection(ctx context.Context, sel ast.Se
 var userEntryEdgeImplementors = []string{"UserEntryEdge"}
 
 func (ec *executionContext) _UserEntryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.UserEntryEdge) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userEntryEdgeImplementors)
+	fields := ec.collectFields(sel, userEntryEdgeImplementors)
 	if m := ec.render_UserEntryEdge(fields, obj); m != nil {
 		return m
 	}
@@ -19463,7 +19463,7 @@ func (ec *executionContext) _UserEntryEdge(ctx context.Context, sel ast.Selectio
 var userPayloadImplementors = []string{"UserPayload"}
 
 func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionSet, obj *model.UserPayload) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, userPayloadImplementors)
+	fields := ec.collectFields(sel, userPayloadImplementors)
 	if m := ec.render_UserPayload(fields, obj); m != nil {
 		return m
 	}
@@ -19504,7 +19504,7 @@ func (ec *executionContext) _UserPayload(ctx context.Context, sel ast.SelectionS
 var viewerImplementors = []string{"Viewer"}
 
 func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *viewer.Viewer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+	fields := ec.collectFields(sel, viewerImplementors)
 	if m := ec.render_Viewer(fields, obj); m != nil {
 		return m
 	}
@@ -19581,7 +19581,7 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 var wechatJSConfigImplementors = []string{"WechatJSConfig"}
 
 func (ec *executionContext) _WechatJSConfig(ctx context.Context, sel ast.SelectionSet, obj *wechat.JSConfig) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, wechatJSConfigImplementors)
+	fields := ec.collectFields(sel, wechatJSConfigImplementors)
 	if m := ec.render_WechatJSConfig(fields, obj); m != nil {
 		return m
 	}
@@ -19637,7 +19637,7 @@ func (ec *executionContext) _WechatJSConfig(ctx context.Context, sel ast.Selecti
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := ec.collectFields(sel, __DirectiveImplementors)
 	if m := ec.render___Directive(fields, obj); m != nil {
 		return m
 	}
@@ -19693,7 +19693,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := ec.collectFields(sel, __EnumValueImplementors)
 	if m := ec.render___EnumValue(fields, obj); m != nil {
 		return m
 	}
@@ -19744,7 +19744,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := ec.collectFields(sel, __FieldImplementors)
 	if m := ec.render___Field(fields, obj); m != nil {
 		return m
 	}
@@ -19805,7 +19805,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := ec.collectFields(sel, __InputValueImplementors)
 	if m := ec.render___InputValue(fields, obj); m != nil {
 		return m
 	}
@@ -19866,7 +19866,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := ec.collectFields(sel, __SchemaImplementors)
 	if m := ec.render___Schema(fields, obj); m != nil {
 		return m
 	}
@@ -19927,7 +19927,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := ec.collectFields(sel, __TypeImplementors)
 	if m := ec.render___Type(fields, obj); m != nil {
 		return m
 	}

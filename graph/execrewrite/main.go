@@ -26,6 +26,12 @@
 //     Every object now calls ec.deferredGroup (graph/marshal.go), which
 //     returns gqlgen's group when the operation may defer and an empty one
 //     otherwise.
+//   - Collecting fields: graphql.CollectFields keeps its result per
+//     operation, but builds the key of that cache on every call with a
+//     heap-allocated FNV hash of the implementors' names and the
+//     selection's address taken through reflect. Every object function
+//     calls ec.collectFields (graph/collect.go) instead, which keeps the
+//     same result under a key of two addresses and two lengths.
 //   - Writing objects: graphql.(*FieldSet).MarshalGQL builds a map of the
 //     aliases written and passes a copy of every field through an
 //     iterator, each escaping, for every object of the response. Every
@@ -63,6 +69,7 @@ const (
 	newDeferred     = "NewDeferredGroup"
 	leanDeferred    = "deferredGroup" // a method of executionContext
 	chooseSlice     = "marshalSlice"  // a method of executionContext
+	leanCollect     = "collectFields" // a method of executionContext
 )
 
 func main() {
@@ -98,9 +105,9 @@ func run(path string) error {
 		return err
 	}
 	fmt.Printf("execrewrite: %d plain fields (%d of objects or lists) marshal directly; %d objects start their deferred group lazily; "+
-		"%d objects write their fields without gqlgen's FieldSet.MarshalGQL; %d render whole when their fields are scalars: %s; "+
+		"%d collect their fields through ec.collectFields; %d objects write their fields without gqlgen's FieldSet.MarshalGQL; %d render whole when their fields are scalars: %s; "+
 		"%d lists of objects marshal inline: %s; %d choose by their selection: %s\n",
-		r.plain, r.objects, r.deferred, r.objectReturns, len(r.rendered), strings.Join(r.rendered, ", "),
+		r.plain, r.objects, r.deferred, r.collect, r.objectReturns, len(r.rendered), strings.Join(r.rendered, ", "),
 		len(r.inline), strings.Join(r.inline, ", "), len(r.choose), strings.Join(r.choose, ", "))
 	return nil
 }
@@ -109,6 +116,7 @@ func run(path string) error {
 type rewritten struct {
 	inline   []string // the list marshal functions now calling marshalSliceInline, sorted
 	deferred int      // the calls of graphql.NewDeferredGroup now calling ec.deferredGroup
+	collect  int      // the calls of graphql.CollectFields now calling ec.collectFields
 	choose   []string // the list marshal functions now choosing at run time, sorted
 	plain    int      // the plain fields given a direct path
 	objects  int      // of which object or list fields
@@ -159,6 +167,13 @@ func rewrite(src []byte) ([]byte, rewritten, error) {
 			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "graphql" && name == newDeferred {
 				sel.X, sel.Sel = &ast.Ident{Name: "ec", NamePos: pkg.Pos()}, &ast.Ident{Name: leanDeferred, NamePos: sel.Sel.Pos()}
 				r.deferred++
+				return true
+			}
+			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "graphql" && name == "CollectFields" && len(call.Args) == 3 &&
+				isSelector(call.Args[0], "ec", "OperationContext") {
+				sel.X, sel.Sel = &ast.Ident{Name: "ec", NamePos: pkg.Pos()}, &ast.Ident{Name: leanCollect, NamePos: sel.Sel.Pos()}
+				call.Args = call.Args[1:]
+				r.collect++
 				return true
 			}
 			switch {
@@ -471,6 +486,23 @@ func isIdent(e ast.Expr, name string) bool {
 	return ok && id.Name == name
 }
 
+// collectCall returns the implementors argument of an object function's
+// field collection: gqlgen's graphql.CollectFields(ec.OperationContext,
+// sel, implementors), or ec.collectFields(sel, implementors) as rewrite
+// leaves it.
+func collectCall(e ast.Expr) (implementors ast.Expr, ok bool) {
+	call, ok := e.(*ast.CallExpr)
+	switch {
+	case !ok:
+		return nil, false
+	case isSelector(call.Fun, "graphql", "CollectFields") && len(call.Args) == 3:
+		return call.Args[2], true
+	case isSelector(call.Fun, "ec", leanCollect) && len(call.Args) == 2:
+		return call.Args[1], true
+	}
+	return nil, false
+}
+
 func isSelector(e ast.Expr, x, name string) bool {
 	sel, ok := e.(*ast.SelectorExpr)
 	return ok && isIdent(sel.X, x) && sel.Sel.Name == name
@@ -538,8 +570,8 @@ func selectionTable(fns map[string]*fn, r *rewritten) string {
 		ast.Inspect(decl.Body, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.CallExpr:
-				if isSelector(n.Fun, "graphql", "CollectFields") && len(n.Args) == 3 {
-					if id, ok := n.Args[2].(*ast.Ident); ok {
+				if impl, ok := collectCall(n); ok {
+					if id, ok := impl.(*ast.Ident); ok {
 						implementors = id.Name
 					}
 				}

@@ -75,6 +75,30 @@ func TestRewriteStartsDeferredGroupsThroughTheExecutor(t *testing.T) {
 	}
 }
 
+func TestRewriteCollectsFieldsThroughTheExecutor(t *testing.T) {
+	out, r, err := rewrite([]byte(generated))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.collect != 1 || strings.Contains(string(out), "graphql.CollectFields") ||
+		!strings.Contains(string(out), "fields := ec.collectFields(sel, leafImplementors)") {
+		t.Fatalf("%d rewritten:\n%s", r.collect, out)
+	}
+	// A call of another form is left alone; running it again changes nothing.
+	other := strings.Replace(generated, "graphql.CollectFields(ec.OperationContext, sel, leafImplementors)",
+		"graphql.CollectFields(oc, sel, leafImplementors)", 1)
+	if o, r, err := rewrite([]byte(other)); err != nil || r.collect != 0 || !strings.Contains(string(o), "graphql.CollectFields(oc, sel, leafImplementors)") {
+		t.Fatalf("another form rewritten (%d, %v)", r.collect, err)
+	}
+	again, r2, err := rewrite(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(again) != string(out) || r2.collect != 0 {
+		t.Fatalf("not idempotent: %d more collections rewritten", r2.collect)
+	}
+}
+
 // The plain-field pass: the form it rewrites, and what it leaves alone.
 const fields = `package graph
 

@@ -199,8 +199,7 @@ func objectFunction(fd *ast.FuncDecl) bool {
 		}
 		return as.Rhs[0]
 	}
-	call, ok := assigned(fd.Body.List[0], "fields").(*ast.CallExpr)
-	if !ok || !isSelector(call.Fun, "graphql", "CollectFields") {
+	if _, ok := collectCall(assigned(fd.Body.List[0], "fields")); !ok {
 		return false
 	}
 	var hasOut, hasDeferred bool

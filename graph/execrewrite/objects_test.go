@@ -192,7 +192,7 @@ func TestRewriteRendersObjectsOfScalars(t *testing.T) {
 	}
 	src := string(out)
 	body := bodyOf(src)
-	if want := "fields := graphql.CollectFields(ec.OperationContext, sel, cardImplementors)\n\tif m := ec.render_Card(fields, obj); m != nil {\n\t\treturn m\n\t}\n"; !strings.Contains(body("_Card"), want) {
+	if want := "fields := ec.collectFields(sel, cardImplementors)\n\tif m := ec.render_Card(fields, obj); m != nil {\n\t\treturn m\n\t}\n"; !strings.Contains(body("_Card"), want) {
 		t.Errorf("_Card does not ask render_Card first:\n%s", body("_Card"))
 	}
 	if strings.Contains(src, "render_Holder") || strings.Contains(src, "render_Query") {
