@@ -20,7 +20,9 @@ func TestCollectFieldsIsGqlgens(t *testing.T) {
 	} {
 		ctx := opField(t, feedSelection, vars, "roomFeed")
 		oc := graphql.GetOperationContext(ctx)
-		selectionMemo{}.MutateOperationContext(context.Background(), oc)
+		if err := (selectionMemo{}).MutateOperationContext(context.Background(), oc); err != nil {
+			t.Fatal(err)
+		}
 		ec := newExecutionContext(oc, nil, nil)
 		memo := oc.Stats.GetExtension(blocksMemoKey).(*blocksMemo)
 		checked := 0
