@@ -46,6 +46,44 @@ func TestMarshalSliceInline(t *testing.T) {
 
 // deferredGroup does gqlgen's path and map work only for an operation whose
 // text may hold a @defer, which is the only way a field can be deferred.
+// An element's context is what graphql.WithFieldContext would have made:
+// its field context (index, parent) where gqlgen looks, anything else from
+// the list's context, and the list's cancellation.
+func TestElementContextIsAFieldContext(t *testing.T) {
+	if fieldContextKey == nil {
+		t.Fatal("gqlgen's field context key not found")
+	}
+	type other struct{}
+	parentCtx, cancel := context.WithCancel(context.WithValue(context.Background(), other{}, "kept"))
+	listFC := &graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "members"}}}
+	ctx := graphql.WithFieldContext(parentCtx, listFC)
+	var fcs []*graphql.FieldContext
+	var ctxs []context.Context
+	marshalSliceInline(ctx, 2, 0, true, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		if fc == nil || fc.Index == nil || *fc.Index != i || fc.Parent != listFC || ctx.Value(other{}) != "kept" {
+			t.Errorf("element %d: field context %+v, other value %v", i, fc, ctx.Value(other{}))
+		}
+		want := graphql.GetFieldContext(graphql.WithFieldContext(ctx, &graphql.FieldContext{})).Parent
+		if want != fc {
+			t.Errorf("element %d: a child's parent is not the element's field context", i)
+		}
+		fcs, ctxs = append(fcs, fc), append(ctxs, ctx)
+		return graphql.Null
+	})
+	if len(fcs) != 2 || fcs[0] == fcs[1] || *fcs[0].Index != 0 || *fcs[1].Index != 1 {
+		t.Fatalf("field contexts %v", fcs)
+	}
+	cancel()
+	for i, c := range ctxs {
+		select {
+		case <-c.Done():
+		default:
+			t.Errorf("element %d: not canceled with its list", i)
+		}
+	}
+}
+
 func TestDeferredGroupOnlyWhereAnOperationMayDefer(t *testing.T) {
 	ctx := graphql.WithFieldContext(context.Background(),
 		&graphql.FieldContext{Field: graphql.CollectedField{Field: &ast.Field{Alias: "viewer"}}})
