@@ -2,7 +2,6 @@ package graph
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"chaoqer/ent/entdb"
 	"chaoqer/graph/errs"
 )
 
@@ -34,7 +34,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			return gqlErr
 		}
 		switch {
-		case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		case entdb.Canceled(err):
 			gqlErr.Message = "request canceled"
 			gqlErr.Extensions = map[string]any{"code": errs.ExtUnavailable}
 		case gqlErr.Err != nil:

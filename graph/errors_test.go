@@ -3,11 +3,13 @@ package graph
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/lib/pq"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -43,9 +45,17 @@ func TestErrorPresenter(t *testing.T) {
 	if e.Extensions["code"] != "GRAPHQL_VALIDATION_FAILED" {
 		t.Errorf("validation error code replaced: %+v", e)
 	}
-	e = present(ctx, gqlerror.WrapPath(path, context.Canceled))
-	if e.Extensions["code"] != errs.ExtUnavailable {
-		t.Errorf("canceled: %+v", e)
+	// A statement the database stopped because the request ran out of
+	// time, whatever the driver says: unavailable, not internal.
+	for _, err := range []error{context.Canceled, context.DeadlineExceeded,
+		fmt.Errorf("ent: %w", &pq.Error{Code: "57014", Message: "canceling statement due to user request"})} {
+		e = present(ctx, gqlerror.WrapPath(path, err))
+		if e.Extensions["code"] != errs.ExtUnavailable || e.Message != "request canceled" {
+			t.Errorf("canceled (%v): %+v", err, e)
+		}
+	}
+	if e = present(ctx, gqlerror.WrapPath(path, &pq.Error{Code: "23505"})); e.Extensions["code"] != errs.ExtInternal {
+		t.Errorf("another database error: %+v", e)
 	}
 	var _ graphql.ErrorPresenterFunc = present //nolint:staticcheck // QF1011: the declared type is the point, a compile-time check of present
 }

@@ -29,7 +29,7 @@ import (
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
 	"go.opentelemetry.io/otel/trace/noop"
-	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
+	"modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
 
 	"chaoqer/ent"
 )
@@ -302,4 +302,23 @@ func IgnoreConflict(err error) error {
 		return nil
 	}
 	return err
+}
+
+// Canceled reports whether err is the database stopping a statement before
+// it finished: the request's context ended (database/sql's context.Canceled
+// or DeadlineExceeded), PostgreSQL canceled it (SQLSTATE 57014
+// query_canceled: lib/pq's cancel request on a done context, or
+// statement_timeout), or SQLite interrupted it (SQLITE_INTERRUPT, 9: the
+// driver's interrupt on a done context). Callers answer it as the request
+// running out of time, not as a failure of the server.
+func Canceled(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == "57014"
+	}
+	var liteErr *sqlite.Error
+	return errors.As(err, &liteErr) && liteErr.Code()&0xff == 9
 }
