@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -46,7 +47,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		default: // gqlgen's own errors: the request does not fit the schema
 			// Some quote the input (a body that is not JSON, a variable's
 			// value): never echo more than a short prefix of it.
-			if msg, ok := variableNumberMessage(gqlErr); ok {
+			if msg, ok := variableMessage(gqlErr); ok {
 				gqlErr.Message = msg
 			}
 			gqlErr.Message = truncate(gqlErr.Message, maxMessageBytes)
@@ -61,28 +62,51 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 	}
 }
 
-// variableNumberMessage rewrites gqlparser's refusal of a JSON number given
-// for an Int or Float variable that does not read as one ("cannot use value
-// 0 as Int" for 1.5, 1e3 or 1e30: it prints the zero it failed to read) in
-// the words of the input check (graph/inputcheck) for the same variable
-// elsewhere: "$n: Int must be a 32-bit integer" (GraphQL spec §3.5.1: a
-// non-integer or a value outside 32 bits is refused), "$x: Float must be a
-// finite number" (§3.5.2).
-func variableNumberMessage(e *gqlerror.Error) (string, bool) {
-	if len(e.Path) != 2 || e.Path[0] != ast.PathName("variable") || !strings.HasPrefix(e.Message, "cannot use value ") {
+// variableMessage rewords gqlparser's refusal of a variable's value (an
+// error at the path ["variable", name, ...]) that names Go's types or
+// prints a number it failed to read: "cannot use value 0 as Int" (for 1.5,
+// 1e3 or 1e30 given for an Int), "cannot use string as Int" (a number or a
+// string inside an input object), "cannot use bool as String", "must be a
+// In, not a slice". An Int or Float gets the input check's words
+// (graph/inputcheck), whichever check refused it: "$in.n: Int must be a
+// 32-bit integer" (GraphQL spec §3.5.1), "$x: Float must be a finite
+// number" (§3.5.2); another type "$in.name: must be a value of type
+// String".
+func variableMessage(e *gqlerror.Error) (string, bool) {
+	if len(e.Path) < 2 || e.Path[0] != ast.PathName("variable") {
 		return "", false
 	}
-	name, ok := e.Path[1].(ast.PathName)
-	if !ok {
+	typ := ""
+	switch m := e.Message; {
+	case strings.HasPrefix(m, "cannot use ") && strings.Contains(m, " as "):
+		typ = m[strings.LastIndex(m, " as ")+len(" as "):]
+	case strings.HasPrefix(m, "must be a ") && strings.Contains(m, ", not a "):
+		typ = m[len("must be a "):strings.Index(m, ", not a ")]
+	default:
 		return "", false
 	}
-	switch {
-	case strings.HasSuffix(e.Message, " as Int"):
-		return "$" + string(name) + ": Int must be a 32-bit integer", true
-	case strings.HasSuffix(e.Message, " as Float"):
-		return "$" + string(name) + ": Float must be a finite number", true
+	if typ == "" || strings.ContainsAny(typ, " :;") {
+		return "", false // a form of the message this does not know
 	}
-	return "", false
+	where := "$"
+	for i, p := range e.Path[1:] {
+		switch p := p.(type) {
+		case ast.PathName:
+			if i > 0 {
+				where += "."
+			}
+			where += string(p)
+		case ast.PathIndex:
+			where += "[" + strconv.Itoa(int(p)) + "]"
+		}
+	}
+	switch typ {
+	case "Int":
+		return where + ": Int must be a 32-bit integer", true
+	case "Float":
+		return where + ": Float must be a finite number", true
+	}
+	return where + ": must be a value of type " + typ, true
 }
 
 // maxMessageBytes bounds the message of a request error.

@@ -235,11 +235,32 @@ func TestIntVariableMessages(t *testing.T) {
 	srv := resttest.Start(t)
 	u := srv.Onboard("Counter")
 	const q = `query($n: Int) { events(first: $n) { edges { cursor } } }`
-	for _, n := range []string{"1.5", "1.0", "1e3", "-0.5", "1e400", "99999999999999999999", "2147483648", "-2147483649"} {
-		r := u.GraphQL(q, map[string]any{"n": json.Number(n)})
+	for _, n := range []any{json.Number("1.5"), json.Number("1.0"), json.Number("1e3"), json.Number("-0.5"), json.Number("1e400"),
+		json.Number("99999999999999999999"), json.Number("2147483648"), json.Number("-2147483649"), true, []any{5}, map[string]any{"a": 1}} {
+		r := u.GraphQL(q, map[string]any{"n": n})
 		msg, ext := gqlErr(t, r)
 		if msg != "$n: Int must be a 32-bit integer" || ext["code"] != "GRAPHQL_VALIDATION_FAILED" || r.Body["data"] != nil {
-			t.Errorf("$n = %s: %q %v (%s)", n, msg, ext, r)
+			t.Errorf("$n = %v: %q %v (%s)", n, msg, ext, r)
+		}
+	}
+	// The same inside an input object, and other types: the variable's
+	// path and the GraphQL type, never a Go type.
+	const create = `mutation($in: CreateRoomInput!) { createRoom(input: $in) { message } }`
+	for _, c := range []struct {
+		in   any
+		want string
+	}{
+		{map[string]any{"name": "r", "inviteOnly": json.Number("1.5")}, "$in.inviteOnly: Int must be a 32-bit integer"},
+		{map[string]any{"name": "r", "inviteOnly": json.Number("1e30")}, "$in.inviteOnly: Int must be a 32-bit integer"},
+		{map[string]any{"name": "r", "inviteOnly": json.Number("2147483648")}, "$in.inviteOnly: Int must be a 32-bit integer"},
+		{map[string]any{"name": true}, "$in.name: must be a value of type String"},
+		{map[string]any{"name": []any{"a"}}, "$in.name: must be a value of type String"},
+		{"room", "$in: must be a value of type CreateRoomInput"},
+	} {
+		r := u.GraphQL(create, map[string]any{"in": c.in})
+		msg, ext := gqlErr(t, r)
+		if msg != c.want || ext["code"] != "GRAPHQL_VALIDATION_FAILED" || r.HTTP >= 500 {
+			t.Errorf("$in = %v: %q %v, want %q", c.in, msg, ext, c.want)
 		}
 	}
 	if r := u.GraphQL(q, map[string]any{"n": json.Number("2147483647")}); r.Body["errors"] == nil {

@@ -269,8 +269,13 @@ func outOfRange(name, where string) string {
 	return fmt.Sprintf("%s: %s must be a %d-bit integer", where, name, bits(name))
 }
 
+// notInt is the refusal of a value that is no integer at all (a
+// fraction, an exponent, text, a list): worded as outOfRange, which is
+// true of it too, so that a refusal reads the same whichever check made it
+// (gqlparser's refusals of variables are reworded so by the error
+// presenter, graph.ErrorPresenter).
 func notInt(name, where string) string {
-	return fmt.Sprintf("%s: %s must be an integer", where, name)
+	return outOfRange(name, where)
 }
 
 func badText(where string) string {
