@@ -2,6 +2,7 @@ package rest
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -37,8 +38,8 @@ func (r *route) matches(path string) (shaped, valid bool) {
 			if got[i] == "" {
 				return false, false
 			}
-			if !ids.Valid(got[i]) && !r.isRaw(w[1:]) {
-				valid = false
+			if raw := r.isRaw(w[1:]); !raw && !ids.Valid(got[i]) || raw && slices.Contains(r.notServed, got[i]) {
+				valid = false // a value the route leaves to a route not served: 404 (handler)
 			}
 		case w != got[i]:
 			return false, false
