@@ -215,3 +215,26 @@ func TestGraphQLResponseHasContentLength(t *testing.T) {
 		}
 	}
 }
+
+// The edge's refusals of a /graphql request (a body that is not UTF-8)
+// are written as the endpoint writes its own request errors (a body with
+// bytes after its JSON object): message, then extensions with the code and
+// errorCode 0, on one line.
+func TestGraphQLEdgeErrorsShapedAsTheEndpoints(t *testing.T) {
+	srv := resttest.Start(t)
+	a := srv.Anonymous()
+	shape := func(r *resttest.Response) string {
+		raw := string(r.Raw)
+		i, j := strings.Index(raw, `"message":"`), strings.Index(raw, `","extensions"`)
+		if i < 0 || j < i {
+			return raw
+		}
+		return raw[:i] + `"message":…` + raw[j+1:]
+	}
+	edge := a.SendRaw(resttest.Raw{Method: "POST", Path: "/graphql", ContentType: "application/json", Body: []byte("{\"query\":\"{ __typename \xff }\"}")})
+	own := a.SendRaw(resttest.Raw{Method: "POST", Path: "/graphql", ContentType: "application/json", Body: []byte(`{"query":"{ __typename }"} x`)})
+	want := `{"errors":[{"message":…,"extensions":{"code":"BAD_REQUEST","errorCode":0}}]}` + "\n"
+	if edge.HTTP != 400 || own.HTTP != 400 || shape(edge) != want || shape(own) != want {
+		t.Fatalf("edge %d %q, endpoint %d %q, want both %q", edge.HTTP, edge.Raw, own.HTTP, own.Raw, want)
+	}
+}

@@ -398,10 +398,21 @@ func isUpgrade(r *http.Request) bool {
 
 // writeGraphQLError answers a GraphQL response with one request error.
 func writeGraphQLError(w http.ResponseWriter, status int, message string, ext map[string]any) {
-	body, _ := json.Marshal(map[string]any{"errors": []any{map[string]any{"message": message, "extensions": ext}}})
+	if _, ok := ext["errorCode"]; !ok {
+		ext["errorCode"] = errs.CodeFailure // as the endpoint's own request errors carry
+	}
+	// The shape the endpoint writes its request errors in (graph's
+	// transport): message, then extensions, one line.
+	type graphQLError struct {
+		Message    string         `json:"message"`
+		Extensions map[string]any `json:"extensions"`
+	}
+	body, _ := json.Marshal(struct {
+		Errors []graphQLError `json:"errors"`
+	}{[]graphQLError{{message, ext}}})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = w.Write(body)
+	_, _ = w.Write(append(body, '\n'))
 }
 
 // writeLegacyFailure answers the legacy failure envelope with errorCode 0.
