@@ -36,7 +36,7 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		switch {
 		case entdb.Canceled(err):
-			gqlErr.Message = "request canceled"
+			gqlErr.Message = errs.RequestCanceled
 			gqlErr.Extensions = map[string]any{"code": errs.ExtUnavailable}
 		case gqlErr.Err != nil:
 			// A Go error from a resolver (gqlgen wraps it with its path):

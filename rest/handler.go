@@ -16,6 +16,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gin-gonic/gin"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
@@ -255,7 +256,13 @@ func (s *Server) execute(ctx context.Context, op *operation, vars map[string]any
 		return s.cfg.Executor.DispatchError(graphql.WithOperationContext(ctx, rc), gerrs)
 	}
 	handler, ctx := s.cfg.Executor.DispatchOperation(ctx, rc)
-	return handler(ctx)
+	if resp := handler(ctx); resp != nil {
+		return resp
+	}
+	// No response (an executor without the limits' operation interceptor,
+	// which answers a context that ended first): the same answer.
+	return &graphql.Response{Errors: gqlerror.List{{Message: errs.RequestCanceled,
+		Extensions: map[string]any{"code": errs.ExtUnavailable}}}}
 }
 
 // respond writes the legacy answer for an operation's response; vars are

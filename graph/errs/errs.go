@@ -48,6 +48,11 @@ const (
 	ExtInternal        = "INTERNAL"
 )
 
+// RequestCanceled is the message of an operation whose context ended (its
+// deadline passed or its client went away) before it could answer, with
+// ExtUnavailable.
+const RequestCanceled = "request canceled"
+
 // Error is a business failure.
 type Error struct {
 	Code    int

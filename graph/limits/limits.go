@@ -156,13 +156,41 @@ func WithConnection(ctx context.Context) context.Context {
 type subscription struct{ conn *connection }
 
 // InterceptOperation gives a subscription's slot back when it ends (gqlgen
-// cancels each subscription's context when it completes), and gives a
-// query or mutation sent over a WebSocket its deadline.
+// cancels each subscription's context when it completes), gives a query or
+// mutation sent over a WebSocket its deadline, and answers one whose
+// context ended before it ran (answerCanceled).
 func (x *Extension) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
 	if oc == nil {
 		return next(ctx)
 	}
+	if oc.Operation != nil && oc.Operation.Operation != ast.Subscription {
+		return answerCanceled(x.interceptOperation(ctx, oc, next))
+	}
+	return x.interceptOperation(ctx, oc, next)
+}
+
+// answerCanceled makes a query's or mutation's first response an error
+// when gqlgen gives none: its executor answers nil (a stream's end) to a
+// context already done when the response is asked for, which the HTTP
+// transport wrote as the body null and the legacy routes could not answer
+// at all. The answer is the one a field gets when the deadline passes
+// while it runs: errs.RequestCanceled with ExtUnavailable (503 on the
+// legacy routes).
+func answerCanceled(h graphql.ResponseHandler) graphql.ResponseHandler {
+	answered := false
+	return func(ctx context.Context) *graphql.Response {
+		resp := h(ctx)
+		if resp == nil && !answered && ctx.Err() != nil {
+			resp = &graphql.Response{Errors: gqlerror.List{{Message: errs.RequestCanceled,
+				Extensions: map[string]any{"code": errs.ExtUnavailable}}}}
+		}
+		answered = true
+		return resp
+	}
+}
+
+func (x *Extension) interceptOperation(ctx context.Context, oc *graphql.OperationContext, next graphql.OperationHandler) graphql.ResponseHandler {
 	if s, ok := oc.Stats.GetExtension("subscriptionSlot").(*subscription); ok {
 		context.AfterFunc(ctx, func() { s.conn.subscriptions.Add(-1) })
 		return next(ctx)

@@ -354,3 +354,42 @@ func TestResponseErrorsInPathOrder(t *testing.T) {
 		t.Fatalf("kept %d errors, from %s to %s", len(resp.Errors), resp.Errors[0].Message, resp.Errors[len(resp.Errors)-1].Message)
 	}
 }
+
+// A query or mutation whose context ended before its response was asked
+// for gets gqlgen's nil (a stream's end): the interceptor answers it
+// UNAVAILABLE "request canceled" once, and leaves a subscription's nil and
+// every later nil (the end of a deferred stream) alone.
+func TestOperationCanceledBeforeItRanIsAnswered(t *testing.T) {
+	x := &limits.Extension{}
+	gqlgensNil := func(ctx context.Context) graphql.ResponseHandler {
+		return func(ctx context.Context) *graphql.Response {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return &graphql.Response{Data: []byte(`{}`)}
+		}
+	}
+	canceled, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, kind := range []ast.Operation{ast.Query, ast.Mutation, ast.Subscription} {
+		oc := &graphql.OperationContext{Operation: &ast.OperationDefinition{Operation: kind}}
+		h := x.InterceptOperation(graphql.WithOperationContext(context.Background(), oc), gqlgensNil)
+		first, second := h(canceled), h(canceled)
+		if kind == ast.Subscription {
+			if first != nil {
+				t.Errorf("subscription: %+v, want the end of its stream", first)
+			}
+			continue
+		}
+		if first == nil || len(first.Errors) != 1 || first.Errors[0].Message != errs.RequestCanceled ||
+			first.Errors[0].Extensions["code"] != errs.ExtUnavailable {
+			t.Errorf("%s: first response %+v", kind, first)
+		}
+		if second != nil {
+			t.Errorf("%s: a second response %+v after the first", kind, second)
+		}
+		if live := x.InterceptOperation(graphql.WithOperationContext(context.Background(), oc), gqlgensNil)(context.Background()); live == nil || live.Errors != nil {
+			t.Errorf("%s: a live operation's response %+v", kind, live)
+		}
+	}
+}
