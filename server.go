@@ -31,11 +31,13 @@ import (
 // Garbage-collector defaults, used unless GOGC / GOMEMLIMIT are set:
 // collecting less often than Go's 100 buys throughput, within issue 2's
 // bound on memory (the signed legacy profile at 32 connections, RSS ≤ 100
-// MB; .ci/load/profile.sh on PostgreSQL): 89 MB at 100, 94 MB at 150 (2 %
-// fewer requests than at 300), 120 MB at 300. The soft limit keeps the heap
-// bounded under the live rooms' fan-out.
+// MB; .ci/load/profile.sh on PostgreSQL): peak RSS 89 MB at 100, 94 MB at
+// 150, 98 MB at 200, 120 MB at 300. Against 300, 200 serves 2 % fewer
+// card-5 and 6 % fewer card-20 feed pages (.ci/load/versus, A/B), 150
+// markedly fewer. The soft limit keeps the heap bounded under the live
+// rooms' fan-out.
 const (
-	defaultGCPercent   = 150
+	defaultGCPercent   = 200
 	defaultMemoryLimit = 128 << 20
 )
 
