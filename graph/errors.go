@@ -14,6 +14,7 @@ import (
 
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/errs"
+	"chaoqer/graph/inputcheck"
 )
 
 // internalMessage is all a client learns of an unexpected failure.
@@ -68,8 +69,8 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 // 1e3 or 1e30 given for an Int), "cannot use string as Int" (a number or a
 // string inside an input object), "cannot use bool as String", "must be a
 // In, not a slice". An Int or Float gets the input check's words
-// (graph/inputcheck), whichever check refused it: "$in.n: Int must be a
-// 32-bit integer" (GraphQL spec §3.5.1), "$x: Float must be a finite
+// (inputcheck.IntRefusal), whichever check refused it: "$in.n: Int must be
+// a 32-bit integer" (GraphQL spec §3.5.1), "$x: Float must be a finite
 // number" (§3.5.2); another type "$in.name: must be a value of type
 // String".
 func variableMessage(e *gqlerror.Error) (string, bool) {
@@ -102,7 +103,7 @@ func variableMessage(e *gqlerror.Error) (string, bool) {
 	}
 	switch typ {
 	case "Int":
-		return where + ": Int must be a 32-bit integer", true
+		return inputcheck.IntRefusal(typ, where), true
 	case "Float":
 		return where + ": Float must be a finite number", true
 	}

@@ -10,10 +10,8 @@ package inputcheck
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"reflect"
 	"strconv"
 
@@ -115,7 +113,7 @@ func walkLiteral(v *ast.Value, where string, fail func(*ast.Position, string, ..
 		// t.Name() is the innermost type: a single value given for a list
 		// is coerced as one element.
 		if v.Kind != ast.IntValue && v.Kind != ast.StringValue {
-			fail(v.Position, "%s", notInt(t.Name(), where))
+			fail(v.Position, "%s", IntRefusal(t.Name(), where))
 			return
 		}
 		if msg := checkInt(t.Name(), v.Raw, where); msg != "" {
@@ -150,7 +148,7 @@ func (e *Extension) checkValue(t *ast.Type, v any, where string) string {
 	// validator's coercion of a single value given for a list).
 	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice {
 		if t != nil && t.Elem == nil && isInt(t.Name()) {
-			return notInt(t.Name(), where) // a list where one integer goes
+			return IntRefusal(t.Name(), where) // a list where one integer goes
 		}
 		var et *ast.Type
 		if t != nil {
@@ -215,24 +213,21 @@ func checkIntValue(name string, v any, where string) string {
 		return checkInt(name, x, where)
 	case int64:
 		if name == "Int" && (x < math.MinInt32 || x > math.MaxInt32) {
-			return outOfRange(name, where)
+			return IntRefusal(name, where)
 		}
 		return ""
 	case int:
 		if name == "Int" && (x < math.MinInt32 || x > math.MaxInt32) {
-			return outOfRange(name, where)
+			return IntRefusal(name, where)
 		}
 		return ""
 	case float64:
-		if x != math.Trunc(x) {
-			return notInt(name, where)
-		}
-		if !fits(name, x) {
-			return outOfRange(name, where)
+		if x != math.Trunc(x) || !fits(name, x) {
+			return IntRefusal(name, where)
 		}
 		return ""
 	}
-	return notInt(name, where)
+	return IntRefusal(name, where)
 }
 
 func isInt(name string) bool { return name == "Int" || name == "Int64" || name == "Timestamp" }
@@ -244,16 +239,11 @@ func bits(name string) int {
 	return 64
 }
 
-// checkInt checks an integer's text against its scalar's range.
+// checkInt checks an integer's text: a decimal integer in its scalar's
+// range (1e3, 1.0 and 1e30 are refused as 1.5 and 2^63 are).
 func checkInt(name, raw, where string) string {
 	if _, err := strconv.ParseInt(raw, 10, bits(name)); err != nil {
-		if errors.Is(err, strconv.ErrRange) { // *strconv.NumError unwraps to its cause
-			return outOfRange(name, where)
-		}
-		if f, ok := new(big.Float).SetString(raw); ok && f.IsInt() {
-			return outOfRange(name, where) // 1e30 and the like
-		}
-		return notInt(name, where)
+		return IntRefusal(name, where)
 	}
 	return ""
 }
@@ -265,17 +255,14 @@ func fits(name string, f float64) bool {
 	return f >= math.MinInt64 && f < math.MaxInt64
 }
 
-func outOfRange(name, where string) string {
+// IntRefusal is the refusal of a value given for the integer scalar name
+// (Int, Int64, Timestamp) at where: whether it is out of the scalar's
+// range or no integer at all (a fraction, an exponent, text, a list), it
+// is not an integer of the scalar's bits, and one wording serves every
+// check that refuses one (the error presenter words gqlparser's refusals
+// of variables so too, graph.ErrorPresenter).
+func IntRefusal(name, where string) string {
 	return fmt.Sprintf("%s: %s must be a %d-bit integer", where, name, bits(name))
-}
-
-// notInt is the refusal of a value that is no integer at all (a
-// fraction, an exponent, text, a list): worded as outOfRange, which is
-// true of it too, so that a refusal reads the same whichever check made it
-// (gqlparser's refusals of variables are reworded so by the error
-// presenter, graph.ErrorPresenter).
-func notInt(name, where string) string {
-	return outOfRange(name, where)
 }
 
 func badText(where string) string {
