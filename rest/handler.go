@@ -16,10 +16,10 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gin-gonic/gin"
-	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
+	"chaoqer/graph/limits"
 	"chaoqer/graph/page"
 	"chaoqer/graph/text"
 	"chaoqer/graph/viewer"
@@ -261,8 +261,7 @@ func (s *Server) execute(ctx context.Context, op *operation, vars map[string]any
 	}
 	// No response (an executor without the limits' operation interceptor,
 	// which answers a context that ended first): the same answer.
-	return &graphql.Response{Errors: gqlerror.List{{Message: errs.RequestCanceled,
-		Extensions: map[string]any{"code": errs.ExtUnavailable}}}}
+	return limits.CanceledResponse()
 }
 
 // respond writes the legacy answer for an operation's response; vars are

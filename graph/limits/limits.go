@@ -182,12 +182,18 @@ func answerCanceled(h graphql.ResponseHandler) graphql.ResponseHandler {
 	return func(ctx context.Context) *graphql.Response {
 		resp := h(ctx)
 		if resp == nil && !answered && ctx.Err() != nil {
-			resp = &graphql.Response{Errors: gqlerror.List{{Message: errs.RequestCanceled,
-				Extensions: map[string]any{"code": errs.ExtUnavailable}}}}
+			resp = CanceledResponse()
 		}
 		answered = true
 		return resp
 	}
+}
+
+// CanceledResponse is the response of an operation whose context ended
+// before it answered: errs.RequestCanceled with ExtUnavailable.
+func CanceledResponse() *graphql.Response {
+	return &graphql.Response{Errors: gqlerror.List{{Message: errs.RequestCanceled,
+		Extensions: map[string]any{"code": errs.ExtUnavailable}}}}
 }
 
 func (x *Extension) interceptOperation(ctx context.Context, oc *graphql.OperationContext, next graphql.OperationHandler) graphql.ResponseHandler {
