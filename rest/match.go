@@ -1,6 +1,7 @@
 package rest
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -117,7 +118,7 @@ func allowHeader(methods []string) string {
 			delete(has, m)
 		}
 	}
-	for m := range has { // none so far: every route uses a method above
+	for _, m := range slices.Sorted(maps.Keys(has)) { // none so far: every route uses a method above
 		if m != "" {
 			out = append(out, m)
 		}
