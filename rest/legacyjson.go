@@ -15,10 +15,8 @@ var errMalformed = errors.New("malformed operation result")
 
 // legacyShape says which part of an operation's data a route answers with.
 type legacyShape struct {
-	root string // response key of the root field; its "message" is the envelope's
-	// message: the root field selects "message" (else the envelope's
-	// message is "Success" without looking).
-	message bool
+	root    string // response key of the root field
+	message bool   // the root field selects "message", the envelope's (else "Success", not looked for)
 	result  string // dotted path of the result in data ("" = an empty object)
 	list    bool   // the result is a connection, answered as a legacy page
 }
@@ -219,23 +217,11 @@ func (w *legacyWriter) eachMember(at int, f func(key []byte, raw bool, at int) (
 		return i + 1, nil
 	}
 	for i < len(in) {
-		if in[i] != '"' {
-			return 0, errMalformed
-		}
-		ke, err := w.strEnd(i)
+		key, at, err := w.memberAt(i)
 		if err != nil {
 			return 0, err
 		}
-		key := in[i+1 : ke-1]
-		i = w.ws(ke)
-		if i >= len(in) || in[i] != ':' {
-			return 0, errMalformed
-		}
-		i = w.ws(i + 1)
-		if i >= len(in) {
-			return 0, errMalformed
-		}
-		if i, err = f(key, plain(key, false), i); err != nil {
+		if i, err = f(key, plain(key, false), at); err != nil {
 			return 0, err
 		}
 		i = w.ws(i)
@@ -257,7 +243,7 @@ func (w *legacyWriter) eachMember(at int, f func(key []byte, raw bool, at int) (
 // another key of the same object goes on from where the last lookup
 // stopped, so that the envelope's lookups (the root field, its message,
 // its edges) never read the value they lead to, nor a member twice. A
-// found value's span has no end (to is -1) unless the scan went past it.
+// found value's span has no end (to is -1): callers read from its start.
 func (w *legacyWriter) member(v span, key string) (found span, ok bool) {
 	if w.in[v.from] != '{' {
 		return span{}, false
@@ -326,28 +312,34 @@ func (w *legacyWriter) nextMember(s *memberScan) (key []byte, raw bool, at int, 
 		}
 		i = w.ws(i + 1)
 	}
-	if i >= len(in) || in[i] != '"' {
-		s.done = true
-		return nil, false, 0, false
-	}
-	ke, err := w.strEnd(i)
+	key, at, err := w.memberAt(i)
 	if err != nil {
 		s.done = true
 		return nil, false, 0, false
 	}
-	key = in[i+1 : ke-1]
-	i = w.ws(ke)
-	if i >= len(in) || in[i] != ':' {
-		s.done = true
-		return nil, false, 0, false
+	s.next, s.pending = at, true
+	return key, plain(key, false), at, true
+}
+
+// memberAt reads the member whose key starts at in[i]: its key's text and
+// where its value starts.
+func (w *legacyWriter) memberAt(i int) (key []byte, at int, err error) {
+	in := w.in
+	if i >= len(in) || in[i] != '"' {
+		return nil, 0, errMalformed
 	}
-	i = w.ws(i + 1)
-	if i >= len(in) {
-		s.done = true
-		return nil, false, 0, false
+	ke, err := w.strEnd(i)
+	if err != nil {
+		return nil, 0, err
 	}
-	s.next, s.pending = i, true
-	return key, plain(key, false), i, true
+	at = w.ws(ke)
+	if at >= len(in) || in[at] != ':' {
+		return nil, 0, errMalformed
+	}
+	if at = w.ws(at + 1); at >= len(in) {
+		return nil, 0, errMalformed
+	}
+	return in[i+1 : ke-1], at, nil
 }
 
 // messageAt finds the root field's message in data (top), when the
