@@ -164,15 +164,14 @@ func rewrite(src []byte) ([]byte, rewritten, error) {
 				return true
 			}
 			name := sel.Sel.Name
-			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "graphql" && name == newDeferred {
-				sel.X, sel.Sel = &ast.Ident{Name: "ec", NamePos: pkg.Pos()}, &ast.Ident{Name: leanDeferred, NamePos: sel.Sel.Pos()}
+			switch {
+			case isSelector(sel, "graphql", newDeferred):
+				onExecutor(sel, leanDeferred)
 				r.deferred++
 				return true
-			}
-			if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "graphql" && name == "CollectFields" && len(call.Args) == 3 &&
-				isSelector(call.Args[0], "ec", "OperationContext") {
-				sel.X, sel.Sel = &ast.Ident{Name: "ec", NamePos: pkg.Pos()}, &ast.Ident{Name: leanCollect, NamePos: sel.Sel.Pos()}
-				call.Args = call.Args[1:]
+			case isSelector(sel, "graphql", "CollectFields") && len(call.Args) == 3 && isSelector(call.Args[0], "ec", "OperationContext"):
+				onExecutor(sel, leanCollect)
+				call.Args = call.Args[1:] // the executor's own operation context
 				r.collect++
 				return true
 			}
@@ -501,6 +500,12 @@ func collectCall(e ast.Expr) (implementors ast.Expr, ok bool) {
 		return call.Args[1], true
 	}
 	return nil, false
+}
+
+// onExecutor makes the call of a package function sel (graphql.F) a call
+// of the executor's method (ec.method).
+func onExecutor(sel *ast.SelectorExpr, method string) {
+	sel.X, sel.Sel = &ast.Ident{Name: "ec", NamePos: sel.X.Pos()}, &ast.Ident{Name: method, NamePos: sel.Sel.Pos()}
 }
 
 func isSelector(e ast.Expr, x, name string) bool {
