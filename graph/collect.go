@@ -19,12 +19,12 @@ type collectKey struct {
 // collectFields is graphql.CollectFields(ec.OperationContext, sel,
 // implementors) for the object functions (graph/execrewrite makes them
 // call it): the same fields, kept for the operation (in its selection
-// memo, blocksMemo) under a key that costs no allocation. gqlgen keeps them
+// memo, operationMemo) under a key that costs no allocation. gqlgen keeps them
 // too, but builds its key on every call with a heap-allocated FNV hash of
 // the implementors' names and the selection's address taken through
 // reflect, for every object of the response.
 func (ec *executionContext) collectFields(sel ast.SelectionSet, implementors []string) []graphql.CollectedField {
-	c, _ := ec.Stats.GetExtension(blocksMemoKey).(*blocksMemo)
+	c, _ := ec.Stats.GetExtension(operationMemoKey).(*operationMemo)
 	if c == nil || len(sel) == 0 || len(implementors) == 0 {
 		return graphql.CollectFields(ec.OperationContext, sel, implementors)
 	}

@@ -24,7 +24,7 @@ func TestCollectFieldsIsGqlgens(t *testing.T) {
 			t.Fatal(err)
 		}
 		ec := newExecutionContext(oc, nil, nil)
-		memo := oc.Stats.GetExtension(blocksMemoKey).(*blocksMemo)
+		memo := oc.Stats.GetExtension(operationMemoKey).(*operationMemo)
 		checked := 0
 		var walk func(sel ast.SelectionSet, depth int)
 		walk = func(sel ast.SelectionSet, depth int) {

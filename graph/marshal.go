@@ -162,7 +162,7 @@ func (ec *executionContext) marshalSlice(ctx context.Context, sel ast.SelectionS
 // selectionBlocks reports whether marshalling sel with the object function
 // fn may reach a field that blocks: conservatively true for an operation
 // that may defer and for anything execObjects does not describe. The
-// answer is kept per operation (blocksMemo) for each selection.
+// answer is kept per operation (operationMemo) for each selection.
 func (ec *executionContext) selectionBlocks(sel ast.SelectionSet, fn string) bool {
 	if len(sel) == 0 {
 		return false
@@ -170,11 +170,11 @@ func (ec *executionContext) selectionBlocks(sel ast.SelectionSet, fn string) boo
 	if mayDefer(ec.RawQuery) {
 		return true
 	}
-	c, _ := ec.Stats.GetExtension(blocksMemoKey).(*blocksMemo)
+	c, _ := ec.Stats.GetExtension(operationMemoKey).(*operationMemo)
 	k := blocksKey{&sel[0], len(sel), fn}
 	if c != nil {
 		c.mu.RLock()
-		b, ok := c.m[k]
+		b, ok := c.blocks[k]
 		c.mu.RUnlock()
 		if ok {
 			return b
@@ -183,10 +183,10 @@ func (ec *executionContext) selectionBlocks(sel ast.SelectionSet, fn string) boo
 	b := ec.reachesBlocking(sel, fn)
 	if c != nil {
 		c.mu.Lock()
-		if c.m == nil {
-			c.m = make(map[blocksKey]bool)
+		if c.blocks == nil {
+			c.blocks = make(map[blocksKey]bool)
 		}
-		c.m[k] = b
+		c.blocks[k] = b
 		c.mu.Unlock()
 	}
 	return b

@@ -9,17 +9,17 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
-// blocksMemoKey is the operation stats extension holding its blocksMemo.
-const blocksMemoKey = "chaoqer.selectionBlocks"
+// operationMemoKey is the operation stats extension holding its operationMemo.
+const operationMemoKey = "chaoqer.operationMemo"
 
-// blocksMemo keeps, for one operation, selectionBlocks' answer for each
+// operationMemo keeps, for one operation, selectionBlocks' answer for each
 // selection set and object function, and the fields collectFields
 // collected for each selection set and implementors list: both depend only
 // on the document and the operation's variables (@skip, @include), so
 // every list with the same selection gets the same answer.
-type blocksMemo struct {
+type operationMemo struct {
 	mu     sync.RWMutex
-	m      map[blocksKey]bool
+	blocks map[blocksKey]bool
 	fields map[collectKey][]graphql.CollectedField
 }
 
@@ -33,7 +33,7 @@ type blocksKey struct {
 }
 
 // selectionMemo is the handler extension that gives every operation its
-// blocksMemo before any field runs (so the stats map is only read
+// operationMemo before any field runs (so the stats map is only read
 // afterwards, by any number of goroutines).
 type selectionMemo struct{}
 
@@ -42,10 +42,10 @@ var _ interface {
 	graphql.OperationContextMutator
 } = selectionMemo{}
 
-func (selectionMemo) ExtensionName() string                   { return "SelectionBlocksMemo" }
+func (selectionMemo) ExtensionName() string                   { return "OperationMemo" }
 func (selectionMemo) Validate(graphql.ExecutableSchema) error { return nil }
 
 func (selectionMemo) MutateOperationContext(_ context.Context, oc *graphql.OperationContext) *gqlerror.Error {
-	oc.Stats.SetExtension(blocksMemoKey, &blocksMemo{})
+	oc.Stats.SetExtension(operationMemoKey, &operationMemo{})
 	return nil
 }
