@@ -70,6 +70,10 @@ type Config struct {
 	// SessionCacheTTL bounds how stale a cached session may be on an instance
 	// that did not see the login or logout (CHAOQER_SESSION_CACHE_TTL).
 	SessionCacheTTL time.Duration
+	// ProfileCacheTTL bounds how stale a cached profile (nickname, avatar,
+	// bio) may be on an instance that did not see the change
+	// (CHAOQER_PROFILE_CACHE_TTL; 0 = no profile cache).
+	ProfileCacheTTL time.Duration
 
 	AgoraAppID, AgoraCertificate string // AGORA_APP_ID, AGORA_APP_CERTIFICATE
 
@@ -271,6 +275,9 @@ func ConfigFromEnv() (Config, error) {
 	}
 	if c.SessionCacheTTL, err = time.ParseDuration(env("CHAOQER_SESSION_CACHE_TTL", "2s")); err != nil {
 		return c, fmt.Errorf("CHAOQER_SESSION_CACHE_TTL: %w", err)
+	}
+	if c.ProfileCacheTTL, err = time.ParseDuration(env("CHAOQER_PROFILE_CACHE_TTL", "2s")); err != nil || c.ProfileCacheTTL < 0 {
+		return c, fmt.Errorf("CHAOQER_PROFILE_CACHE_TTL: must be a duration such as 2s or 0 for off (got %q)", os.Getenv("CHAOQER_PROFILE_CACHE_TTL"))
 	}
 	if c.ReminderInterval, err = time.ParseDuration(env("CHAOQER_REMINDER_INTERVAL", "15s")); err != nil || c.ReminderInterval < 0 {
 		return c, fmt.Errorf("CHAOQER_REMINDER_INTERVAL: must be a duration such as 15s or 0 (got %q)", os.Getenv("CHAOQER_REMINDER_INTERVAL"))

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,5 +75,21 @@ func TestLimitsFromEnv(t *testing.T) {
 				t.Errorf("%s=%s accepted", name, bad)
 			}
 		})
+	}
+}
+
+func TestProfileCacheTTLFromEnv(t *testing.T) {
+	for v, want := range map[string]time.Duration{"": 2 * time.Second, "0": 0, "500ms": 500 * time.Millisecond} {
+		t.Setenv("CHAOQER_PROFILE_CACHE_TTL", v)
+		c, err := ConfigFromEnv()
+		if err != nil || c.ProfileCacheTTL != want {
+			t.Errorf("CHAOQER_PROFILE_CACHE_TTL=%q: %v, err %v; want %v", v, c.ProfileCacheTTL, err, want)
+		}
+	}
+	for _, bad := range []string{"-1s", "soon"} {
+		t.Setenv("CHAOQER_PROFILE_CACHE_TTL", bad)
+		if _, err := ConfigFromEnv(); err == nil || !strings.Contains(err.Error(), "CHAOQER_PROFILE_CACHE_TTL") {
+			t.Errorf("CHAOQER_PROFILE_CACHE_TTL=%q: err %v, want a refusal naming the variable", bad, err)
+		}
 	}
 }

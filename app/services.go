@@ -105,6 +105,7 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 	})
 	messages := message.New(db.Client, a.push)
 	users := user.New(db, accounts, messages, cfg.LiveUIDs)
+	users.CacheProfiles(cfg.ProfileCacheTTL)
 	clubs := club.New(db)
 	rooms := room.New(db, clubs, users, messages, kv, rtcTokens(cfg, log))
 	clubs.OnDelete = rooms.CloseClubRooms // a deleted club's rooms close with it

@@ -63,7 +63,9 @@ func ProfilesSQL(fields Fields, inList string) string {
 // Profiles loads the profiles of uids as seen by viewerUID ("" = anonymous),
 // computing the given fields (the others stay zero; Profile.Computed says
 // which are set). Unknown users and accounts that are not in status 1 are
-// absent from the map. One statement, prepared once per set of fields and
+// absent from the map. When no field is computed, profiles in the
+// instance's cache (CacheProfiles) are answered from it and only the others
+// read. One statement, prepared once per set of fields and
 // form of the uid condition (entdb.InKeys: on the issue 13 data set the
 // profile of one uid with the viewer's relations takes 0.03 ms with "=",
 // 0.13-0.3 ms as a one-value list).
@@ -78,6 +80,16 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string,
 		fields &^= FieldBlocked | FieldSendCard
 	}
 	fields &= AllFields
+	if fields == 0 && s.cache != nil {
+		// Only stored columns: the cache answers what it holds.
+		if uids = s.cache.lookup(uids, out, computed, s.live); len(uids) == 0 {
+			return out, nil
+		}
+	}
+	var epoch uint64
+	if s.cache != nil {
+		epoch = s.cache.begin()
+	}
 	form, cond, list := s.store.InKeys("p.id", uids)
 	stmt, err := s.store.Stmt("user.profiles."+form+"."+strconv.Itoa(int(fields)), func() string {
 		return ProfilesSQL(fields, cond)
@@ -98,6 +110,7 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string,
 	}
 	defer rows.Close()
 	dest := make([]any, 0, 7)
+	loaded := make([]*Profile, 0, len(uids))
 	for rows.Next() {
 		p := &Profile{Computed: computed}
 		var bio *string
@@ -119,8 +132,15 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string,
 		}
 		p.AllowLive = s.live[p.UID]
 		out[p.UID] = p
+		loaded = append(loaded, p)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if s.cache != nil {
+		s.cache.store(epoch, loaded)
+	}
+	return out, nil
 }
 
 // Profile loads one profile as seen by viewerUID, computing fields; 200002
@@ -174,7 +194,7 @@ func (s *Service) InitProfile(ctx context.Context, v *viewer.Viewer, in ProfileI
 		return nil
 	}
 	nowMs := ids.Ms(s.now())
-	return entdb.WithTx(ctx, s.db, func(tx *ent.Tx) error {
+	err := entdb.WithTx(ctx, s.db, func(tx *ent.Tx) error {
 		err := tx.Profile.UpdateOneID(v.UID).SetNickname(*in.Nickname).SetAvatar(*in.Avatar).
 			SetUpdateTime(nowMs).Exec(ctx)
 		if err != nil {
@@ -182,6 +202,10 @@ func (s *Service) InitProfile(ctx context.Context, v *viewer.Viewer, in ProfileI
 		}
 		return s.sessions.SetStatus(ctx, tx.Client(), v.UID, viewer.StatusNormal)
 	})
+	if s.cache != nil {
+		s.cache.drop(v.UID) // also after an error: the commit may have happened
+	}
+	return err
 }
 
 // UpdateProfile changes the caller's nickname, avatar and bio; a blank bio
@@ -198,6 +222,9 @@ func (s *Service) UpdateProfile(ctx context.Context, uid string, in ProfileInput
 		upd.SetBio(*in.Bio)
 	}
 	n, err := upd.Save(ctx)
+	if s.cache != nil {
+		s.cache.drop(uid) // also after an error: the update may have committed
+	}
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,7 @@ type Service struct {
 	messages *message.Service
 	live     map[string]bool
 	now      func() time.Time
+	cache    *profileCache // nil: every profile is read
 }
 
 // New returns the user service. liveUIDs are reported with allowLive.
@@ -72,6 +73,15 @@ func New(db *entdb.DB, sessions SessionCache, messages *message.Service, liveUID
 		}
 	}
 	return &Service{db: db.Client, store: db, sessions: sessions, messages: messages, live: live, now: time.Now}
+}
+
+// CacheProfiles makes the service keep the stored columns of the profiles
+// it reads for ttl (0: no cache, the default), so that operations reading
+// no viewer relation or card total skip the statement for profiles read
+// recently. A profile changed on another instance is seen after at most
+// ttl. Call it before serving.
+func (s *Service) CacheProfiles(ttl time.Duration) {
+	s.cache = newProfileCache(ttl, func() time.Time { return s.now() })
 }
 
 // SetClock replaces the time source (tests).

@@ -38,7 +38,9 @@
 # The binary inherits other variables of the caller (GOGC, CHAOQER_*): with
 # the default CHAOQER_SESSION_CACHE_TTL of 2s the viewer's session is
 # reloaded (2 statements) every 2 seconds, which the SQL column spreads over
-# the requests of a run.
+# the requests of a run; with the default CHAOQER_PROFILE_CACHE_TTL of 2s the
+# card shapes read their creators' and members' profiles once per 2 s
+# (CHAOQER_PROFILE_CACHE_TTL=0 measures them without the cache).
 # Needs: Go, Node 20 with npm (PostGraphile is installed from
 # package-lock.json beside this file on first use), wrk and PostgreSQL 15
 # server packages (installed with apt when missing). Run it as root (the
