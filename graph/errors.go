@@ -50,6 +50,8 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			// value): never echo more than a short prefix of it.
 			if msg, ok := variableMessage(gqlErr); ok {
 				gqlErr.Message = msg
+			} else if gqlErr.Message == gqlgenNoOperationName {
+				gqlErr.Message = msgOperationNameRequired
 			}
 			gqlErr.Message = truncate(gqlErr.Message, maxMessageBytes)
 			if gqlErr.Extensions == nil {
@@ -109,6 +111,15 @@ func variableMessage(e *gqlerror.Error) (string, bool) {
 	}
 	return where + ": must be a value of type " + typ, true
 }
+
+// gqlgenNoOperationName is gqlgen's refusal of a document with several
+// operations and no operationName ("operation %s not found" with an empty
+// name); msgOperationNameRequired says what is missing instead (GraphQL spec
+// §6.1, GetOperation).
+const (
+	gqlgenNoOperationName    = "operation  not found"
+	msgOperationNameRequired = "operationName is required: the document defines several operations"
+)
 
 // maxMessageBytes bounds the message of a request error.
 const maxMessageBytes = 200

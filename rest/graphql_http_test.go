@@ -97,6 +97,18 @@ func TestGraphQLRequestErrorsOverHTTP(t *testing.T) {
 			t.Errorf("GET %s: %s", q, r)
 		}
 	}
+	// Several operations: the one to run is named, or the request says so.
+	two := `query A { __typename } query B { viewer { uid } }`
+	if msg, ext := gqlErr(t, a.GraphQL(two, nil)); msg != "operationName is required: the document defines several operations" ||
+		ext["code"] != "GRAPHQL_VALIDATION_FAILED" {
+		t.Errorf("several operations without operationName: %q %v", msg, ext)
+	}
+	body, _ := json.Marshal(map[string]any{"query": two, "operationName": "C"})
+	req, _ := http.NewRequest("POST", srv.URL+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if msg, _ := gqlErr(t, a.Do(req)); msg != "operation C not found" {
+		t.Errorf("unknown operationName: %q", msg)
+	}
 	// A request that ran keeps its data entry, null or not.
 	if r := a.GraphQL(`{ user(uid: "`+strings.Repeat("0", 32)+`") { uid } }`, nil); r.HTTP != 200 || !strings.Contains(string(r.Raw), `"data":`) {
 		t.Fatalf("executed request: %s", r)
