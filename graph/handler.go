@@ -18,6 +18,7 @@ import (
 	coderws "github.com/coder/websocket"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"chaoqer/ent/entdb"
 	"chaoqer/graph/errs"
 	"chaoqer/graph/gqlws"
 	"chaoqer/graph/inputcheck"
@@ -171,6 +172,12 @@ func (r *Resolver) Middleware(next http.Handler) http.Handler {
 					// The same shape as a missing login (@login), with 401.
 					writeRequestError(w, req, http.StatusUnauthorized,
 						requestError(e.Message, errs.ExtUnauthenticated, e.Code))
+					return
+				}
+				if entdb.Canceled(err) {
+					// The session could not be read before the deadline.
+					writeRequestError(w, req, http.StatusServiceUnavailable,
+						requestError(errs.RequestCanceled, errs.ExtUnavailable, errs.CodeFailure))
 					return
 				}
 				r.Log.ErrorContext(req.Context(), "authenticating a GraphQL request", "err", err)

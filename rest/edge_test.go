@@ -2,6 +2,7 @@ package rest_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -267,5 +268,50 @@ func TestOperationDeadline(t *testing.T) {
 	}
 	if list, _ := r.Body["errors"].([]any); len(list) > 20 {
 		t.Errorf("%d errors, want at most 20", len(list))
+	}
+}
+
+// TestSessionLoadStuckBehindALock: when the session cannot be read (its
+// table locked by a migration, say), an authenticated request answers
+// "request canceled" at the operation deadline, on both APIs, instead of
+// waiting for the lock; once the lock goes, requests pass again. SQLite
+// readers are not blocked by a writer, so this runs on PostgreSQL.
+func TestSessionLoadStuckBehindALock(t *testing.T) {
+	const deadline = 300 * time.Millisecond
+	srv := resttest.Start(t, func(c *app.Config) {
+		c.Edge.OperationTimeout = deadline
+		c.SessionCacheTTL = time.Nanosecond // every request reads its session
+		c.Edge.Exempt = nil                 // the edge checks the session too (per-uid rate)
+	})
+	if !srv.App.DB.IsPostgres() {
+		t.Skip("PostgreSQL only: SQLite readers are not blocked by a lock")
+	}
+	a := srv.Onboard("Alice")
+	ctx := context.Background()
+	tx, err := srv.App.DB.SQL.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE"); err != nil {
+		_ = tx.Rollback()
+		t.Fatal(err)
+	}
+	start := time.Now()
+	r := a.GraphQL(`{ viewer { uid } }`, nil)
+	if msg, ext := gqlError(t, r); r.HTTP != http.StatusServiceUnavailable || msg != "request canceled" || ext["code"] != "UNAVAILABLE" {
+		t.Errorf("GraphQL with the sessions locked: %s", r)
+	}
+	if r := a.Get("/user/message/unread_total", nil); r.HTTP != http.StatusServiceUnavailable {
+		t.Errorf("legacy route with the sessions locked: HTTP %d", r.HTTP)
+	}
+	// Each at its deadline, not at the end of the shared load (10 s).
+	if took := time.Since(start); took > 2*deadline+4*time.Second {
+		t.Errorf("two requests answered in %v, want about %v", took, 2*deadline)
+	}
+	if err := tx.Rollback(); err != nil {
+		t.Fatal(err)
+	}
+	if r := a.GraphQL(`{ viewer { uid } }`, nil); r.HTTP != 200 || r.Body["errors"] != nil {
+		t.Fatalf("after the lock: %s", r)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/gin-gonic/gin"
 
+	"chaoqer/ent/entdb"
 	"chaoqer/graph/errs"
 	"chaoqer/graph/ids"
 	"chaoqer/graph/limits"
@@ -181,6 +182,9 @@ func (s *Server) checkFreshness(ctx context.Context, v *viewer.Viewer, ts, sign 
 func statusOf(err error) int {
 	if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated {
 		return http.StatusUnauthorized
+	}
+	if entdb.Canceled(err) { // the session was not read before the deadline
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

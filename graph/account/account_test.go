@@ -475,3 +475,53 @@ func TestConcurrentRequestsShareOneSessionLoad(t *testing.T) {
 		t.Fatalf("cached session: %d statements", got)
 	}
 }
+
+// TestSessionWaitEndsAtTheRequestsDeadline pins that a request waiting for
+// a shared session load gives up at its own deadline with its context's
+// error, while the load goes on for the requests still waiting.
+func TestSessionWaitEndsAtTheRequestsDeadline(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	res, err := f.svc.Login(ctx, "86", "13800000001", WhiteCode)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := res.Credentials
+	f.advance(2 * time.Hour) // past the cache's TTL
+	release := make(chan struct{})
+	started := make(chan struct{})
+	f.svc.cache.onLoad = func() { close(started); <-release } // a load stuck behind a lock
+	t.Cleanup(func() { f.svc.cache.onLoad = nil })
+
+	patient := make(chan error, 1)
+	go func() {
+		_, err := f.svc.Authenticate(ctx, c.UID, c.AccessToken)
+		patient <- err
+	}()
+	<-started
+	short, cancel := context.WithTimeout(ctx, 20*time.Millisecond)
+	defer cancel()
+	impatient := make(chan error, 1)
+	go func() {
+		_, err := f.svc.Authenticate(short, c.UID, c.AccessToken)
+		impatient <- err
+	}()
+	select {
+	case err := <-impatient:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a request past its deadline: %v, want context.DeadlineExceeded", err)
+		}
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("a request waited for the load past its deadline")
+	}
+	select {
+	case err := <-patient:
+		t.Fatalf("the load ended with the impatient request: %v", err)
+	default:
+	}
+	close(release)
+	if err := <-patient; err != nil {
+		t.Fatalf("the request that waited: %v", err)
+	}
+}

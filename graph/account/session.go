@@ -101,14 +101,21 @@ func (s *Service) Authenticate(ctx context.Context, uid, token string) (*viewer.
 	return &viewer.Viewer{UID: uid, Status: cs.status, Secret: cs.secret}, nil
 }
 
+// sessionLoadTimeout bounds a shared session load, which outlives the
+// request that started it.
+const sessionLoadTimeout = 10 * time.Second
+
 // sharedLoad loads uid's session once for all the requests that miss the
 // cache at the same time. The load does not stop when the request that
-// started it is canceled: the others wait for it too.
+// started it is canceled: the others wait for it too (for at most
+// sessionLoadTimeout). Each request waits only until its own deadline
+// (the edge's operation timeout) and then fails with its context's error,
+// which the endpoints answer as "request canceled".
 func (s *Service) sharedLoad(ctx context.Context, uid string) (cachedSession, error) {
 	if s.cache.onMiss != nil {
 		s.cache.onMiss()
 	}
-	v, err, _ := s.cache.flight.Do(uid, func() (any, error) {
+	done := s.cache.flight.DoChan(uid, func() (any, error) {
 		// A load that ended between this request's miss and its joining
 		// the flight has filled the cache: a straggler uses that entry.
 		if cs, ok := s.cache.get(uid); ok {
@@ -117,12 +124,19 @@ func (s *Service) sharedLoad(ctx context.Context, uid string) (cachedSession, er
 		if s.cache.onLoad != nil {
 			s.cache.onLoad()
 		}
-		return s.loadSession(context.WithoutCancel(ctx), uid)
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sessionLoadTimeout)
+		defer cancel()
+		return s.loadSession(lctx, uid)
 	})
-	if err != nil {
-		return cachedSession{}, err
+	select {
+	case r := <-done:
+		if r.Err != nil {
+			return cachedSession{}, r.Err
+		}
+		return r.Val.(cachedSession), nil
+	case <-ctx.Done():
+		return cachedSession{}, ctx.Err()
 	}
-	return v.(cachedSession), nil
 }
 
 // loadSession reads uid's session and account status and caches them.
