@@ -258,7 +258,7 @@ func (s *Service) Create(ctx context.Context, uid string, in Input) (*Event, err
 	if !v.includes(uid) {
 		return nil, errs.Failure(msgBadParam)
 	}
-	me, err := s.users.Profile(ctx, "", uid, 0)
+	me, err := s.users.StoredProfile(ctx, uid) // its nickname is kept in the notices
 	if err != nil {
 		return nil, err
 	}

@@ -307,7 +307,7 @@ func (s *Service) Invite(ctx context.Context, inviter, roomID, invitee string) e
 			return err
 		}
 		if first {
-			me, err := s.users.Profile(ctx, "", inviter, 0)
+			me, err := s.users.StoredProfile(ctx, inviter) // its nickname is kept in the notice
 			if err != nil {
 				return err
 			}

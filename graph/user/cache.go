@@ -70,23 +70,30 @@ func (c *profileCache) lookup(uids []string, out map[string]*Profile, computed F
 	return missing
 }
 
-// begin returns the epoch a load records before it reads.
-func (c *profileCache) begin() uint64 { return c.epoch.Load() }
+// load is what a load records before it reads: the epoch, and the time
+// its rows will be dated (the start of the read, so that an entry is never
+// trusted for longer than ttl after the moment it could have been read).
+type load struct {
+	epoch uint64
+	at    time.Time
+}
 
-// store keeps the stored columns of loaded profiles read by a load that
-// began at epoch, unless a drop happened since.
-func (c *profileCache) store(epoch uint64, loaded []*Profile) {
+// begin returns what a load records before it reads.
+func (c *profileCache) begin() load { return load{epoch: c.epoch.Load(), at: c.now()} }
+
+// store keeps the stored columns of loaded profiles read by l, unless a
+// drop happened since it began.
+func (c *profileCache) store(l load, loaded []*Profile) {
 	if len(loaded) == 0 {
 		return
 	}
-	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.epoch.Load() != epoch {
+	if c.epoch.Load() != l.epoch {
 		return
 	}
 	for _, p := range loaded {
-		c.lru.Add(p.UID, storedProfile{nickname: p.Nickname, avatar: p.Avatar, bio: p.Bio, loadedAt: now})
+		c.lru.Add(p.UID, storedProfile{nickname: p.Nickname, avatar: p.Avatar, bio: p.Bio, loadedAt: l.at})
 	}
 }
 

@@ -2,10 +2,13 @@ package user
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"chaoqer/ent"
+	"chaoqer/graph/errs"
+	"chaoqer/graph/ids"
 	"chaoqer/graph/viewer"
 )
 
@@ -123,5 +126,25 @@ func TestProfileCacheKeepsNoRowsReadBeforeADrop(t *testing.T) {
 	}
 	if p := out["u"]; p.Nickname != "new" || !p.AllowLive || p.Computed != FieldBlocked {
 		t.Fatalf("cached profile: %+v", p)
+	}
+}
+
+// TestStoredProfileIsNeverCached: what a write keeps (a notice's sender
+// nickname) is read from the database even while the cache holds an older
+// value.
+func TestStoredProfileIsNeverCached(t *testing.T) {
+	s, db, _ := cachedService(t, time.Hour)
+	ctx := context.Background()
+	uid := account(t, db, viewer.StatusNormal)
+	if _, err := s.Profile(ctx, "", uid, 0); err != nil {
+		t.Fatal(err)
+	}
+	db.Profile.UpdateOneID(uid).SetNickname("elsewhere").ExecX(ctx) // through another instance
+	p, err := s.StoredProfile(ctx, uid)
+	if err != nil || p.Nickname != "elsewhere" {
+		t.Fatalf("StoredProfile: %+v, %v; want the database's nickname", p, err)
+	}
+	if _, err := s.StoredProfile(ctx, ids.New()); !errors.Is(err, errs.UserNotFound) {
+		t.Fatalf("unknown uid: %v", err)
 	}
 }

@@ -70,6 +70,11 @@ func ProfilesSQL(fields Fields, inList string) string {
 // profile of one uid with the viewer's relations takes 0.03 ms with "=",
 // 0.13-0.3 ms as a one-value list).
 func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string, fields Fields) (map[string]*Profile, error) {
+	return s.profiles(ctx, viewerUID, uids, fields, true)
+}
+
+// profiles is Profiles, answering from the cache only when cached is set.
+func (s *Service) profiles(ctx context.Context, viewerUID string, uids []string, fields Fields, cached bool) (map[string]*Profile, error) {
 	out := make(map[string]*Profile, len(uids))
 	if len(uids) == 0 {
 		return out, nil
@@ -80,15 +85,15 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string,
 		fields &^= FieldBlocked | FieldSendCard
 	}
 	fields &= AllFields
-	if fields == 0 && s.cache != nil {
+	if fields == 0 && cached && s.cache != nil {
 		// Only stored columns: the cache answers what it holds.
 		if uids = s.cache.lookup(uids, out, computed, s.live); len(uids) == 0 {
 			return out, nil
 		}
 	}
-	var epoch uint64
+	var l load
 	if s.cache != nil {
-		epoch = s.cache.begin()
+		l = s.cache.begin()
 	}
 	form, cond, list := s.store.InKeys("p.id", uids)
 	stmt, err := s.store.Stmt("user.profiles."+form+"."+strconv.Itoa(int(fields)), func() string {
@@ -138,7 +143,7 @@ func (s *Service) Profiles(ctx context.Context, viewerUID string, uids []string,
 		return nil, err
 	}
 	if s.cache != nil {
-		s.cache.store(epoch, loaded)
+		s.cache.store(l, loaded)
 	}
 	return out, nil
 }
@@ -150,6 +155,25 @@ func (s *Service) Profile(ctx context.Context, viewerUID, uid string, fields Fie
 		return nil, errs.UserNotFound
 	}
 	m, err := s.Profiles(ctx, viewerUID, []string{uid}, fields)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := m[uid]
+	if !ok {
+		return nil, errs.UserNotFound
+	}
+	return p, nil
+}
+
+// StoredProfile reads uid's profile (no computed field) from the database,
+// never from the cache: for what a write keeps, such as the sender's
+// nickname in a notice, which must not outlive a change made through
+// another instance. 200002 when there is none.
+func (s *Service) StoredProfile(ctx context.Context, uid string) (*Profile, error) {
+	if !ids.Valid(uid) {
+		return nil, errs.UserNotFound
+	}
+	m, err := s.profiles(ctx, "", []string{uid}, 0, false)
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,7 @@ func (s *Service) SendCard(ctx context.Context, sender, holder string) error {
 	if deleted == 1 {
 		return nil
 	}
-	me, err := s.Profile(ctx, "", sender, 0)
+	me, err := s.StoredProfile(ctx, sender) // its nickname is kept in the notice
 	if err != nil {
 		return err
 	}
