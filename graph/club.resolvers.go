@@ -24,11 +24,14 @@ func (r *clubResolver) Members(ctx context.Context, obj *club.Club, first *int, 
 	if err != nil {
 		return nil, err
 	}
-	items, info, err := r.Clubs.Members(ctx, obj.ID, args)
+	p, prefetched, err := loader.From(ctx).ClubMembers.Get(ctx, obj.ID, args)
 	if err != nil {
 		return nil, err
 	}
-	return userEntryConnection(ctx, items, info)
+	if prefetched { // the list showing this club read its members' users too
+		return userEntries(p.Items, p.Info), nil
+	}
+	return userEntryConnection(ctx, p.Items, p.Info)
 }
 
 func (r *clubEntryResolver) Club(ctx context.Context, obj *club.Membership) (*club.Club, error) {
@@ -84,6 +87,13 @@ func (r *viewerResolver) Clubs(ctx context.Context, obj *viewer.Viewer, first *i
 			ids[i] = it.ClubID
 		}
 		if err := loader.From(ctx).Clubs.Prefetch(ctx, ids, clubFieldsAt(ctx, "edges", "node", "club")); err != nil {
+			return nil, err
+		}
+		var us users
+		if err := prefetchClubMembers(ctx, ids, &us, nil, "edges", "node", "club"); err != nil {
+			return nil, err
+		}
+		if err := us.load(ctx); err != nil {
 			return nil, err
 		}
 	}

@@ -42,10 +42,15 @@ func userEntryConnection(ctx context.Context, items []*user.Entry, info page.Inf
 			return nil, err
 		}
 	}
+	return userEntries(items, info), nil
+}
+
+// userEntries is the connection of a page whose users are loaded already.
+func userEntries(items []*user.Entry, info page.Info) *model.UserEntryConnection {
 	edges, pi := connection(items, info, (*user.Entry).Cursor, func(c string, n *user.Entry) *model.UserEntryEdge {
 		return &model.UserEntryEdge{Cursor: c, Node: n}
 	})
-	return &model.UserEntryConnection{Edges: edges, PageInfo: pi}, nil
+	return &model.UserEntryConnection{Edges: edges, PageInfo: pi}
 }
 
 // userAction answers a mutation on another user: the error of the action,

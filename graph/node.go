@@ -85,6 +85,9 @@ func (r *Resolver) nodes(ctx context.Context, globalIDs []string) ([]relay.Node,
 	if err := l.Clubs.Prefetch(ctx, keys[relay.Club], clubFieldsAt(ctx)); err != nil {
 		return nil, err
 	}
+	if err := prefetchClubMembers(ctx, keys[relay.Club], &us, clubTypes); err != nil {
+		return nil, err
+	}
 	us.add(ctx, keys[relay.User])
 	if err := us.load(ctx); err != nil {
 		return nil, err

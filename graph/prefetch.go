@@ -2,10 +2,14 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
+
+	"github.com/99designs/gqlgen/graphql"
 
 	"chaoqer/graph/club"
 	"chaoqer/graph/event"
 	"chaoqer/graph/loader"
+	"chaoqer/graph/page"
 	"chaoqer/graph/room"
 	"chaoqer/graph/user"
 	"chaoqer/graph/viewer"
@@ -108,6 +112,9 @@ func prefetchRoomsWith(ctx context.Context, rooms []*room.Room, us *users, clubs
 			if err := l.Clubs.Prefetch(ctx, clubIDs, fields); err != nil {
 				return err
 			}
+		}
+		if err := prefetchClubMembers(ctx, clubIDs, us, nil, clubs...); err != nil {
+			return err
 		}
 		// The clubs' creators (a resolver, Club.creator) go with the other
 		// users rather than in a batch of their own.
@@ -328,4 +335,85 @@ func (f roomFields) relate(ctx context.Context, r *room.Room, p *room.Presence) 
 		cp.Club = c
 	}
 	return &cp, nil
+}
+
+// prefetchClubMembers reads, in one statement per distinct page arguments,
+// the member pages (Club.members) that the clubs at `at` (of the types in
+// satisfies; all when nil) select, and queues their users in us, so that a
+// list of clubs showing their members costs the same statements whatever
+// its length. Arguments that page.NewArgs refuses are left to the
+// resolver, which reports them.
+func prefetchClubMembers(ctx context.Context, clubIDs []string, us *users, satisfies []string, at ...string) error {
+	if len(clubIDs) == 0 || viewer.UID(ctx) == "" { // members need a login (@login)
+		return nil
+	}
+	fields, ok := selectionAt(ctx, satisfies, at...)
+	if !ok {
+		return nil
+	}
+	vars := graphql.GetOperationContext(ctx).Variables
+	l := loader.From(ctx)
+	done := map[page.Args]bool{}
+	usersAt := append(sub(at, "members"), "edges", "node", "user")
+	wantUsers := wants(ctx, usersAt...)
+	for _, f := range fields {
+		if f.Name != "members" {
+			continue
+		}
+		args, ok := memberArgs(ctx, f.ArgumentMap(vars))
+		if !ok || done[args] {
+			continue
+		}
+		done[args] = true
+		pages, err := l.ClubMembers.Prefetch(ctx, clubIDs, args)
+		if err != nil {
+			return err
+		}
+		if wantUsers {
+			var uids []string
+			for _, p := range pages {
+				for _, it := range p.Items {
+					uids = append(uids, it.UID)
+				}
+			}
+			us.add(ctx, uids, usersAt...)
+		}
+	}
+	return nil
+}
+
+// memberArgs are the page arguments of a Club.members field as its
+// resolver reads them (first and after, defaults applied).
+func memberArgs(ctx context.Context, m map[string]any) (page.Args, bool) {
+	var first *int
+	switch v := m["first"].(type) {
+	case nil:
+	case int:
+		first = &v
+	case int64:
+		n := int(v)
+		if int64(n) != v {
+			return page.Args{}, false
+		}
+		first = &n
+	case json.Number:
+		i, err := v.Int64()
+		n := int(i)
+		if err != nil || int64(n) != i {
+			return page.Args{}, false
+		}
+		first = &n
+	default:
+		return page.Args{}, false
+	}
+	var after *string
+	switch v := m["after"].(type) {
+	case nil:
+	case string:
+		after = &v
+	default:
+		return page.Args{}, false
+	}
+	args, err := page.NewArgs(ctx, first, after, page.SeqTie)
+	return args, err == nil
 }

@@ -47,6 +47,8 @@ type Loaders struct {
 	Booked *Loader[string, bool]
 	// Events loads events that are not deleted.
 	Events *Loader[string, *event.Event]
+	// ClubMembers are the clubs' member pages (Club.members).
+	ClubMembers *MemberPages
 }
 
 // New makes the loaders of a request whose viewer is viewerUID ("" = anonymous).
@@ -71,6 +73,7 @@ func New(s Services, viewerUID string) *Loaders {
 		Events: newLoader(func(ctx context.Context, eventIDs []string) (map[string]*event.Event, error) {
 			return s.Events.Events(ctx, eventIDs)
 		}),
+		ClubMembers: newMemberPages(s.Clubs.MemberPages),
 	}
 }
 
@@ -83,6 +86,7 @@ func (l *Loaders) Clear() {
 	l.Presence.ClearAll()
 	l.Booked.ClearAll()
 	l.Events.ClearAll()
+	l.ClubMembers.Clear()
 }
 
 // Loader is a batched loader that can also fetch a known set of keys at once.
