@@ -670,3 +670,42 @@ func TestRoomFeedClubCreatorsComeWithTheUsers(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveRoomMembersUsersInOneStatement pins that liveRoom reads its
+// connected members' users in one statement, even when the server is busy:
+// the members' user fields are prefetched, not left to the loader's 1 ms
+// batching window, which a busy scheduler splits.
+func TestLiveRoomMembersUsersInOneStatement(t *testing.T) {
+	srv := resttest.Start(t)
+	v := srv.Onboard("Viewer")
+	seedRooms(t, srv, v, 2) // 7 users connected to each room
+	room := list(t, v.Get("/room", P{"count": 1}).MustOK(t))[0]["roomId"].(string)
+	cost := func(q string) int64 {
+		return statements(t, srv, v, func() *resttest.Response {
+			return v.GraphQL(q, map[string]any{"r": room})
+		})
+	}
+	base := cost(`query($r: ID!) { liveRoom(roomId: $r) { members { uid } } }`)
+	const withUsers = `query($r: ID!) { liveRoom(roomId: $r) { members { uid user { nickname viewerHasBlocked } } } }`
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	counts := map[int]int{}
+	for range 8 {
+		wg.Go(func() {
+			for range 5 {
+				r := v.GraphQL(withUsers, map[string]any{"r": room})
+				if r.HTTP != 200 || r.Body["errors"] != nil {
+					t.Errorf("liveRoom: %s", r)
+					return
+				}
+				mu.Lock()
+				counts[r.Statements()]++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(counts) != 1 || counts[int(base)+1] == 0 {
+		t.Fatalf("liveRoom with its members' users: statements %v (count: requests), want %d every time", counts, base+1)
+	}
+}
