@@ -137,7 +137,12 @@ func (r *Resolver) Prepare(ctx context.Context, v *viewer.Viewer, c viewer.Clien
 		uid = v.UID
 		r.Accounts.TouchActive(uid, c)
 	}
-	return loader.With(ctx, loader.New(loader.Services{Users: r.Users, Clubs: r.Clubs, Rooms: r.Rooms, Events: r.Events}, uid))
+	return loader.With(ctx, r.loaders(uid))
+}
+
+// loaders are a new operation's dataloaders, reading from every service.
+func (r *Resolver) loaders(viewerUID string) *loader.Loaders {
+	return loader.New(loader.Services{Users: r.Users, Clubs: r.Clubs, Rooms: r.Rooms, Events: r.Events}, viewerUID)
 }
 
 // Middleware authenticates GraphQL HTTP requests from their Authorization
@@ -225,10 +230,22 @@ func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayl
 		}
 		return ctx, nil, nil
 	}
-	v, err := r.Accounts.AuthenticateHeader(ctx, h)
+	actx := ctx
+	if r.AuthTimeout > 0 {
+		var cancel context.CancelFunc
+		actx, cancel = context.WithTimeout(ctx, r.AuthTimeout)
+		defer cancel()
+	}
+	v, err := r.Accounts.AuthenticateHeader(actx, h)
 	if err != nil {
 		if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated {
 			return refused, nil, errors.New("invalid Authorization")
+		}
+		if entdb.Canceled(err) {
+			// The session could not be read in time (a lock, an overloaded
+			// database): the client may reconnect.
+			return transport.WithWebsocketCloseCode(ctx, int(gqlws.CloseTryAgainLater)), nil,
+				gqlws.CloseError{Code: gqlws.CloseTryAgainLater, Reason: errs.RequestCanceled}
 		}
 		r.Log.ErrorContext(ctx, "authenticating a websocket", "err", err)
 		return transport.WithWebsocketCloseCode(ctx, int(gqlws.CloseInternalError)), nil,
@@ -241,7 +258,7 @@ func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayl
 // cached rows never outlive one operation on a long-lived connection.
 func (r *Resolver) FreshLoaders(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	if ws, _ := ctx.Value(websocketKey{}).(bool); ws {
-		ctx = loader.With(ctx, loader.New(loader.Services{Users: r.Users}, viewer.UID(ctx)))
+		ctx = loader.With(ctx, r.loaders(viewer.UID(ctx)))
 	}
 	return next(ctx)
 }

@@ -14,6 +14,7 @@ import (
 	"chaoqer/app"
 	"chaoqer/app/edge"
 	"chaoqer/graph/errs"
+	"chaoqer/graph/gqlws"
 	"chaoqer/graph/limits"
 	"chaoqer/rest/resttest"
 )
@@ -307,6 +308,15 @@ func TestSessionLoadStuckBehindALock(t *testing.T) {
 	// Each at its deadline, not at the end of the shared load (10 s).
 	if took := time.Since(start); took > 2*deadline+4*time.Second {
 		t.Errorf("two requests answered in %v, want about %v", took, 2*deadline)
+	}
+	// A GraphQL WebSocket whose connection_init carries the credentials
+	// is closed with 1013 Try Again Later at the deadline.
+	start = time.Now()
+	s := dialGraphQL(t, srv, "graphql-transport-ws", nil)
+	s.send("connection_init", "", map[string]any{"Authorization": a.AuthorizationHeader()})
+	s.closed(gqlws.CloseTryAgainLater)
+	if took := time.Since(start); took > deadline+4*time.Second {
+		t.Errorf("socket closed after %v, want about %v", took, deadline)
 	}
 	if err := tx.Rollback(); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -334,4 +335,54 @@ func TestGraphQLWSPerUIDLimitAfterInit(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// TestGraphQLWSQueriesAnswerAsOverHTTP: a query or mutation sent over the
+// WebSocket runs with every loader HTTP has (each operation gets fresh
+// ones) and answers exactly as over HTTP: lists of clubs with their members,
+// nodes of every type, the room feed with clubs and events with rooms.
+func TestGraphQLWSQueriesAnswerAsOverHTTP(t *testing.T) {
+	srv := resttest.Start(t)
+	v := srv.Onboard("Viewer")
+	seedRooms(t, srv, v, 6)
+	club := list(t, v.Get("/club", P{"count": 1}).MustOK(t))[0]["clubId"].(string)
+	clubGID := obj(t, gqlData(t, v.GraphQL(`query($c: ID!) { club(clubId: $c) { id } }`, map[string]any{"c": club}))["club"])["id"]
+	userGID := obj(t, obj(t, gqlData(t, v.GraphQL(`{ viewer { profile { id } } }`, nil))["viewer"])["profile"])["id"]
+	const members = `members(first: 3) { edges { cursor node { uid user { nickname viewerHasBlocked } } } pageInfo { hasNextPage } }`
+	docs := []string{
+		`{ viewer { clubs { edges { node { club { clubId memberTotal creator { nickname } ` + members + ` } } } } } }`,
+		`query($c: ID!) { club(clubId: $c) { clubId ` + members + ` } }`,
+		`{ roomFeed(first: 5) { edges { node { room { roomId creator { nickname } members { uid } club { clubId ` + members + ` } } } } } }`,
+		`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on Club { clubId ` + members + ` } ... on User { uid nickname } } }`,
+		`{ events { edges { node { eventId } } } }`,
+	}
+	vars := map[string]any{"c": club, "ids": []any{clubGID, userGID}}
+	s := dialGraphQL(t, srv, "graphql-transport-ws", nil)
+	s.init(v.AuthorizationHeader())
+	for i, doc := range docs {
+		want := v.GraphQL(doc, vars)
+		if want.HTTP != 200 || want.Body["errors"] != nil {
+			t.Fatalf("over HTTP: %s", want)
+		}
+		id := fmt.Sprint(i + 1)
+		s.send("subscribe", id, map[string]any{"query": doc, "variables": vars})
+		next := s.expect("next")
+		s.expect("complete")
+		var got map[string]any
+		if err := json.Unmarshal(next.Payload, &got); err != nil {
+			t.Fatal(err)
+		}
+		if g, w := mustJSON(t, got), mustJSON(t, want.Body); g != w {
+			t.Errorf("%s\nover the WebSocket: %s\nover HTTP:          %s", doc, g, w)
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

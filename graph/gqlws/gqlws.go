@@ -45,6 +45,10 @@ const (
 	CloseTooManyInitialisation websocket.StatusCode = 4429 // a second connection_init
 	CloseInternalError         websocket.StatusCode = 4500 // the server failed
 	CloseGoingAway                                  = websocket.StatusGoingAway
+	// CloseTryAgainLater (1013, IANA WebSocket close code registry): the
+	// server could not take the connection now, e.g. the credentials were
+	// not checked before the operation timeout; clients may reconnect.
+	CloseTryAgainLater websocket.StatusCode = 1013
 )
 
 // Defaults for a zero Transport.
