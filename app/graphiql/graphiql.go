@@ -12,6 +12,8 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -35,36 +37,71 @@ const contentSecurityPolicy = "default-src 'self'; connect-src 'self'; img-src '
 	"font-src 'self' data:; style-src 'self' 'unsafe-inline'; worker-src 'self'; " +
 	"object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
-// file is one embedded file with its validator and, made on first use, a
-// gzip copy (the script is 5 MB, about a quarter of that compressed).
+// file is one embedded file with its validator and gzip copy, both made on
+// first use (the script is 5 MB, about a quarter of that compressed). The
+// body is served from the binary's read-only data, never copied to the
+// heap: a server whose Playground nobody opens keeps none of it in memory
+// (issue 2's memory bound).
 type file struct {
-	body []byte
-	etag string
+	path string // in dist
+	size int64
+	etag func() string
 	gz   func() []byte
+}
+
+// open returns the embedded body (embed's files hold no resources to
+// close).
+func (f *file) open() (io.ReadSeeker, error) {
+	r, err := dist.Open(f.path)
+	if err != nil {
+		return nil, err
+	}
+	rs, ok := r.(io.ReadSeeker) // embed's files are
+	if !ok {
+		_ = r.Close()
+		return nil, fmt.Errorf("graphiql: %s is not seekable", f.path)
+	}
+	return rs, nil
+}
+
+func newFile(p string) *file {
+	f := &file{path: p}
+	f.etag = sync.OnceValue(func() string {
+		h := sha256.New()
+		if r, err := f.open(); err == nil {
+			_, _ = io.Copy(h, r)
+		}
+		return hex.EncodeToString(h.Sum(nil)[:12])
+	})
+	f.gz = sync.OnceValue(func() []byte {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+		if r, err := f.open(); err == nil {
+			_, _ = io.Copy(zw, r)
+		}
+		_ = zw.Close()
+		return buf.Bytes()
+	})
+	return f
 }
 
 // Handler serves the page (Page) and its assets (Asset).
 type Handler struct{ files map[string]*file }
 
-// files reads the embedded build once per process.
+// files lists the embedded build once per process (names and sizes only).
 var files = sync.OnceValue(func() map[string]*file {
 	m := map[string]*file{}
 	err := fs.WalkDir(dist, "dist", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		b, err := dist.ReadFile(p)
+		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(b)
-		m[strings.TrimPrefix(p, "dist/")] = &file{body: b, etag: hex.EncodeToString(sum[:12]), gz: sync.OnceValue(func() []byte {
-			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-			_, _ = zw.Write(b)
-			_ = zw.Close()
-			return buf.Bytes()
-		})}
+		f := newFile(p)
+		f.size = info.Size()
+		m[strings.TrimPrefix(p, "dist/")] = f
 		return nil
 	})
 	if err != nil {
@@ -102,16 +139,23 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, name string) {
 	// Revalidated on every load (file names are stable across builds).
 	w.Header().Set("Cache-Control", "no-cache")
 	w.Header().Add("Vary", "Accept-Encoding")
-	body, etag := f.body, f.etag
-	if len(body) > 1024 && acceptsGzip(r) {
-		body, etag = f.gz(), etag+"-gz"
+	etag := f.etag()
+	if f.size > 1024 && acceptsGzip(r) {
 		w.Header().Set("Content-Encoding", "gzip")
 		if ct := mime.TypeByExtension(path.Ext(name)); ct != "" {
 			w.Header().Set("Content-Type", ct)
 		}
+		w.Header().Set("ETag", `"`+etag+`-gz"`)
+		http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.gz()))
+		return
+	}
+	body, err := f.open()
+	if err != nil {
+		http.Error(w, "Playground file unreadable", http.StatusInternalServerError)
+		return
 	}
 	w.Header().Set("ETag", `"`+etag+`"`)
-	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(body))
+	http.ServeContent(w, r, name, time.Time{}, body)
 }
 
 // acceptsGzip reports whether r lists gzip in Accept-Encoding.
