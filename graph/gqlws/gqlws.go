@@ -291,6 +291,16 @@ type subscribePayload struct {
 	Extensions    map[string]any `json:"extensions"`
 }
 
+// decodePayload reads a subscribe payload as gqlgen's HTTP transports read
+// a request: numbers stay json.Number, so that an Int, Int64 or Timestamp
+// variable arrives as the scalars' unmarshalers expect (plain decoding
+// gives float64, which they refuse).
+func decodePayload(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
+}
+
 func (c *conn) subscribe(m message) bool {
 	start := graphql.Now()
 	c.mu.Lock()
@@ -300,7 +310,7 @@ func (c *conn) subscribe(m message) bool {
 		return c.close(CloseUnauthorized, "Unauthorized")
 	}
 	var p subscribePayload
-	if m.ID == "" || json.Unmarshal(m.Payload, &p) != nil || p.Query == nil {
+	if m.ID == "" || decodePayload(m.Payload, &p) != nil || p.Query == nil {
 		return c.close(CloseBadRequest, "Invalid subscribe message")
 	}
 	c.mu.Lock()
