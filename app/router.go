@@ -199,17 +199,11 @@ func (a *App) behindEdge() http.Handler {
 		// middleware, the legacy handler and the room socket answer from
 		// it (account.Service.AuthenticateHeader) instead of checking the
 		// session again.
-		// The check runs before the edge sets the operation's deadline:
-		// bound it by the same timeout, so that a session load stuck
-		// behind a lock answers "request canceled" in time.
+		// The check runs before the edge sets the operation's deadline;
+		// the account service bounds it by the same timeout
+		// (account.Config.CheckTimeout).
 		h := r.Header.Get("Authorization")
-		actx := r.Context()
-		if ecfg.OperationTimeout > 0 {
-			var cancel context.CancelFunc
-			actx, cancel = context.WithTimeout(actx, ecfg.OperationTimeout)
-			defer cancel()
-		}
-		v, err := a.Resolver.Accounts.AuthenticateHeader(actx, h)
+		v, err := a.Resolver.Accounts.AuthenticateHeader(r.Context(), h)
 		ctx := viewer.WithAuthentication(r.Context(), viewer.Authentication{Header: h, Viewer: v, Err: err})
 		if err != nil || v == nil {
 			return "", ctx

@@ -99,7 +99,7 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 	a.undo = append(a.undo, a.previews.Close)
 
 	accounts := account.New(db.Client, kv, texter, a.push, log, account.Config{
-		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL,
+		WhiteMobiles: cfg.WhiteMobiles, SessionCacheTTL: cfg.SessionCacheTTL, CheckTimeout: cfg.Edge.OperationTimeout,
 		CodesPerAddrHour: cfg.Captcha.PerAddrHour, WrongPerAddrHour: cfg.Captcha.WrongPerAddrHour,
 		Refused: metrics.RateLimited,
 	})
@@ -123,7 +123,7 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 	if err := a.Live.Reclaim(ctx); err != nil {
 		return nil, err
 	}
-	a.RoomWS = roomws.New(a.Live, accounts, log, roomws.Config{IdleTimeout: cfg.Room.IdleTimeout, AuthTimeout: cfg.Edge.OperationTimeout})
+	a.RoomWS = roomws.New(a.Live, accounts, log, roomws.Config{IdleTimeout: cfg.Room.IdleTimeout})
 	if cfg.WeChat.AppID == "" {
 		log.Info("WeChat: not configured (set WECHAT_APP_ID and WECHAT_APP_SECRET); /h5/weixin/config answers a failure")
 	}
@@ -143,7 +143,6 @@ func (a *App) buildServices(ctx context.Context) (*services, error) {
 		LinkPreviews: a.previews,
 		WeChat:       wechat.New(wechat.Config{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase, Transport: cfg.traced(nil)}, kv, log),
 		Admin:        admin.New(cfg.AdminUIDs, messages),
-		AuthTimeout:  cfg.Edge.OperationTimeout,
 	}
 	return &services{kv: kv, schema: graph.NewSchema(a.Resolver), localStore: localStore}, nil
 }

@@ -230,20 +230,15 @@ func (r *Resolver) WebsocketInit(ctx context.Context, payload transport.InitPayl
 		}
 		return ctx, nil, nil
 	}
-	actx := ctx
-	if r.AuthTimeout > 0 {
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, r.AuthTimeout)
-		defer cancel()
-	}
-	v, err := r.Accounts.AuthenticateHeader(actx, h)
+	v, err := r.Accounts.AuthenticateHeader(ctx, h)
 	if err != nil {
 		if e, ok := errs.As(err); ok && e.Kind == errs.KindUnauthenticated {
 			return refused, nil, errors.New("invalid Authorization")
 		}
 		if entdb.Canceled(err) {
 			// The session could not be read in time (a lock, an overloaded
-			// database): the client may reconnect.
+			// database; account.Config.CheckTimeout): the client may
+			// reconnect.
 			return transport.WithWebsocketCloseCode(ctx, int(gqlws.CloseTryAgainLater)), nil,
 				gqlws.CloseError{Code: gqlws.CloseTryAgainLater, Reason: errs.RequestCanceled}
 		}

@@ -6,7 +6,6 @@ package graph
 
 import (
 	"log/slog"
-	"time"
 
 	"chaoqer/ent/entdb"
 	"chaoqer/graph/account"
@@ -43,9 +42,4 @@ type Resolver struct {
 	LinkPreviews *linkpreview.Service
 	WeChat       *wechat.Client
 	Admin        *admin.Service
-
-	// AuthTimeout bounds the credential check of a WebSocket's
-	// connection_init (the operation timeout; 0 = none): one not done in
-	// time closes the socket with 1013 Try Again Later.
-	AuthTimeout time.Duration
 }

@@ -78,6 +78,12 @@ type Config struct {
 	// SessionCacheTTL bounds how long an instance trusts a cached session
 	// (a login or logout on another instance is seen after at most this).
 	SessionCacheTTL time.Duration
+	// CheckTimeout bounds the database work of one session check (reading
+	// the session, renewing it), whatever the caller's context: the
+	// operation timeout, so that a check stuck behind a lock answers
+	// "request canceled" in time on every entry point (the edge, GraphQL,
+	// both WebSockets). 0 = the caller's context only.
+	CheckTimeout time.Duration
 	// CodesPerAddrHour bounds the SMS codes one client address may ask for
 	// in an hour, whatever the numbers (SMS-pumping fraud); WrongPerAddrHour
 	// the wrong codes it may try (guessing). Counted in the key-value store,
@@ -111,6 +117,7 @@ type Service struct {
 	active                     sync.Map // uid -> last active_time write (ms)
 	perAddrCodes, perAddrWrong int
 	refused                    func(limit string)
+	checkTimeout               time.Duration
 }
 
 // New returns the account service.
@@ -131,7 +138,7 @@ func New(db *ent.Client, kv *kvstore.Store, sender sms.Sender, pq *push.Queue, l
 	}
 	return &Service{db: db, kv: kv, sms: sender, push: pq, log: log, white: white, now: time.Now,
 		cache: newSessionCache(ttl, 100_000), perAddrCodes: cfg.CodesPerAddrHour, perAddrWrong: cfg.WrongPerAddrHour,
-		refused: refused}
+		refused: refused, checkTimeout: cfg.CheckTimeout}
 }
 
 // SetClock replaces the time source (tests).

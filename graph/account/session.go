@@ -80,8 +80,10 @@ func (s *Service) Authenticate(ctx context.Context, uid, token string) (*viewer.
 	}
 	cs, ok := s.cache.get(uid)
 	if !ok {
+		lctx, cancel := s.checking(ctx)
 		var err error
-		cs, err = s.sharedLoad(ctx, uid)
+		cs, err = s.sharedLoad(lctx, uid)
+		cancel()
 		if err != nil {
 			return nil, err
 		}
@@ -94,11 +96,23 @@ func (s *Service) Authenticate(ctx context.Context, uid, token string) (*viewer.
 		return nil, errs.Unauthenticated
 	}
 	if nowMs-cs.renewed > renewEvery.Milliseconds() {
-		if err := s.renew(ctx, uid, token, nowMs); err != nil {
+		rctx, cancel := s.checking(ctx)
+		err := s.renew(rctx, uid, token, nowMs)
+		cancel()
+		if err != nil {
 			return nil, err
 		}
 	}
 	return &viewer.Viewer{UID: uid, Status: cs.status, Secret: cs.secret}, nil
+}
+
+// checking bounds ctx by CheckTimeout for a check's database work (only on
+// a cache miss or a renewal: a cached session costs no timer).
+func (s *Service) checking(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.checkTimeout <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, s.checkTimeout)
 }
 
 // sessionLoadTimeout bounds a shared session load, which outlives the
@@ -109,8 +123,8 @@ const sessionLoadTimeout = 10 * time.Second
 // cache at the same time. The load does not stop when the request that
 // started it is canceled: the others wait for it too (for at most
 // sessionLoadTimeout). Each request waits only until its own deadline
-// (the edge's operation timeout) and then fails with its context's error,
-// which the endpoints answer as "request canceled".
+// (at most CheckTimeout) and then fails with its context's error, which
+// the endpoints answer as "request canceled".
 func (s *Service) sharedLoad(ctx context.Context, uid string) (cachedSession, error) {
 	if s.cache.onMiss != nil {
 		s.cache.onMiss()

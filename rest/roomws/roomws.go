@@ -36,10 +36,6 @@ type Config struct {
 	// frames over the limit are dropped.
 	FramesPerSecond float64
 	Burst           float64
-	// AuthTimeout bounds the session check of a connection (the operation
-	// timeout; 0 = none): one not done in time is rejected like bad
-	// credentials, and the client reconnects.
-	AuthTimeout time.Duration
 }
 
 func (c *Config) defaults() {
@@ -123,11 +119,6 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, roomID string) {
 func (h *Handler) authenticate(ctx context.Context, header string) (string, bool) {
 	if header == "" {
 		return "", false
-	}
-	if h.cfg.AuthTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, h.cfg.AuthTimeout)
-		defer cancel()
 	}
 	v, err := h.auth.AuthenticateHeader(ctx, header)
 	if err != nil || !v.Initialized() {
