@@ -151,18 +151,7 @@ func (s *Service) profiles(ctx context.Context, viewerUID string, uids []string,
 // Profile loads one profile as seen by viewerUID, computing fields; 200002
 // when there is none.
 func (s *Service) Profile(ctx context.Context, viewerUID, uid string, fields Fields) (*Profile, error) {
-	if !ids.Valid(uid) {
-		return nil, errs.UserNotFound
-	}
-	m, err := s.Profiles(ctx, viewerUID, []string{uid}, fields)
-	if err != nil {
-		return nil, err
-	}
-	p, ok := m[uid]
-	if !ok {
-		return nil, errs.UserNotFound
-	}
-	return p, nil
+	return s.profile(ctx, viewerUID, uid, fields, true)
 }
 
 // StoredProfile reads uid's profile (no computed field) from the database,
@@ -170,10 +159,15 @@ func (s *Service) Profile(ctx context.Context, viewerUID, uid string, fields Fie
 // nickname in a notice, which must not outlive a change made through
 // another instance. 200002 when there is none.
 func (s *Service) StoredProfile(ctx context.Context, uid string) (*Profile, error) {
+	return s.profile(ctx, "", uid, 0, false)
+}
+
+// profile is Profile, answering from the cache only when cached is set.
+func (s *Service) profile(ctx context.Context, viewerUID, uid string, fields Fields, cached bool) (*Profile, error) {
 	if !ids.Valid(uid) {
 		return nil, errs.UserNotFound
 	}
-	m, err := s.profiles(ctx, "", []string{uid}, 0, false)
+	m, err := s.profiles(ctx, viewerUID, []string{uid}, fields, cached)
 	if err != nil {
 		return nil, err
 	}
