@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"time"
 
-	"entgo.io/ent/dialect/sql"
-
 	"chaoqer/ent"
 	entclub "chaoqer/ent/club"
 	"chaoqer/ent/clubmember"
@@ -22,7 +20,6 @@ import (
 	"chaoqer/graph/page"
 	"chaoqer/graph/relay"
 	"chaoqer/graph/text"
-	"chaoqer/graph/user"
 )
 
 // Messages of the club endpoints.
@@ -413,37 +410,5 @@ func (s *Service) Joined(ctx context.Context, uid string, args page.Args) ([]*Me
 		items[i] = &Membership{ClubID: r.ClubID, CreateTime: r.CreateTime, SequenceID: r.SequenceID}
 	}
 	items, info := page.Trim(items, args.First, (*Membership).Cursor)
-	return items, info, nil
-}
-
-// Members lists a club's members, most recent first (sequence_id, then uid,
-// descending). The stored sequence_id is the legacy "{joinTime}:{clubId}",
-// the same for members who joined in the same millisecond, so an item's
-// cursor (its sequenceId in REST) is page.SeqTie: "{joinTime}:{clubId}:{uid}"
-// (spec §12 B5). A legacy two-part cursor pages strictly after its
-// millisecond, as before (spec §2.3 C4).
-func (s *Service) Members(ctx context.Context, clubID string, args page.Args) ([]*user.Entry, page.Info, error) {
-	q := s.db.ClubMember.Query().Where(clubmember.ClubID(clubID)).
-		Order(ent.Desc(clubmember.FieldSequenceID), ent.Desc(clubmember.FieldUID)).Limit(args.First + 1)
-	switch {
-	case args.After == "":
-	case args.Tie == "":
-		q.Where(clubmember.SequenceIDLT(args.After))
-	default:
-		// A row-value comparison, which walks the (club_id, sequence_id,
-		// uid) index on both databases.
-		q.Where(func(sel *sql.Selector) {
-			sel.Where(sql.CompositeLT([]string{clubmember.FieldSequenceID, clubmember.FieldUID}, args.After, args.Tie))
-		})
-	}
-	rows, err := q.All(ctx)
-	if err != nil {
-		return nil, page.Info{}, err
-	}
-	items := make([]*user.Entry, len(rows))
-	for i, r := range rows {
-		items[i] = &user.Entry{UID: r.UID, CreateTime: r.CreateTime, SequenceID: page.TieCursor(r.SequenceID, r.UID)}
-	}
-	items, info := page.Trim(items, args.First, (*user.Entry).Cursor)
 	return items, info, nil
 }

@@ -8,18 +8,18 @@ import (
 	"chaoqer/graph/user"
 )
 
-// MemberPage is one club's page of members, as Members returns it.
+// MemberPage is one club's page of members (Club.members).
 type MemberPage struct {
 	Items []*user.Entry
 	Info  page.Info
 }
 
-// memberPagesPostgres and memberPagesSQLite read, for every club in the list
-// parameter, the page Members would read ({cursor} is its condition on
-// the page's continuation, {list} the list parameter): on PostgreSQL one
-// walk of the (club_id, sequence_id, uid) index per club (LATERAL ...
-// LIMIT); on SQLite, which has no LATERAL, the clubs' members numbered per
-// club. Rows come per club, most recent first.
+// memberPagesPostgres and memberPagesSQLite read, for every club in the first
+// parameter (entdb.StringList), its member page ({cursor} is the condition
+// on the page's continuation): on PostgreSQL one walk of the (club_id,
+// sequence_id, uid) index per club (LATERAL ... LIMIT); on SQLite, which has
+// no LATERAL, the clubs' members numbered per club. Rows come per club, most
+// recent first.
 const (
 	memberPagesPostgres = `SELECT m.club_id, m.uid, m.create_time, m.sequence_id
 FROM unnest(?::text[]) AS k(id) CROSS JOIN LATERAL (
@@ -34,10 +34,15 @@ ORDER BY m.club_id, m.sequence_id DESC, m.uid DESC`
 ) WHERE n <= ? ORDER BY club_id, sequence_id DESC, uid DESC`
 )
 
-// MemberPages reads the member page args selects (as Members) of every club
-// in clubIDs, in one statement whatever their number: the clubs of a list
-// each showing their members. A club without members has an empty page;
-// every club in clubIDs is in the map.
+// MemberPages reads the member page args selects of every club in clubIDs,
+// in one statement whatever their number (a single club, or the clubs of a
+// list each showing their members). A page lists members most recent first
+// (sequence_id, then uid, descending). The stored sequence_id is the legacy
+// "{joinTime}:{clubId}", the same for members who joined in the same
+// millisecond, so an item's cursor (its sequenceId in REST) is page.SeqTie:
+// "{joinTime}:{clubId}:{uid}" (spec §12 B5); a legacy two-part cursor pages
+// strictly after its millisecond, as before (spec §2.3 C4). A club without
+// members has an empty page; every club in clubIDs is in the map.
 func (s *Service) MemberPages(ctx context.Context, clubIDs []string, args page.Args) (map[string]*MemberPage, error) {
 	out := make(map[string]*MemberPage, len(clubIDs))
 	if len(clubIDs) == 0 {
