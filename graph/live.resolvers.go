@@ -99,16 +99,16 @@ func (r *queryResolver) LiveRoom(ctx context.Context, roomID string) (*live.Snap
 		return nil, liveError(err)
 	}
 	// The members' users in one statement, however many are connected.
-	var us users
-	uids := make([]string, len(snap.Members))
-	for i, m := range snap.Members {
-		uids[i] = m.UID
-	}
 	if wants(ctx, "members", "user") {
+		uids := make([]string, len(snap.Members))
+		for i, m := range snap.Members {
+			uids[i] = m.UID
+		}
+		var us users
 		us.add(ctx, uids, "members", "user")
-	}
-	if err := us.load(ctx); err != nil {
-		return nil, err
+		if err := us.load(ctx); err != nil {
+			return nil, err
+		}
 	}
 	return snap, nil
 }

@@ -64,8 +64,8 @@ func (f *file) open() (io.ReadSeeker, error) {
 	return rs, nil
 }
 
-func newFile(p string) *file {
-	f := &file{path: p}
+func newFile(p string, size int64) *file {
+	f := &file{path: p, size: size}
 	f.etag = sync.OnceValue(func() string {
 		h := sha256.New()
 		if r, err := f.open(); err == nil {
@@ -99,9 +99,7 @@ var files = sync.OnceValue(func() map[string]*file {
 		if err != nil {
 			return err
 		}
-		f := newFile(p)
-		f.size = info.Size()
-		m[strings.TrimPrefix(p, "dist/")] = f
+		m[strings.TrimPrefix(p, "dist/")] = newFile(p, info.Size())
 		return nil
 	})
 	if err != nil {
